@@ -1,0 +1,1 @@
+"""FamilyTeam: the chat bot for a child-welfare family's safety network."""

@@ -1,0 +1,269 @@
+"""`familyteam`: the command line. Every command takes --json for machine-readable output."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.services.context import Actor
+from bot.services.errors import ServiceError
+from bot.settings import Settings
+
+
+def _out(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str) if args.json else text)
+
+
+def _app(settings: Settings | None = None) -> Any:
+    from bot.app import FamilyTeam
+
+    return FamilyTeam(settings or Settings())
+
+
+def _actor() -> Actor:
+    try:
+        return Actor.cli(getpass.getuser())
+    except Exception:
+        return Actor.cli()
+
+
+def cmd_family_create(args: argparse.Namespace) -> None:
+    from bot.services.families import create_family
+
+    app = _app()
+    actor = _actor()
+    family = app.call(lambda ctx: create_family(
+        ctx, actor, alias=args.alias, timezone=args.timezone, caseworker=args.caseworker,
+        caseworker_name=args.caseworker_name, language=args.language, supervisor=args.supervisor, duty=args.duty,
+        work_start=args.work_start, work_end=args.work_end, work_days=args.work_days,
+        emergency_number=args.emergency_number, ack_timeout_minutes=args.ack_timeout), actor)
+    _out(args, {"family_id": family.id}, f"Family {family.alias!r} created with id {family.id}.")
+
+
+def cmd_invite_create(args: argparse.Namespace) -> None:
+    from bot.services.invites import create_invite
+
+    app = _app()
+    actor = _actor()
+    new = app.call(lambda ctx: create_invite(ctx, actor, args.family, args.name, args.role), actor)
+    link = None
+    if app.settings.telegram_bot_token:
+        from handlers.telegram.links import invite_link
+
+        link = asyncio.run(invite_link(app.settings, new.code))
+    text = f"Invite code for {args.name}: {new.code} (one use, expires in {app.settings.invite_ttl_hours} h)"
+    if link:
+        text += f"\nTelegram link: {link}"
+    _out(args, {"code": new.code, "telegram_link": link, "membership_id": new.membership.id}, text)
+
+
+def cmd_plan_apply(args: argparse.Namespace) -> None:
+    from bot.services.plans import apply_plan
+
+    text = Path(args.file).read_text(encoding="utf-8")
+    app = _app()
+    actor = _actor()
+    result = app.call(lambda ctx: apply_plan(ctx, actor, args.family, text, args.reason or ""), actor)
+    data = {"changed": result.changed, "version": result.version, "told": result.told, "uncovered": result.uncovered}
+    if result.changed:
+        text_out = f"Plan version {result.version} saved."
+        if result.told:
+            text_out += f" Told about their own commitments: {', '.join(result.told)}."
+        if result.uncovered:
+            text_out += f" Uncovered until their owner joins: {', '.join(result.uncovered)}."
+    else:
+        text_out = f"No change: the plan is already version {result.version}."
+    _out(args, data, text_out)
+
+
+def cmd_status(args: argparse.Namespace) -> None:
+    from bot.services.records import status
+
+    app = _app()
+    data = app.call(lambda ctx: status(ctx, args.family))
+    if args.json:
+        _out(args, data, "")
+        return
+    lines = [f"{data['family']['alias']} (plan v{data['plan_version']}, review by {data['review_by']})", "Members:"]
+    lines += [f"  {m['name']}: {m['role']}, {m['state']}" for m in data["members"]]
+    lines.append("Commitments (last 7 days):")
+    for c in data["commitments"]:
+        flag = " [bottom line]" if c["guards_bottom_line"] else ""
+        flag += " [UNCOVERED]" if c["uncovered"] else ""
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(c["last_7_days"].items())) or "no check-ins yet"
+        lines.append(f"  {c['member']}: {c['text']}{flag} — {counts}")
+    lines.append(f"Open escalations: {len(data['open_escalations'])}")
+    lines += [f"  #{e['id']} {e['reason']} ({e['state']}) since {e['opened_at']}" for e in data["open_escalations"]]
+    lines.append("Upcoming meetings:")
+    lines += [f"  {m['kind']} at {m['starts_at']} {m['place']}" for m in data["upcoming_meetings"]] or ["  none"]
+    print("\n".join(lines))
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    from bot.services.records import export
+
+    app = _app()
+    data = app.call(lambda ctx: export(ctx, args.family))
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def cmd_member_remove(args: argparse.Namespace) -> None:
+    from bot.services.membership import remove_member
+
+    app = _app()
+    actor = _actor()
+    uncovered = app.call(lambda ctx: remove_member(ctx, actor, args.family, args.name), actor)
+    _out(args, {"removed": args.name, "uncovered": uncovered},
+         f"{args.name} removed. Uncovered commitments: {', '.join(uncovered) or 'none'}.")
+
+
+def cmd_staff_away(args: argparse.Namespace) -> None:
+    from bot.services.families import set_away
+
+    until = datetime.fromisoformat(args.until) if args.until else None
+    if until is not None and until.tzinfo is None:
+        raise ServiceError("bad_until", "give --until with an offset, e.g. 2026-12-01T09:00+00:00")
+    app = _app()
+    actor = _actor()
+    app.call(lambda ctx: set_away(ctx, actor, args.person, until, args.cover), actor)
+    _out(args, {"person": args.person, "away_until": until, "cover": args.cover},
+         f"{args.person} is away until {until}." if until else f"{args.person} is back.")
+
+
+def cmd_escalation(args: argparse.Namespace) -> None:
+    from bot.services import escalations
+
+    app = _app()
+    actor = _actor()
+    if args.action == "ack":
+        done = app.call(lambda ctx: escalations.acknowledge(ctx, actor, args.id), actor)
+    else:
+        done = app.call(lambda ctx: escalations.resolve(ctx, actor, args.id, args.note or ""), actor)
+    _out(args, {"id": args.id, "changed": done}, "Done." if done else "It was already handled.")
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> None:
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    db = Database(Settings().database_url)
+    upgrade(db.engine)
+    _out(args, {"upgraded": True}, "Database is up to date.")
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    from bot.composition import build_app
+
+    app = build_app(Settings())
+    asyncio.run(app.run_forever())
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from bot.demo import run_demo
+
+    run_demo(json_output=args.json)
+
+
+def cmd_console(args: argparse.Namespace) -> None:
+    from handlers.console.repl import run_console
+
+    run_console(Settings(), args.as_address)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="familyteam", description="FamilyTeam: the safety network's chat bot.")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add(name: str, fn: Any, help_text: str, parent: Any = sub) -> argparse.ArgumentParser:
+        sp = parent.add_parser(name, help=help_text)
+        sp.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
+        sp.set_defaults(fn=fn)
+        return sp
+
+    add("run", cmd_run, "run the bot with the transports configured in the environment")
+    add("demo", cmd_demo, "a simulated week for a sample family, on a temporary database")
+    c = add("console", cmd_console, "chat locally as a member (console transport)")
+    c.add_argument("--as", dest="as_address", required=True, help="console:NAME, the chat to be")
+
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    add("upgrade", cmd_db_upgrade, "apply migrations", db)
+
+    fam = sub.add_parser("family", help="families").add_subparsers(dest="family_command", required=True)
+    fc = add("create", cmd_family_create, "create a family (alias only, never a child's name)", fam)
+    fc.add_argument("--alias", required=True)
+    fc.add_argument("--timezone", required=True)
+    fc.add_argument("--caseworker", required=True, help="PLATFORM:ID, e.g. slack:U024BE7LH")
+    fc.add_argument("--caseworker-name")
+    fc.add_argument("--language", default="en")
+    fc.add_argument("--supervisor", help="PLATFORM:ID of the backup/supervisor")
+    fc.add_argument("--duty", help="PLATFORM:ID of the duty team")
+    fc.add_argument("--work-start", default="09:00")
+    fc.add_argument("--work-end", default="17:00")
+    fc.add_argument("--work-days", default="MO-FR")
+    fc.add_argument("--emergency-number", default="999")
+    fc.add_argument("--ack-timeout", type=int, default=30, help="minutes before an escalation moves on")
+
+    inv = sub.add_parser("invite", help="invites").add_subparsers(dest="invite_command", required=True)
+    ic = add("create", cmd_invite_create, "invite a network member", inv)
+    ic.add_argument("--family", type=int, required=True)
+    ic.add_argument("--name", required=True)
+    ic.add_argument("--role", required=True, choices=["parent", "key_safety_person", "supporter"])
+
+    plan = sub.add_parser("plan", help="the plan").add_subparsers(dest="plan_command", required=True)
+    pa = add("apply", cmd_plan_apply, "apply a TOML plan file (docs/plan-file.md)", plan)
+    pa.add_argument("--family", type=int, required=True)
+    pa.add_argument("--reason")
+    pa.add_argument("file")
+
+    mem = sub.add_parser("member", help="network members").add_subparsers(dest="member_command", required=True)
+    mr = add("remove", cmd_member_remove, "remove a member (their commitments become uncovered)", mem)
+    mr.add_argument("--family", type=int, required=True)
+    mr.add_argument("--name", required=True)
+
+    staff = sub.add_parser("staff", help="agency staff").add_subparsers(dest="staff_command", required=True)
+    sa = add("away", cmd_staff_away, "mark someone away (escalations go to the cover or duty)", staff)
+    sa.add_argument("--person", required=True, help="PLATFORM:ID")
+    sa.add_argument("--until", help="ISO date-time with offset; omit to mark them back")
+    sa.add_argument("--cover", help="PLATFORM:ID of who covers")
+
+    esc = sub.add_parser("escalation", help="escalations").add_subparsers(dest="esc_command", required=True)
+    ea = add("ack", cmd_escalation, "acknowledge an escalation", esc)
+    ea.add_argument("id", type=int)
+    ea.set_defaults(action="ack")
+    er = add("resolve", cmd_escalation, "resolve an escalation with a note", esc)
+    er.add_argument("id", type=int)
+    er.add_argument("--note", required=True)
+    er.set_defaults(action="resolve")
+
+    st = add("status", cmd_status, "a family's status")
+    st.add_argument("--family", type=int, required=True)
+    ex = add("export", cmd_export, "the whole record of a family as JSON")
+    ex.add_argument("--family", type=int, required=True)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=Settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        args.fn(args)
+    except ServiceError as exc:
+        if getattr(args, "json", False):
+            print(json.dumps({"error": exc.reason, "message": exc.message}), file=sys.stderr)
+        else:
+            print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""The names of the practice, as in shared/domain.md."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    PARENT = "parent"  # parent or carer
+    KEY_SAFETY_PERSON = "key_safety_person"
+    SUPPORTER = "supporter"
+    CASEWORKER = "caseworker"
+    SUPERVISOR = "supervisor"
+    DUTY = "duty"
+
+    @property
+    def is_staff(self) -> bool:
+        return self in STAFF_ROLES
+
+    @property
+    def is_network(self) -> bool:
+        return not self.is_staff
+
+
+STAFF_ROLES = frozenset({Role.CASEWORKER, Role.SUPERVISOR, Role.DUTY})
+
+
+class MembershipState(StrEnum):
+    INVITED = "invited"
+    ACTIVE = "active"
+    LEFT = "left"
+    DECLINED = "declined"
+
+
+class Answer(StrEnum):
+    DONE = "done"
+    NOT_DONE = "not_done"
+    WORRIED = "worried"
+
+
+class CheckinState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    NOT_DONE = "not_done"
+    WORRIED = "worried"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class EscalationReason(StrEnum):
+    MISSED = "missed"  # a bottom-line check-in got no answer by the end of its grace period
+    NOT_DONE = "not_done"  # a bottom-line check-in answered "not done"
+    WORRIED = "worried"  # any check-in answered "worried"
+
+
+class EscalationState(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class MeetingKind(StrEnum):
+    FAMILY_NETWORK = "family_network"
+    REVIEW = "review"
+    CORE_GROUP = "core_group"
+    CHILD_IN_NEED = "child_in_need"
+    LOOKED_AFTER_REVIEW = "looked_after_review"
+    PERMANENCE_PLANNING = "permanence_planning"
+    OTHER = "other"
+
+
+class MeetingReply(StrEnum):
+    COMING = "coming"
+    CANT_COME = "cant_come"
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Priority:
+    """Lower goes first: escalation traffic before routine traffic."""
+
+    URGENT = 0
+    NORMAL = 5

@@ -1,0 +1,178 @@
+"""The outbox dispatcher: claims due rows, delivers them through the right transport, and records
+the outcome. Urgent rows first; retries with backoff; honours a platform's "retry after"; a chat that
+blocked the bot is marked and the caseworker told."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.domain.vocabulary import MembershipState, OutboxState, Role
+from bot.services import notify
+from bot.services.audit import record
+from bot.services.context import Actor, Ctx
+from bot.services.families import staff_person
+from bot.settings import Settings
+from handlers.base import DeliveryError, Transport
+from messages import render
+from messages.outbound import OutboundMessage
+from storage.db import Database
+from storage.models import ChatIdentity, Family, Membership, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+CLAIM_FOR = timedelta(minutes=2)
+BATCH = 50
+MAX_BACKOFF = timedelta(minutes=15)
+
+
+@dataclass
+class Job:
+    id: int
+    identity_id: int
+    platform: str
+    external_id: str
+    message: OutboundMessage
+    edit_ref: str | None
+    thread_ref: str | None
+    attempts: int
+
+
+class Dispatcher:
+    def __init__(self, db: Database, clock: Clock, settings: Settings, secret: bytes,
+                 transports: dict[str, Transport]) -> None:
+        self.db, self.clock, self.settings, self.secret = db, clock, settings, secret
+        self.transports = transports
+        self.paused_until: dict[str, datetime] = {}
+        self._lock = asyncio.Lock()
+
+    def _ctx(self, s: Session) -> Ctx:
+        return Ctx(s, self.clock.now(), self.settings, self.secret)
+
+    def _claim(self, s: Session) -> list[Job]:
+        now = self.clock.now()
+        platforms = [p for p in self.transports if self.paused_until.get(p, now) <= now]
+        if not platforms:
+            return []
+        rows = s.execute(
+            select(OutboxMessage, ChatIdentity).join(ChatIdentity, ChatIdentity.id == OutboxMessage.identity_id)
+            .where(ChatIdentity.platform.in_(platforms), OutboxMessage.next_attempt_at <= now,
+                   or_(OutboxMessage.state == OutboxState.PENDING,
+                       (OutboxMessage.state == OutboxState.SENDING) & (OutboxMessage.claimed_until < now)))
+            .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id).limit(BATCH)).all()
+        jobs = []
+        for row, identity in rows:
+            claimed = s.execute(update(OutboxMessage).where(
+                OutboxMessage.id == row.id, OutboxMessage.state == row.state,
+                OutboxMessage.attempts == row.attempts).values(state=OutboxState.SENDING,
+                                                               claimed_until=now + CLAIM_FOR))
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                continue  # another instance has it
+            message = OutboundMessage.from_payload(row.payload)
+            edit_ref = thread_ref = None
+            if message.edit_of or message.thread_of:
+                parent = s.get(OutboxMessage, message.edit_of or message.thread_of)
+                if parent is not None and parent.state in (OutboxState.PENDING, OutboxState.SENDING):
+                    # The message to edit or thread under is not out yet: try again shortly.
+                    s.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
+                        state=OutboxState.PENDING, next_attempt_at=now + timedelta(seconds=2)))
+                    continue
+                ref = parent.external_ref if parent is not None and parent.state == OutboxState.SENT else None
+                if message.edit_of:
+                    edit_ref = ref
+                else:
+                    thread_ref = ref
+            if identity.blocked_at is not None:
+                s.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
+                    state=OutboxState.FAILED, last_error="chat blocked"))
+                continue
+            jobs.append(Job(row.id, identity.id, identity.platform, identity.external_id, message, edit_ref,
+                            thread_ref, row.attempts))
+        return jobs
+
+    async def dispatch_once(self) -> int:
+        """Deliver what is due now. Returns how many were sent."""
+        async with self._lock:
+            sent = 0
+            while True:
+                jobs = await self.db.run(self._claim)
+                if not jobs:
+                    return sent
+                for job in jobs:
+                    sent += await self._deliver(job)
+
+    async def _deliver(self, job: Job) -> int:
+        transport = self.transports[job.platform]
+        now = self.clock.now()
+        if self.paused_until.get(job.platform, now) > now:
+            await self.db.run(lambda s: self._retry(s, job, None, "platform paused", count=False))
+            return 0
+        try:
+            if job.message.edit_of and job.edit_ref:
+                delivery = await transport.edit(job.external_id, job.edit_ref, job.message)
+            else:
+                delivery = await transport.send(job.external_id, job.message, thread_ref=job.thread_ref)
+        except DeliveryError as exc:
+            kind, detail, after = exc.kind, exc.detail, exc.retry_after
+            if kind == "retry":
+                if after:
+                    self.paused_until[job.platform] = self.clock.now() + timedelta(seconds=after)
+                await self.db.run(lambda s: self._retry(s, job, after, detail))
+            elif kind == "blocked":
+                await self.db.run(lambda s: self._blocked(s, job, detail))
+            else:
+                await self.db.run(lambda s: self._failed(s, job, detail))
+            return 0
+        except Exception as exc:  # a bug or an unexpected library error: retry, never lose the row
+            log.exception("delivery of outbox %s failed", job.id)
+            name = type(exc).__name__
+            await self.db.run(lambda s: self._retry(s, job, None, name))
+            return 0
+        await self.db.run(lambda s: s.execute(update(OutboxMessage).where(OutboxMessage.id == job.id).values(
+            state=OutboxState.SENT, sent_at=self.clock.now(), external_ref=delivery.ref, attempts=job.attempts + 1,
+            claimed_until=None)))
+        return 1
+
+    def _retry(self, s: Session, job: Job, retry_after: float | None, detail: str, count: bool = True) -> None:
+        attempts = job.attempts + (1 if count else 0)
+        if attempts >= self.settings.max_send_attempts:
+            self._failed(s, job, f"gave up: {detail}")
+            return
+        backoff = min(MAX_BACKOFF, timedelta(seconds=5 * 2**attempts))
+        delay = timedelta(seconds=retry_after) if retry_after else backoff
+        s.execute(update(OutboxMessage).where(OutboxMessage.id == job.id).values(
+            state=OutboxState.PENDING, attempts=attempts, next_attempt_at=self.clock.now() + delay,
+            last_error=detail[:200], claimed_until=None))
+
+    def _failed(self, s: Session, job: Job, detail: str) -> None:
+        s.execute(update(OutboxMessage).where(OutboxMessage.id == job.id).values(
+            state=OutboxState.FAILED, attempts=job.attempts + 1, last_error=detail[:200], claimed_until=None))
+        record(self._ctx(s), Actor.engine(), "outbox.failed", subject=f"outbox:{job.id}", outcome="failed",
+               detail=detail[:120])
+
+    def _blocked(self, s: Session, job: Job, detail: str) -> None:
+        ctx = self._ctx(s)
+        self._failed(s, job, detail or "blocked")
+        identity = s.get_one(ChatIdentity, job.identity_id)
+        if identity.blocked_at is None:
+            identity.blocked_at = ctx.now
+        record(ctx, Actor.engine(), "identity.blocked", subject=f"identity:{identity.id}")
+        if identity.person_id is None:
+            return
+        for membership, family in s.execute(select(Membership, Family).join(Family, Family.id == Membership.family_id)
+                                            .where(Membership.person_id == identity.person_id,
+                                                   Membership.state == MembershipState.ACTIVE)).all():
+            if Role(membership.role).is_staff:
+                continue
+            caseworker = staff_person(ctx, family.id, Role.CASEWORKER)
+            if caseworker:
+                notify.to_person(ctx, caseworker, family,
+                                 partial(render.chat_unreachable_notice, alias=family.alias, member=membership.name),
+                                 key=f"blocked:{identity.id}:{family.id}:{ctx.now:%Y%m%d}", kind="chat_blocked")

@@ -1,0 +1,103 @@
+"""The sweeps. Each is a function of (database, now): safe to repeat, safe to run on two instances,
+and it catches up on whatever fell due while the bot was down."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from bot.domain.schedule import occurrences
+from bot.domain.vocabulary import CheckinState, MembershipState
+from bot.services import checkins, escalations, summaries
+from bot.services.context import Ctx
+from bot.services.meetings import send_meeting_notice
+from storage.models import Checkin, Commitment, Family, Meeting, MeetingInvitee, Membership
+from storage.upsert import insert_ignore
+
+BATCH = 500
+
+
+def schedule_checkins(ctx: Ctx) -> int:
+    """Write the check-in occurrences of the next hours (the horizon) as rows, once each."""
+    horizon = ctx.now + timedelta(hours=ctx.settings.schedule_horizon_hours)
+    refill_before = ctx.now + timedelta(hours=ctx.settings.schedule_horizon_hours / 2)
+    made = 0
+    rows = ctx.s.execute(
+        select(Commitment, Family.timezone).join(Family, Family.id == Commitment.family_id)
+        .join(Membership, Membership.id == Commitment.owner_membership_id)
+        .where(Commitment.active.is_(True), Commitment.uncovered_since.is_(None),
+               Membership.state == MembershipState.ACTIVE,
+               or_(Commitment.scheduled_until.is_(None), Commitment.scheduled_until < refill_before))
+        .limit(BATCH)).all()
+    for commitment, tz in rows:
+        start = commitment.scheduled_until or ctx.now
+        for due in occurrences(commitment.rrule, tz, start, horizon):
+            new = insert_ignore(ctx.s, Checkin.__table__, {  # type: ignore[arg-type]
+                "commitment_id": commitment.id, "family_id": commitment.family_id, "due_at": due,
+                "grace_ends_at": due + timedelta(minutes=commitment.grace_minutes),
+                "state": CheckinState.PENDING, "late": False,
+            }, ["commitment_id", "due_at"])
+            made += new is not None
+        commitment.scheduled_until = horizon
+    return made
+
+
+def ask_due_checkins(ctx: Ctx) -> int:
+    asked = 0
+    for checkin in ctx.s.scalars(select(Checkin).where(
+            Checkin.state == CheckinState.PENDING, Checkin.asked_at.is_(None), Checkin.due_at <= ctx.now,
+            Checkin.grace_ends_at > ctx.now).order_by(Checkin.due_at).limit(BATCH)):
+        asked += checkins.ask(ctx, checkin)
+    return asked
+
+
+def mark_missed_checkins(ctx: Ctx) -> int:
+    missed = 0
+    for checkin in ctx.s.scalars(select(Checkin).where(
+            Checkin.state == CheckinState.PENDING, Checkin.grace_ends_at <= ctx.now)
+            .order_by(Checkin.due_at).limit(BATCH)):
+        missed += checkins.mark_missed(ctx, checkin)
+    return missed
+
+
+def move_escalations(ctx: Ctx) -> int:
+    return escalations.move_on_due(ctx, BATCH)
+
+
+def meeting_reminders(ctx: Ctx) -> int:
+    """Each reminder offset (e.g. 24h and 2h before) once; after downtime only the latest one due."""
+    offsets = ctx.settings.reminder_offsets_minutes
+    if not offsets:
+        return 0
+    sent = 0
+    for meeting in ctx.s.scalars(select(Meeting).where(
+            Meeting.cancelled.is_(False), Meeting.starts_at > ctx.now,
+            Meeting.starts_at <= ctx.now + timedelta(minutes=max(offsets)))):
+        due = [o for o in offsets if meeting.starts_at - timedelta(minutes=o) <= ctx.now]
+        offset = min(due)
+        if not summaries.mark_once(ctx, f"remind:{meeting.id}:{meeting.starts_at:%Y%m%dT%H%M}:{offset}"):
+            continue
+        family = ctx.s.get_one(Family, meeting.family_id)
+        for invitee in ctx.s.scalars(select(MeetingInvitee).where(MeetingInvitee.meeting_id == meeting.id)):
+            if invitee.reply == "cant_come":
+                continue
+            send_meeting_notice(ctx, meeting, family, ctx.s.get_one(Membership, invitee.membership_id),
+                                reminder=True, key=f"meeting:{meeting.id}:remind:{offset}:"
+                                                   f"{meeting.starts_at:%Y%m%dT%H%M}:{invitee.membership_id}")
+            sent += 1
+    return sent
+
+
+Sweep = Callable[[Ctx], int]
+
+SWEEPS: list[tuple[str, Sweep]] = [
+    ("schedule_checkins", schedule_checkins),
+    ("ask_due_checkins", ask_due_checkins),
+    ("mark_missed_checkins", mark_missed_checkins),
+    ("move_escalations", move_escalations),
+    ("meeting_reminders", meeting_reminders),
+    ("weekly_thanks", summaries.weekly_thanks),
+    ("daily_summaries", summaries.daily_summaries),
+]

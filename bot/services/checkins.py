@@ -1,0 +1,186 @@
+"""Check-ins: asking, answering (done / not done / worried, with a note), missing, nudging."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from bot import buttons
+from bot.domain.vocabulary import Answer, CheckinState, EscalationReason, MembershipState
+from bot.services import audit, escalations, notify
+from bot.services.context import Actor, Ctx
+from bot.services.errors import NotFound, Refused
+from messages import render
+from messages.catalog import Translator, translator
+from storage.models import Checkin, CheckinAnswer, Commitment, Escalation, Family, Membership, Person
+
+LATE_ANSWER_WINDOW = timedelta(hours=36)  # how long a plain "done" can still answer a missed check-in
+
+
+def answer_buttons(ctx: Ctx, checkin_id: int, with_note: bool = True) -> dict[str, str]:
+    data = {a.value: buttons.sign(ctx.secret, "ci", checkin_id, a.value) for a in Answer}
+    if with_note:
+        data["note"] = buttons.sign(ctx.secret, "cn", checkin_id)
+    return data
+
+
+def _parts(ctx: Ctx, checkin: Checkin) -> tuple[Commitment, Membership, Family]:
+    commitment = ctx.s.get_one(Commitment, checkin.commitment_id)
+    owner = ctx.s.get_one(Membership, commitment.owner_membership_id)
+    return commitment, owner, ctx.s.get_one(Family, checkin.family_id)
+
+
+def ask(ctx: Ctx, checkin: Checkin) -> bool:
+    """Send the question, once: the row is claimed with a conditional update first."""
+    claimed = ctx.s.execute(update(Checkin).where(Checkin.id == checkin.id, Checkin.asked_at.is_(None),
+                                                  Checkin.state == CheckinState.PENDING).values(asked_at=ctx.now))
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    commitment, owner, family = _parts(ctx, checkin)
+    if owner.person_id is None or owner.state != MembershipState.ACTIVE:
+        return False
+    person = ctx.s.get_one(Person, owner.person_id)
+    tz = notify.person_timezone(person, family)
+    data = answer_buttons(ctx, checkin.id)
+    # The member chose this time when they made the commitment, so the question is not held by quiet hours.
+    notify.to_person(ctx, person.id, family,
+                     lambda tr: render.checkin_prompt(tr, family.alias, commitment.question,
+                                                      tr.when(checkin.due_at, tz), data),
+                     key=f"checkin:{checkin.id}:ask", kind="checkin", hold=False)
+    return True
+
+
+def mark_missed(ctx: Ctx, checkin: Checkin) -> bool:
+    """No answer by the end of grace: missed. A bottom line escalates; every miss gets one gentle nudge."""
+    claimed = ctx.s.execute(update(Checkin).where(Checkin.id == checkin.id, Checkin.state == CheckinState.PENDING)
+                            .values(state=CheckinState.MISSED, missed_at=ctx.now))
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    ctx.s.refresh(checkin)
+    commitment, owner, family = _parts(ctx, checkin)
+    audit.record(ctx, Actor.engine(), "checkin.missed", family_id=family.id, subject=f"checkin:{checkin.id}")
+    if commitment.bottom_line_id is not None:
+        escalations.open_escalation(ctx, checkin, EscalationReason.MISSED)
+    if owner.person_id is not None and owner.state == MembershipState.ACTIVE:
+        person = ctx.s.get_one(Person, owner.person_id)
+        tz = notify.person_timezone(person, family)
+        data = answer_buttons(ctx, checkin.id, with_note=False)
+        notify.to_person(ctx, person.id, family,
+                         lambda tr: render.nudge(tr, commitment.question, tr.when(checkin.due_at, tz), data),
+                         key=f"checkin:{checkin.id}:nudge", kind="nudge")
+    return True
+
+
+@dataclass
+class AnswerOutcome:
+    checkin: Checkin
+    recorded: bool  # False for a repeat of the same answer
+    late: bool
+    escalated: bool
+
+
+def answer_checkin(ctx: Ctx, actor: Actor, checkin_id: int, answer: str, note: str | None = None) -> AnswerOutcome:
+    checkin = ctx.s.get(Checkin, checkin_id)
+    if checkin is None:
+        raise NotFound("no_checkin", "no such check-in")
+    commitment, owner, family = _parts(ctx, checkin)
+    if actor.person_id is None or owner.person_id != actor.person_id or owner.state != MembershipState.ACTIVE:
+        raise Refused("not_yours", "you can only answer your own check-ins", family_id=family.id,
+                      subject=f"checkin:{checkin.id}")
+    if checkin.state == CheckinState.CANCELLED or (checkin.asked_at is None and checkin.due_at > ctx.now):
+        raise NotFound("not_open", "this check-in is not open", family_id=family.id)
+    value = Answer(answer)
+    note = (note or "").strip()[:1000] or None
+    previous = checkin.state
+    tr_person = ctx.s.get_one(Person, actor.person_id)
+    if previous == value.value and note is None:
+        notify.to_person(ctx, tr_person.id, family, lambda tr: render.answer_already(tr, value.value),
+                         key=f"checkin:{checkin.id}:already:{ctx.now.timestamp()}", kind="reply", hold=False)
+        return AnswerOutcome(checkin, recorded=False, late=checkin.late, escalated=False)
+    late = previous == CheckinState.MISSED or ctx.now > checkin.grace_ends_at or checkin.late
+    row = CheckinAnswer(checkin_id=checkin.id, person_id=actor.person_id, answer=value.value, note=note, late=late,
+                        at=ctx.now)
+    ctx.s.add(row)
+    ctx.s.flush()
+    checkin.state, checkin.answered_at, checkin.late = value.value, ctx.now, late
+    if note:
+        checkin.note = note
+    audit.record(ctx, actor, "checkin.answer", family_id=family.id, subject=f"checkin:{checkin.id}",
+                 detail=value.value + (" late" if late else ""))
+    had_escalation = ctx.s.scalar(select(Escalation.id).where(Escalation.checkin_id == checkin.id).limit(1))
+    if had_escalation:
+        escalations.tell_late_answer(ctx, checkin, owner.name, value.value)
+    escalated = False
+    if value == Answer.WORRIED:
+        escalated = escalations.open_escalation(ctx, checkin, EscalationReason.WORRIED, row.id) is not None
+    elif value == Answer.NOT_DONE and commitment.bottom_line_id is not None:
+        escalated = escalations.open_escalation(ctx, checkin, EscalationReason.NOT_DONE, row.id) is not None
+    _confirm(ctx, actor, checkin, commitment, family, value.value, late, escalated)
+    return AnswerOutcome(checkin, recorded=True, late=late, escalated=escalated)
+
+
+def _confirm(ctx: Ctx, actor: Actor, checkin: Checkin, commitment: Commitment, family: Family, answer: str,
+             late: bool, escalated: bool) -> None:
+    """Edit the question to show what was recorded (no buttons left), then say what happens next."""
+    person = ctx.s.get_one(Person, actor.person_id)
+    tz = notify.person_timezone(person, family)
+    stamp = f"{ctx.now:%Y%m%dT%H%M%S}"
+    note_data = buttons.sign(ctx.secret, "cn", checkin.id)
+    if actor.identity_id is not None:
+        for step in ("ask", "nudge"):
+            parent = notify.outbox_id_for(ctx, f"checkin:{checkin.id}:{step}", actor.identity_id)
+            if parent is None:
+                continue
+            message = render.answer_recorded(
+                _tr(person, family), commitment.question, answer, _tr(person, family).when(ctx.now, tz), late,
+                note_data if step == "ask" else None)
+            message.edit_of = parent
+            notify.enqueue(ctx, actor.identity_id, message, key=f"checkin:{checkin.id}:{step}:edit:{stamp}",
+                           kind="reply", family_id=family.id, priority=0)
+    if answer == Answer.WORRIED:
+        notify.to_person(ctx, person.id, family, lambda tr: render.worried_reply(tr, family.emergency_number),
+                         key=f"checkin:{checkin.id}:worried:{stamp}", kind="reply", urgent=True)
+    elif answer == Answer.NOT_DONE:
+        notify.to_person(ctx, person.id, family, lambda tr: render.not_done_reply(tr, escalated),
+                         key=f"checkin:{checkin.id}:notdone:{stamp}", kind="reply", hold=False)
+
+
+def _tr(person: Person, family: Family) -> Translator:
+
+    return translator(notify.person_language(person, family))
+
+
+def add_note(ctx: Ctx, actor: Actor, checkin_id: int, note: str) -> Checkin:
+    """Attach a note to the member's latest answer (or to the check-in if not answered yet)."""
+    checkin = ctx.s.get(Checkin, checkin_id)
+    if checkin is None:
+        raise NotFound("no_checkin", "no such check-in")
+    _, owner, family = _parts(ctx, checkin)
+    if actor.person_id is None or owner.person_id != actor.person_id or owner.state != MembershipState.ACTIVE:
+        raise Refused("not_yours", "you can only add notes to your own check-ins", family_id=family.id,
+                      subject=f"checkin:{checkin.id}")
+    text = note.strip()[:1000]
+    if not text:
+        return checkin
+    latest = ctx.s.scalar(select(CheckinAnswer).where(CheckinAnswer.checkin_id == checkin.id)
+                          .order_by(CheckinAnswer.id.desc()).limit(1))
+    if latest is not None:
+        latest.note = f"{latest.note}\n{text}" if latest.note else text
+    checkin.note = f"{checkin.note}\n{text}" if checkin.note else text
+    audit.record(ctx, actor, "checkin.note", family_id=family.id, subject=f"checkin:{checkin.id}")
+    notify.to_person(ctx, actor.person_id, family, lambda tr: render.note_saved(tr),
+                     key=f"checkin:{checkin.id}:note:{ctx.now:%Y%m%dT%H%M%S}", kind="reply", hold=False)
+    return checkin
+
+
+def open_checkin_for(ctx: Ctx, person_id: int) -> Checkin | None:
+    """The check-in a plain-text answer refers to: the newest asked and still open, or recently missed."""
+    return ctx.s.scalar(
+        select(Checkin).join(Commitment, Commitment.id == Checkin.commitment_id)
+        .join(Membership, Membership.id == Commitment.owner_membership_id)
+        .where(Membership.person_id == person_id, Membership.state == MembershipState.ACTIVE,
+               Checkin.due_at <= ctx.now, Checkin.due_at > ctx.now - LATE_ANSWER_WINDOW,
+               Checkin.state.in_([CheckinState.PENDING, CheckinState.MISSED]))
+        .order_by(Checkin.due_at.desc()).limit(1))

@@ -1,0 +1,259 @@
+"""Escalations: a broken or unconfirmed bottom line, or a worry, reaching agency staff, up the chain."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from bot import buttons
+from bot.domain.routing import escalation_chain
+from bot.domain.vocabulary import CheckinState, EscalationState
+from bot.services import audit, notify
+from bot.services.context import Actor, Ctx
+from bot.services.errors import InvalidInput, NotFound
+from bot.services.families import in_working_hours, require_staff, staff_on_call
+from messages import render
+from messages.catalog import Translator
+from messages.outbound import OutboundMessage
+from storage.models import (
+    BottomLine,
+    ChatIdentity,
+    Checkin,
+    CheckinAnswer,
+    Commitment,
+    Escalation,
+    EscalationNotice,
+    Family,
+    Membership,
+    Person,
+    PlanVersion,
+)
+from storage.upsert import insert_ignore
+
+
+def open_escalation(ctx: Ctx, checkin: Checkin, reason: str, answer_id: int | None = None) -> Escalation | None:
+    """Open (once per check-in and reason) and tell the first person in the chain at once."""
+    family = ctx.s.get_one(Family, checkin.family_id)
+    chain = escalation_chain(staff_on_call(ctx, family), in_working_hours(ctx, family))
+    new_id = insert_ignore(ctx.s, Escalation.__table__, {  # type: ignore[arg-type]
+        "family_id": family.id, "checkin_id": checkin.id, "answer_id": answer_id, "reason": reason,
+        "state": EscalationState.OPEN, "chain": chain, "step": 0, "opened_at": ctx.now, "next_step_at": None,
+    }, ["checkin_id", "reason"])
+    if new_id is None:
+        return None
+    esc = ctx.s.get_one(Escalation, new_id)
+    audit.record(ctx, Actor.engine(), "escalation.open", family_id=family.id, subject=f"escalation:{esc.id}",
+                 detail=reason)
+    if chain:
+        notify_step(ctx, esc, 0)
+    return esc
+
+
+def _alert_key(esc: Escalation, step: int) -> str:
+    return f"esc:{esc.id}:step:{step}"
+
+
+def notify_step(ctx: Ctx, esc: Escalation, step: int) -> None:
+    family = ctx.s.get_one(Family, esc.family_id)
+    person_id = esc.chain[step]
+    person = ctx.s.get_one(Person, person_id)
+    role = _role_of(ctx, person_id, family.id)
+    ctx.s.add(EscalationNotice(escalation_id=esc.id, step=step, person_id=person_id, role=role, notified_at=ctx.now))
+    ctx.s.flush()
+    esc.step = step
+    esc.next_step_at = ctx.now + timedelta(minutes=family.ack_timeout_minutes) if step + 1 < len(esc.chain) else None
+    notify.to_person(ctx, person_id, family, lambda tr: alert_message(ctx, tr, esc, person_id),
+                     key=_alert_key(esc, step), kind="escalation", urgent=True)
+    if step > 0:
+        _tell_earlier(ctx, esc, lambda tr: render.escalation_update(tr, "moved_on", person.display_name,
+                                                                    tr.when(ctx.now, family.timezone)),
+                      key=f"esc:{esc.id}:moved:{step}", before_step=step)
+    audit.record(ctx, Actor.engine(), "escalation.notify", family_id=family.id, subject=f"escalation:{esc.id}",
+                 detail=f"step {step} {role}")
+
+
+def _role_of(ctx: Ctx, person_id: int, family_id: int) -> str:
+    role = ctx.s.scalar(select(Membership.role).where(Membership.person_id == person_id,
+                                                      Membership.family_id == family_id,
+                                                      Membership.state == "active"))
+    return role or "cover"
+
+
+def alert_message(ctx: Ctx, tr: Translator, esc: Escalation, for_person: int, status: str | None = None
+                  ) -> OutboundMessage:
+    family = ctx.s.get_one(Family, esc.family_id)
+    checkin = ctx.s.get_one(Checkin, esc.checkin_id)
+    commitment = ctx.s.get_one(Commitment, checkin.commitment_id)
+    owner = ctx.s.get_one(Membership, commitment.owner_membership_id)
+    bottom_line = ctx.s.get(BottomLine, commitment.bottom_line_id) if commitment.bottom_line_id else None
+    answer = ctx.s.get(CheckinAnswer, esc.answer_id) if esc.answer_id else None
+    reader = ctx.s.get_one(Person, for_person)
+    tz = notify.person_timezone(reader, family)
+    history = [(tr.when(c.due_at, family.timezone).rsplit(",", 1)[0], c.state)
+               for c in ctx.s.scalars(select(Checkin).where(
+                   Checkin.commitment_id == commitment.id, Checkin.due_at > ctx.now - timedelta(days=7),
+                   Checkin.due_at <= ctx.now, Checkin.state != CheckinState.CANCELLED).order_by(Checkin.due_at))]
+    plan = ctx.s.scalar(select(PlanVersion).where(PlanVersion.family_id == family.id)
+                        .order_by(PlanVersion.number.desc()).limit(1))
+    told = [p for p in ctx.s.scalars(select(Person.display_name).join(
+        EscalationNotice, EscalationNotice.person_id == Person.id).where(
+        EscalationNotice.escalation_id == esc.id, EscalationNotice.person_id != for_person))]
+    data = {}
+    if esc.state == EscalationState.OPEN:
+        data = {"ack": buttons.sign(ctx.secret, "ea", esc.id), "resolve": buttons.sign(ctx.secret, "er", esc.id)}
+    elif esc.state == EscalationState.ACKNOWLEDGED:
+        data = {"resolve": buttons.sign(ctx.secret, "er", esc.id)}
+    view = render.EscalationView(
+        alias=family.alias, reason=esc.reason, bottom_line=bottom_line.text if bottom_line else None,
+        commitment=commitment.text, member=owner.name,
+        due_local=f"{tr.when(checkin.due_at, family.timezone)} ({family.timezone})"
+        + (f" / {tr.when(checkin.due_at, tz)} ({tz})" if tz != family.timezone else ""),
+        due_utc=checkin.due_at.strftime("%Y-%m-%d %H:%M"),
+        answered_local=tr.when(answer.at, family.timezone) if answer else None,
+        words=answer.note if answer else None, history=history,
+        contingency=(plan.content.get("contingency", "") if plan else ""), told=told, step=esc.step, data=data,
+    )
+    message = render.escalation_alert(tr, view)
+    if status:
+        message.text += "\n\n" + status
+        message.fields.append(("", status))
+    return message
+
+
+def _identities_told(ctx: Ctx, esc: Escalation, before_step: int | None = None) -> list[tuple[int, int, int]]:
+    """(person id, identity id, step) for everyone sent this escalation's alert so far."""
+    out = []
+    q = select(EscalationNotice).where(EscalationNotice.escalation_id == esc.id)
+    if before_step is not None:
+        q = q.where(EscalationNotice.step < before_step)
+    for notice in ctx.s.scalars(q):
+        for ident in ctx.s.scalars(select(ChatIdentity.id).where(ChatIdentity.person_id == notice.person_id)):
+            out.append((notice.person_id, ident, notice.step))
+    return out
+
+
+def _tell_earlier(ctx: Ctx, esc: Escalation, build: notify.Render, *, key: str, before_step: int | None = None) -> None:
+    """A follow-up in the thread of each earlier alert."""
+    family = ctx.s.get_one(Family, esc.family_id)
+    for person_id, identity_id, step in _identities_told(ctx, esc, before_step):
+        parent = notify.outbox_id_for(ctx, _alert_key(esc, step), identity_id)
+        if parent is None:
+            continue
+        msg_parent = parent
+
+        def prepare(message: OutboundMessage, ident: int, parent_id: int = msg_parent) -> None:
+            message.thread_of = parent_id
+
+        _to_identity(ctx, person_id, identity_id, family, build, key=f"{key}", prepare=prepare)
+
+
+def _to_identity(ctx: Ctx, person_id: int, identity_id: int, family: Family, build: notify.Render, *, key: str,
+                 prepare: object) -> None:
+    from messages.catalog import translator
+
+    person = ctx.s.get_one(Person, person_id)
+    message = build(translator(notify.person_language(person, family)))
+    if callable(prepare):
+        prepare(message, identity_id)
+    notify.enqueue(ctx, identity_id, message, key=f"{key}@{identity_id}", kind="escalation_update",
+                   family_id=family.id, priority=0)
+
+
+def _refresh_alerts(ctx: Ctx, esc: Escalation, status_key: str, status: notify.Render) -> None:
+    """Update every alert in place (buttons follow the new state) where the platform can edit."""
+    family = ctx.s.get_one(Family, esc.family_id)
+    for person_id, identity_id, step in _identities_told(ctx, esc):
+        parent = notify.outbox_id_for(ctx, _alert_key(esc, step), identity_id)
+        if parent is None:
+            continue
+
+        def build(tr: Translator, pid: int = person_id) -> OutboundMessage:
+            return alert_message(ctx, tr, esc, pid, status=status(tr).text)
+
+        def prepare(message: OutboundMessage, ident: int, parent_id: int = parent) -> None:
+            message.edit_of = parent_id
+
+        _to_identity(ctx, person_id, identity_id, family, build, key=f"esc:{esc.id}:{status_key}", prepare=prepare)
+
+
+def get_escalation(ctx: Ctx, escalation_id: int) -> Escalation:
+    esc = ctx.s.get(Escalation, escalation_id)
+    if esc is None:
+        raise NotFound("no_escalation", f"no escalation {escalation_id}")
+    return esc
+
+
+def acknowledge(ctx: Ctx, actor: Actor, escalation_id: int) -> bool:
+    """True if this call acknowledged it; False if it was already acknowledged or resolved."""
+    esc = get_escalation(ctx, escalation_id)
+    require_staff(ctx, actor, esc.family_id, "escalation.acknowledge")
+    done = ctx.s.execute(update(Escalation).where(Escalation.id == esc.id, Escalation.state == EscalationState.OPEN)
+                         .values(state=EscalationState.ACKNOWLEDGED, acknowledged_at=ctx.now,
+                                 acknowledged_by=actor.person_id, next_step_at=None))
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    ctx.s.refresh(esc)
+    family = ctx.s.get_one(Family, esc.family_id)
+    who = _actor_name(ctx, actor)
+    audit.record(ctx, actor, "escalation.acknowledge", family_id=esc.family_id, subject=f"escalation:{esc.id}")
+    _refresh_alerts(ctx, esc, "ack", lambda tr: render.escalation_update(
+        tr, "acknowledged", who, tr.when(ctx.now, family.timezone)))
+    return True
+
+
+def resolve(ctx: Ctx, actor: Actor, escalation_id: int, note: str) -> bool:
+    esc = get_escalation(ctx, escalation_id)
+    require_staff(ctx, actor, esc.family_id, "escalation.resolve")
+    note = note.strip()
+    if not note:
+        raise InvalidInput("note_required", "please write a short note saying how it was resolved")
+    done = ctx.s.execute(update(Escalation).where(
+        Escalation.id == esc.id, Escalation.state.in_([EscalationState.OPEN, EscalationState.ACKNOWLEDGED]))
+        .values(state=EscalationState.RESOLVED, resolved_at=ctx.now, resolved_by=actor.person_id,
+                resolution_note=note[:2000], next_step_at=None))
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    ctx.s.refresh(esc)
+    if esc.acknowledged_at is None:
+        esc.acknowledged_at, esc.acknowledged_by = ctx.now, actor.person_id
+    family = ctx.s.get_one(Family, esc.family_id)
+    who = _actor_name(ctx, actor)
+    audit.record(ctx, actor, "escalation.resolve", family_id=esc.family_id, subject=f"escalation:{esc.id}")
+    _refresh_alerts(ctx, esc, "resolved", lambda tr: render.escalation_update(
+        tr, "resolved", who, tr.when(ctx.now, family.timezone), note))
+    return True
+
+
+def _actor_name(ctx: Ctx, actor: Actor) -> str:
+    if actor.person_id:
+        return ctx.s.get_one(Person, actor.person_id).display_name
+    return actor.label
+
+
+def tell_late_answer(ctx: Ctx, checkin: Checkin, member: str, answer: str) -> None:
+    """A late answer never closes an escalation; it is shown as a follow-up to everyone told."""
+    family = ctx.s.get_one(Family, checkin.family_id)
+    for esc in ctx.s.scalars(select(Escalation).where(Escalation.checkin_id == checkin.id)):
+        _tell_earlier(ctx, esc, lambda tr: render.late_answer_followup(
+            tr, family.alias, member, answer, tr.when(ctx.now, family.timezone)),
+            key=f"esc:{esc.id}:late:{answer}:{ctx.now:%Y%m%dT%H%M%S}")
+
+
+def move_on_due(ctx: Ctx, limit: int = 200) -> int:
+    """Escalations nobody acknowledged in time go to the next person. Claimed with a conditional update."""
+    moved = 0
+    due = list(ctx.s.execute(select(Escalation.id, Escalation.step).where(
+        Escalation.state == EscalationState.OPEN, Escalation.next_step_at.is_not(None),
+        Escalation.next_step_at <= ctx.now).order_by(Escalation.next_step_at).limit(limit)))
+    for esc_id, step in due:
+        claimed = ctx.s.execute(update(Escalation).where(Escalation.id == esc_id, Escalation.step == step,
+                                                         Escalation.state == EscalationState.OPEN)
+                                .values(step=step + 1, next_step_at=None))
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            continue
+        esc = ctx.s.get_one(Escalation, esc_id)
+        ctx.s.refresh(esc)
+        notify_step(ctx, esc, step + 1)
+        moved += 1
+    return moved

@@ -1,0 +1,174 @@
+"""Invites: one-time, expiring codes stored only as hashes; accepting needs explicit consent."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from bot.domain.vocabulary import MembershipState, Role
+from bot.services import audit, notify
+from bot.services.context import Actor, Ctx
+from bot.services.errors import InvalidInput, Refused
+from bot.services.families import get_family, staff_person
+from bot.services.people import identity_of, link_identity
+from messages import render
+from storage.models import AuditEvent, Family, Invite, Membership, Person, PlanVersion
+
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed from paper
+CODE_LENGTH = 10
+WRONG_CODES_ALLOWED = 5
+WRONG_CODE_WINDOW = timedelta(minutes=10)
+NETWORK_ROLES = (Role.PARENT, Role.KEY_SAFETY_PERSON, Role.SUPPORTER)
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def people_to_avoid(ctx: Ctx, family_id: int) -> list[str]:
+    latest = ctx.s.scalar(select(PlanVersion).where(PlanVersion.family_id == family_id)
+                          .order_by(PlanVersion.number.desc()).limit(1))
+    return list(latest.content.get("people_to_avoid", [])) if latest else []
+
+
+def is_avoided(name: str, avoid: list[str]) -> bool:
+    key = name.strip().casefold()
+    return any(key == a.strip().casefold() for a in avoid)
+
+
+@dataclass
+class NewInvite:
+    membership: Membership
+    code: str
+
+
+def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str) -> NewInvite:
+    from bot.services.families import require_staff
+
+    family = get_family(ctx, family_id)
+    require_staff(ctx, actor, family.id, "invite.create")
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= 60:
+        raise InvalidInput("bad_name", "the name must be 1 to 60 characters")
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise InvalidInput("bad_role", f"role must be one of {', '.join(r.value for r in NETWORK_ROLES)}") from None
+    if role_value not in NETWORK_ROLES:
+        raise InvalidInput("bad_role", "agency staff are set on the family, not invited")
+    if is_avoided(name, people_to_avoid(ctx, family.id)):
+        raise Refused("person_to_avoid", "this person is on the plan's people-to-avoid list and cannot be invited",
+                      family_id=family.id, subject="invite.create")
+    membership = ctx.s.scalar(select(Membership).where(Membership.family_id == family.id, Membership.name == name))
+    if membership is not None and membership.state == MembershipState.ACTIVE:
+        raise InvalidInput("already_member", f"{name} is already an active member of this network")
+    if membership is None:
+        membership = Membership(family_id=family.id, name=name, role=role_value, state=MembershipState.INVITED,
+                                created_at=ctx.now)
+        ctx.s.add(membership)
+        ctx.s.flush()
+    else:
+        membership.role, membership.state = role_value, MembershipState.INVITED
+        # A new invite replaces any earlier unused one.
+        ctx.s.execute(update(Invite).where(Invite.membership_id == membership.id, Invite.used_at.is_(None))
+                      .values(expires_at=ctx.now))
+    code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    ctx.s.add(Invite(membership_id=membership.id, code_hash=hash_code(code),
+                     expires_at=ctx.now + timedelta(hours=ctx.settings.invite_ttl_hours),
+                     created_by=actor.label, created_at=ctx.now))
+    audit.record(ctx, actor, "invite.create", family_id=family.id, subject=f"membership:{membership.id}")
+    return NewInvite(membership, code)
+
+
+@dataclass
+class InviteCheck:
+    problem: str | None  # None, "unknown", "used", "expired", "slow_down", "already"
+    invite: Invite | None = None
+    membership: Membership | None = None
+    family: Family | None = None
+
+
+def _recent_wrong_codes(ctx: Ctx, who: str) -> int:
+    return ctx.s.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "invite.check", AuditEvent.outcome == "refused", AuditEvent.subject == who,
+        AuditEvent.at > ctx.now - WRONG_CODE_WINDOW)) or 0
+
+
+def check_invite(ctx: Ctx, code: str, platform: str, external_id: str) -> InviteCheck:
+    """Is this code good for this chat? Wrong codes are audited, and too many slow the chat down."""
+    who = f"{platform}:{external_id}"[:64]
+    if _recent_wrong_codes(ctx, who) >= WRONG_CODES_ALLOWED:
+        return InviteCheck("slow_down")
+    invite = ctx.s.scalar(select(Invite).where(Invite.code_hash == hash_code(code)))
+    problem = None
+    if invite is None:
+        problem = "unknown"
+    elif invite.used_at is not None:
+        problem = "used"
+    elif invite.expires_at <= ctx.now:
+        problem = "expired"
+    if problem or invite is None:
+        audit.record(ctx, Actor(who), "invite.check", subject=who, outcome="refused", detail=problem)
+        return InviteCheck(problem)
+    membership = ctx.s.get_one(Membership, invite.membership_id)
+    family = ctx.s.get_one(Family, membership.family_id)
+    identity = identity_of(ctx, platform, external_id)
+    if identity is not None and identity.person_id is not None and ctx.s.scalar(select(Membership.id).where(
+            Membership.family_id == family.id, Membership.person_id == identity.person_id,
+            Membership.state == MembershipState.ACTIVE)):
+        return InviteCheck("already", invite, membership, family)
+    return InviteCheck(None, invite, membership, family)
+
+
+def accept_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str, display_name: str | None = None
+                  ) -> InviteCheck:
+    """Consent given: link the chat to the member. The invite is spent in the same conditional update,
+    so two presses (or two instances) can never both use it."""
+    invite = ctx.s.get(Invite, invite_id)
+    if invite is None:
+        return InviteCheck("unknown")
+    spent = ctx.s.execute(update(Invite).where(Invite.id == invite_id, Invite.used_at.is_(None),
+                                               Invite.expires_at > ctx.now).values(used_at=ctx.now))
+    if spent.rowcount != 1:  # type: ignore[attr-defined]
+        ctx.s.refresh(invite)
+        return InviteCheck("used" if invite.used_at else "expired")
+    membership = ctx.s.get_one(Membership, invite.membership_id)
+    family = ctx.s.get_one(Family, membership.family_id)
+    identity = identity_of(ctx, platform, external_id)
+    if identity is not None and identity.person_id is not None:
+        person = ctx.s.get_one(Person, identity.person_id)
+    else:
+        person = Person(display_name=display_name or membership.name, created_at=ctx.now)
+        ctx.s.add(person)
+        ctx.s.flush()
+    identity = link_identity(ctx, person, platform, external_id)
+    membership.person_id, membership.state, membership.consent_at = person.id, MembershipState.ACTIVE, ctx.now
+    membership.left_at = None
+    actor = Actor(f"person:{person.id}", person.id, identity.id)
+    audit.record(ctx, actor, "invite.accept", family_id=family.id, subject=f"membership:{membership.id}")
+    audit.record(ctx, actor, "consent.given", family_id=family.id, subject=f"membership:{membership.id}")
+    notify.to_person(ctx, person.id, family, lambda tr: render.joined(tr, family.alias),
+                     key=f"joined:{membership.id}:{invite.id}", kind="joined", hold=False)
+    from bot.services.plans import send_commitments, uncover_restore
+
+    uncover_restore(ctx, membership)
+    send_commitments(ctx, membership, family, changed=False, key=f"commitments:{membership.id}:join:{invite.id}")
+    caseworker = staff_person(ctx, family.id, Role.CASEWORKER)
+    if caseworker:
+        notify.to_person(ctx, caseworker, family,
+                         lambda tr: render.member_joined_notice(tr, family.alias, membership.name),
+                         key=f"joined-staff:{membership.id}:{invite.id}", kind="member_joined")
+    return InviteCheck(None, invite, membership, family)
+
+
+def decline_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str) -> None:
+    invite = ctx.s.get(Invite, invite_id)
+    if invite is None:
+        return
+    membership = ctx.s.get_one(Membership, invite.membership_id)
+    audit.record(ctx, Actor(f"{platform}:{external_id}"[:64]), "consent.declined", family_id=membership.family_id,
+                 subject=f"membership:{membership.id}")

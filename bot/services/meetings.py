@@ -1,0 +1,95 @@
+"""Meetings: scheduled in the plan, invitations and reminders with Coming / Can't come replies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from bot import buttons
+from bot.domain.vocabulary import MeetingReply, MembershipState
+from bot.services import audit, notify
+from bot.services.context import Actor, Ctx
+from bot.services.errors import NotFound, Refused
+from messages import render
+from storage.models import Family, Meeting, MeetingInvitee, Membership, Person
+
+if TYPE_CHECKING:
+    from bot.planfile import MeetingSpec
+
+
+def upsert_meetings(ctx: Ctx, family: Family, specs: Sequence[MeetingSpec], members: dict[str, Membership],
+                    version: int) -> None:
+    from bot.services.plans import local_to_utc
+
+    existing = {m.key: m for m in ctx.s.scalars(select(Meeting).where(Meeting.family_id == family.id))}
+    seen: set[str] = set()
+    for spec in specs:
+        key = spec.stable_key
+        seen.add(key)
+        starts = local_to_utc(spec.starts, family.timezone)
+        row = existing.get(key)
+        if row is None:
+            row = Meeting(family_id=family.id, key=key, kind=spec.kind.value, starts_at=starts, place=spec.place)
+            ctx.s.add(row)
+            ctx.s.flush()
+        moved = row.starts_at != starts or row.cancelled
+        row.kind, row.starts_at, row.place, row.cancelled = spec.kind.value, starts, spec.place, False
+        invited = {members[n.casefold()].id for n in spec.invite}
+        current = {i.membership_id: i for i in ctx.s.scalars(select(MeetingInvitee)
+                                                             .where(MeetingInvitee.meeting_id == row.id))}
+        for mid, inv in current.items():
+            if mid not in invited:
+                ctx.s.delete(inv)
+            elif moved:
+                inv.reply, inv.replied_at = None, None  # a new time needs a new answer
+        for mid in invited - set(current):
+            ctx.s.add(MeetingInvitee(meeting_id=row.id, membership_id=mid))
+        ctx.s.flush()
+        if row.starts_at > ctx.now:
+            for mid in invited:
+                send_meeting_notice(ctx, row, family, ctx.s.get_one(Membership, mid), reminder=False,
+                                    key=f"meeting:{row.id}:invite:{row.starts_at:%Y%m%dT%H%M}:{mid}")
+    for key, row in existing.items():
+        if key not in seen:
+            row.cancelled = True
+
+
+def send_meeting_notice(ctx: Ctx, meeting: Meeting, family: Family, membership: Membership, *, reminder: bool,
+                        key: str) -> None:
+    if membership.state != MembershipState.ACTIVE or membership.person_id is None:
+        return
+    person = ctx.s.get_one(Person, membership.person_id)
+    tz = notify.person_timezone(person, family)
+    data = {r.value: buttons.sign(ctx.secret, "mt", meeting.id, r.value) for r in MeetingReply}
+    notify.to_person(ctx, person.id, family,
+                     lambda tr: render.meeting_notice(tr, family.alias, meeting.kind, tr.when(meeting.starts_at, tz),
+                                                      meeting.place, data, reminder),
+                     key=key, kind="meeting_reminder" if reminder else "meeting_invite")
+
+
+def reply_meeting(ctx: Ctx, actor: Actor, meeting_id: int, reply: str) -> Meeting:
+    meeting = ctx.s.get(Meeting, meeting_id)
+    if meeting is None or meeting.cancelled:
+        raise NotFound("no_meeting", "this meeting is no longer planned")
+    invitee = ctx.s.scalar(select(MeetingInvitee).join(Membership, Membership.id == MeetingInvitee.membership_id)
+                           .where(MeetingInvitee.meeting_id == meeting.id, Membership.person_id == actor.person_id,
+                                  Membership.state == MembershipState.ACTIVE))
+    if invitee is None or actor.person_id is None:
+        raise Refused("not_invited", "you are not invited to this meeting", family_id=meeting.family_id,
+                      subject="meeting.reply")
+    invitee.reply, invitee.replied_at = MeetingReply(reply).value, ctx.now
+    audit.record(ctx, actor, "meeting.reply", family_id=meeting.family_id, subject=f"meeting:{meeting.id}",
+                 detail=reply)
+    return meeting
+
+
+def next_meeting_for(ctx: Ctx, person_id: int) -> tuple[Meeting, Family] | None:
+    row = ctx.s.execute(select(Meeting, Family).join(MeetingInvitee, MeetingInvitee.meeting_id == Meeting.id)
+                        .join(Membership, Membership.id == MeetingInvitee.membership_id)
+                        .join(Family, Family.id == Meeting.family_id)
+                        .where(Membership.person_id == person_id, Membership.state == MembershipState.ACTIVE,
+                               Meeting.cancelled.is_(False), Meeting.starts_at > ctx.now)
+                        .order_by(Meeting.starts_at).limit(1)).first()
+    return (row[0], row[1]) if row else None

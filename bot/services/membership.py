@@ -1,0 +1,60 @@
+"""Leaving the network (by the member) or being removed (by staff): commitments become uncovered."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from sqlalchemy import select, update
+
+from bot.domain.vocabulary import CheckinState, MembershipState, Role
+from bot.services import audit, notify
+from bot.services.context import Actor, Ctx
+from bot.services.errors import NotFound, Refused
+from bot.services.families import require_staff, staff_person
+from messages import render
+from storage.models import Checkin, Commitment, Family, Membership
+
+
+def _uncover(ctx: Ctx, actor: Actor, membership: Membership, action: str) -> list[str]:
+    family = ctx.s.get_one(Family, membership.family_id)
+    membership.state, membership.left_at = MembershipState.LEFT, ctx.now
+    uncovered = []
+    for c in ctx.s.scalars(select(Commitment).where(Commitment.owner_membership_id == membership.id,
+                                                    Commitment.active.is_(True))):
+        c.uncovered_since = ctx.now
+        uncovered.append(c.text)
+        ctx.s.execute(update(Checkin).where(Checkin.commitment_id == c.id, Checkin.state == CheckinState.PENDING,
+                                            Checkin.asked_at.is_(None)).values(state=CheckinState.CANCELLED))
+    audit.record(ctx, actor, action, family_id=family.id, subject=f"membership:{membership.id}")
+    caseworker = staff_person(ctx, family.id, Role.CASEWORKER)
+    if caseworker:
+        notify.to_person(ctx, caseworker, family,
+                         lambda tr: render.member_left_notice(tr, family.alias, membership.name, uncovered),
+                         key=f"left:{membership.id}:{ctx.now:%Y%m%dT%H%M%S}", kind="member_left")
+    return uncovered
+
+
+def leave(ctx: Ctx, actor: Actor) -> list[Family]:
+    """The member leaves every network they are in (what /stop does)."""
+    if actor.person_id is None:
+        raise Refused("not_member", "only a member can leave")
+    families = []
+    for m in ctx.s.scalars(select(Membership).where(Membership.person_id == actor.person_id,
+                                                    Membership.state == MembershipState.ACTIVE,
+                                                    Membership.role.in_([Role.PARENT, Role.KEY_SAFETY_PERSON,
+                                                                         Role.SUPPORTER]))):
+        _uncover(ctx, actor, m, "membership.leave")
+        family = ctx.s.get_one(Family, m.family_id)
+        families.append(family)
+        notify.to_person(ctx, actor.person_id, family, partial(render.left, alias=family.alias),
+                         key=f"left-reply:{m.id}:{ctx.now:%Y%m%dT%H%M%S}", kind="reply", hold=False)
+    return families
+
+
+def remove_member(ctx: Ctx, actor: Actor, family_id: int, name: str) -> list[str]:
+    require_staff(ctx, actor, family_id, "membership.remove")
+    m = ctx.s.scalar(select(Membership).where(Membership.family_id == family_id, Membership.name == name,
+                                              Membership.state.in_([MembershipState.ACTIVE, MembershipState.INVITED])))
+    if m is None or Role(m.role).is_staff:
+        raise NotFound("no_member", f"no network member called {name!r} in this family")
+    return _uncover(ctx, actor, m, "membership.remove")

@@ -1,0 +1,93 @@
+"""Putting messages in the outbox for a person, in their language, respecting their quiet hours."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from bot.domain.hours import quiet_until
+from bot.domain.vocabulary import OutboxState, Priority
+from bot.services.context import Ctx
+from messages.catalog import Translator, translator
+from messages.outbound import OutboundMessage
+from storage.models import ChatIdentity, Family, OutboxMessage, Person
+from storage.upsert import insert_ignore
+
+Render = Callable[[Translator], OutboundMessage]
+
+
+def person_language(person: Person, family: Family | None) -> str:
+    return person.language or (family.language if family else None) or "en"
+
+
+def person_timezone(person: Person, family: Family | None) -> str:
+    return person.timezone or (family.timezone if family else "UTC")
+
+
+def reachable_identities(ctx: Ctx, person_id: int) -> list[ChatIdentity]:
+    rows = ctx.s.scalars(select(ChatIdentity).where(ChatIdentity.person_id == person_id,
+                                                    ChatIdentity.blocked_at.is_(None))
+                         .order_by(ChatIdentity.id.desc()))
+    return list(rows)
+
+
+def enqueue(ctx: Ctx, identity_id: int, message: OutboundMessage, *, key: str, kind: str, family_id: int | None,
+            priority: int, not_before: object = None) -> int | None:
+    """Record one outbound message. The same key twice records (and so sends) it once."""
+    when = not_before or ctx.now
+    return insert_ignore(ctx.s, OutboxMessage.__table__, {  # type: ignore[arg-type]
+        "idempotency_key": key[:160], "identity_id": identity_id, "family_id": family_id, "kind": kind,
+        "priority": priority, "payload": message.to_payload(), "state": OutboxState.PENDING,
+        "attempts": 0, "next_attempt_at": when, "created_at": ctx.now,
+    }, ["idempotency_key"])
+
+
+def to_person(ctx: Ctx, person_id: int, family: Family | None, render: Render, *, key: str, kind: str,
+              urgent: bool = False, hold: bool = True, prepare: Callable[[OutboundMessage, int], None] | None = None,
+              ) -> dict[int, int]:
+    """Queue a message for a person. Urgent ones go to every identity they have and are never held;
+    routine ones go to their newest identity and wait out quiet hours when `hold` is set.
+
+    Returns {identity id: outbox id} for rows created now.
+    """
+    person = ctx.s.get(Person, person_id)
+    if person is None:
+        return {}
+    identities = reachable_identities(ctx, person_id)
+    if not identities:
+        return {}
+    targets = identities if urgent else identities[:1]
+    tr = translator(person_language(person, family))
+    not_before = ctx.now
+    if hold and not urgent:
+        not_before = quiet_until(ctx.now, person_timezone(person, family), person.quiet_start,
+                                 person.quiet_end) or ctx.now
+        if person.paused_until and person.paused_until > not_before:
+            not_before = person.paused_until
+    created: dict[int, int] = {}
+    for identity in targets:
+        message = render(tr)
+        if prepare:
+            prepare(message, identity.id)
+        oid = enqueue(ctx, identity.id, message, key=f"{key}@{identity.id}", kind=kind,
+                      family_id=family.id if family else None,
+                      priority=Priority.URGENT if urgent else Priority.NORMAL, not_before=not_before)
+        if oid is not None:
+            created[identity.id] = oid
+    return created
+
+
+def outbox_id_for(ctx: Ctx, key: str, identity_id: int) -> int | None:
+    return ctx.s.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == f"{key}@{identity_id}"))
+
+
+def to_identity(ctx: Ctx, identity: ChatIdentity, render: Render, *, key: str, kind: str = "reply",
+                family: Family | None = None, urgent: bool = False) -> int | None:
+    """A direct reply to the chat that just wrote to us (linked to a member or not), never held."""
+    person = ctx.s.get(Person, identity.person_id) if identity.person_id else None
+    language = (person.language if person else None) or identity.language or (family.language if family else None)
+    message = render(translator(language or ctx.settings.default_language))
+    return enqueue(ctx, identity.id, message, key=f"{key}@{identity.id}", kind=kind,
+                   family_id=family.id if family else None,
+                   priority=Priority.URGENT if urgent else Priority.NORMAL)

@@ -1,0 +1,204 @@
+"""The plan: applying a plan file makes a new version; members hear only about their own commitments."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select, update
+
+from bot.domain.schedule import localize, occurrences
+from bot.domain.vocabulary import CheckinState, MembershipState
+from bot.planfile import PlanFileError, PlanSpec, error_at, parse_plan
+from bot.services import audit, notify
+from bot.services.context import Actor, Ctx
+from bot.services.errors import InvalidInput
+from bot.services.families import get_family, require_staff
+from bot.services.invites import is_avoided
+from bot.services.meetings import upsert_meetings
+from messages import render
+from storage.models import BottomLine, Checkin, Commitment, Family, Membership, Person, PlanVersion
+
+
+@dataclass
+class ApplyResult:
+    changed: bool
+    version: int
+    told: list[str] = field(default_factory=list)
+    uncovered: list[str] = field(default_factory=list)
+
+
+def latest_version(ctx: Ctx, family_id: int) -> PlanVersion | None:
+    return ctx.s.scalar(select(PlanVersion).where(PlanVersion.family_id == family_id)
+                        .order_by(PlanVersion.number.desc()).limit(1))
+
+
+def _check_names(ctx: Ctx, family: Family, spec: PlanSpec, text: str) -> dict[str, Membership]:
+    members = {m.name.casefold(): m for m in ctx.s.scalars(select(Membership).where(
+        Membership.family_id == family.id,
+        Membership.state.in_([MembershipState.ACTIVE, MembershipState.INVITED])))}
+    for i, name in enumerate(spec.people_to_avoid):
+        m = members.get(name.casefold())
+        if m is not None:
+            raise error_at(text, ("people_to_avoid", i), f"{name} is in the network; remove them first "
+                                                         "(familyteam member remove) before listing them here")
+    for i, c in enumerate(spec.commitment):
+        m = members.get(c.member.casefold())
+        if m is None or m.role in ("caseworker", "supervisor", "duty"):
+            raise error_at(text, ("commitment", i, "member"), f"{c.member!r} is not an invited network member "
+                                                              "(invite them first: familyteam invite create)")
+    for i, meeting in enumerate(spec.meeting):
+        for name in meeting.invite:
+            if name.casefold() not in members:
+                raise error_at(text, ("meeting", i, "invite"), f"{name!r} is not in the network")
+            if is_avoided(name, spec.people_to_avoid):
+                raise error_at(text, ("meeting", i, "invite"), f"{name!r} is on the people-to-avoid list")
+    return members
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _snapshot(c: Commitment) -> tuple[Any, ...]:
+    return (c.owner_membership_id, c.text, c.question, c.rrule, c.grace_minutes, c.bottom_line_id, c.active)
+
+
+def apply_plan(ctx: Ctx, actor: Actor, family_id: int, text: str, reason: str = "") -> ApplyResult:
+    family = get_family(ctx, family_id)
+    require_staff(ctx, actor, family.id, "plan.apply")
+    try:
+        spec = parse_plan(text)
+        members = _check_names(ctx, family, spec, text)
+    except PlanFileError as exc:
+        raise InvalidInput("bad_plan", str(exc), family_id=family.id) from exc
+    content = spec.canonical()
+    digest = content_hash(content)
+    latest = latest_version(ctx, family.id)
+    if latest is not None and latest.content_hash == digest:
+        return ApplyResult(changed=False, version=latest.number)
+    version = PlanVersion(family_id=family.id, number=(latest.number + 1) if latest else 1, content=content,
+                          content_hash=digest, author=actor.label, reason=reason.strip()[:2000], created_at=ctx.now)
+    ctx.s.add(version)
+    ctx.s.flush()
+
+    bottom_lines = {b.key: b for b in ctx.s.scalars(select(BottomLine).where(BottomLine.family_id == family.id))}
+    for b in bottom_lines.values():
+        b.active = False
+    for spec_b in spec.bottom_line:
+        line = bottom_lines.get(spec_b.key)
+        if line is None:
+            line = BottomLine(family_id=family.id, key=spec_b.key, text=spec_b.text)
+            ctx.s.add(line)
+            bottom_lines[spec_b.key] = line
+        line.text, line.active = spec_b.text, True
+    ctx.s.flush()
+
+    touched: set[int] = set()  # memberships whose own commitments changed
+    existing = {c.key: c for c in ctx.s.scalars(select(Commitment).where(Commitment.family_id == family.id))}
+    seen: set[str] = set()
+    for spec_c in spec.commitment:
+        seen.add(spec_c.key)
+        owner = members[spec_c.member.casefold()]
+        bl = bottom_lines[spec_c.guards].id if spec_c.guards else None
+        row = existing.get(spec_c.key)
+        if row is None:
+            row = Commitment(family_id=family.id, key=spec_c.key, owner_membership_id=owner.id, text=spec_c.text,
+                             question=spec_c.question or spec_c.text, rrule=spec_c.schedule,
+                             grace_minutes=spec_c.grace_minutes, bottom_line_id=bl, active=True,
+                             plan_version_id=version.id,
+                             uncovered_since=None if owner.state == MembershipState.ACTIVE else ctx.now)
+            ctx.s.add(row)
+            touched.add(owner.id)
+            continue
+        before = _snapshot(row)
+        old_owner, old_timing = row.owner_membership_id, (row.rrule, row.grace_minutes, row.owner_membership_id)
+        row.owner_membership_id, row.text, row.question = owner.id, spec_c.text, spec_c.question or spec_c.text
+        row.rrule, row.grace_minutes, row.bottom_line_id, row.active = (spec_c.schedule, spec_c.grace_minutes, bl,
+                                                                        True)
+        row.plan_version_id = version.id
+        row.uncovered_since = None if owner.state == MembershipState.ACTIVE else (row.uncovered_since or ctx.now)
+        if (row.rrule, row.grace_minutes, row.owner_membership_id) != old_timing or not before[-1]:
+            _reschedule(ctx, row)
+        if _snapshot(row) != before:
+            touched.update({old_owner, owner.id})
+    for key, row in existing.items():
+        if key not in seen and row.active:
+            row.active = False
+            row.plan_version_id = version.id
+            _cancel_future(ctx, row)
+            touched.add(row.owner_membership_id)
+    ctx.s.flush()
+
+    upsert_meetings(ctx, family, spec.meeting, members, version.number)
+
+    result = ApplyResult(changed=True, version=version.number)
+    for mid in sorted(touched):
+        membership = ctx.s.get_one(Membership, mid)
+        if membership.state == MembershipState.ACTIVE and membership.person_id:
+            send_commitments(ctx, membership, family, changed=latest is not None,
+                             key=f"commitments:{mid}:v{version.number}")
+            result.told.append(membership.name)
+    result.uncovered = [c.key for c in ctx.s.scalars(select(Commitment).where(
+        Commitment.family_id == family.id, Commitment.active.is_(True), Commitment.uncovered_since.is_not(None)))]
+    audit.record(ctx, actor, "plan.apply", family_id=family.id, subject=f"plan_version:{version.id}",
+                 detail=f"v{version.number}")
+    return result
+
+
+def _cancel_future(ctx: Ctx, c: Commitment) -> None:
+    """Check-ins not yet asked are withdrawn (kept, marked cancelled); answered ones stay as they are."""
+    ctx.s.execute(update(Checkin).where(Checkin.commitment_id == c.id, Checkin.state == CheckinState.PENDING,
+                                        Checkin.asked_at.is_(None), Checkin.due_at > ctx.now)
+                  .values(state=CheckinState.CANCELLED))
+
+
+def _reschedule(ctx: Ctx, c: Commitment) -> None:
+    ctx.s.execute(delete(Checkin).where(Checkin.commitment_id == c.id, Checkin.state == CheckinState.PENDING,
+                                        Checkin.asked_at.is_(None), Checkin.due_at > ctx.now))
+    c.scheduled_until = None
+
+
+def next_due(c: Commitment, tz_name: str, ctx: Ctx) -> Any:
+    return next(iter(occurrences(c.rrule, tz_name, ctx.now, ctx.now + timedelta(days=400))), None)
+
+
+def member_commitments(ctx: Ctx, membership_id: int) -> list[Commitment]:
+    return list(ctx.s.scalars(select(Commitment).where(Commitment.owner_membership_id == membership_id,
+                                                       Commitment.active.is_(True)).order_by(Commitment.id)))
+
+
+def send_commitments(ctx: Ctx, membership: Membership, family: Family, *, changed: bool, key: str) -> None:
+    """A member's own commitments, never anyone else's, never other people's bottom lines."""
+    if membership.person_id is None:
+        return
+    person = ctx.s.get_one(Person, membership.person_id)
+    tz = notify.person_timezone(person, family)
+    commitments = member_commitments(ctx, membership.id)
+    if not commitments and not changed:
+        return  # nothing to tell yet (e.g. they joined before the plan was written)
+
+    def build(tr: Any) -> Any:
+        items = []
+        for c in commitments:
+            due = next_due(c, family.timezone, ctx)
+            items.append((c.text, tr.when(due, tz) if due else None))
+        return render.your_commitments(tr, family.alias, items, changed)
+
+    notify.to_person(ctx, person.id, family, build, key=key, kind="commitments")
+
+
+def uncover_restore(ctx: Ctx, membership: Membership) -> None:
+    """The owner is (back) in the network: their commitments are covered again, scheduled from now."""
+    for c in member_commitments(ctx, membership.id):
+        if c.uncovered_since is not None:
+            c.uncovered_since = None
+            c.scheduled_until = None
+
+
+def local_to_utc(naive: Any, tz_name: str) -> Any:
+    return localize(naive, ZoneInfo(tz_name))

@@ -1,0 +1,1 @@
+"""Platform adapters: console, Telegram, Slack. Each sends and edits messages and feeds inbound events."""

@@ -1,0 +1,1 @@
+"""The local console transport: used by the demo, the tests and `familyteam console`."""

@@ -1,0 +1,1 @@
+"""Every user-facing text: gettext catalogues (English source, Spanish) and the renderers."""

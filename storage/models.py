@@ -1,0 +1,284 @@
+"""The tables. Every time is a UTC instant (UTCDateTime); local times are computed, never stored."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Family(Base):
+    __tablename__ = "families"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alias: Mapped[str] = mapped_column(String(80))
+    timezone: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    work_start: Mapped[str] = mapped_column(String(5), default="09:00")
+    work_end: Mapped[str] = mapped_column(String(5), default="17:00")
+    work_days: Mapped[str] = mapped_column(String(32), default="MO,TU,WE,TH,FR")
+    emergency_number: Mapped[str] = mapped_column(String(16), default="999")
+    ack_timeout_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    created_at: Mapped[datetime]
+
+
+class Person(Base):
+    __tablename__ = "persons"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    language: Mapped[str | None] = mapped_column(String(8))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    quiet_start: Mapped[str] = mapped_column(String(5), default="21:00")
+    quiet_end: Mapped[str] = mapped_column(String(5), default="08:00")
+    discreet: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_until: Mapped[datetime | None]
+    away_until: Mapped[datetime | None]
+    cover_person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    summary_time: Mapped[str] = mapped_column(String(5), default="08:30")
+    created_at: Mapped[datetime]
+    identities: Mapped[list[ChatIdentity]] = relationship(back_populates="person")
+
+
+class ChatIdentity(Base):
+    """One person's address on one platform (a person may be on Telegram and on Slack)."""
+
+    __tablename__ = "chat_identities"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None until the chat is linked to a member by an accepted invite.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(8))
+    external_id: Mapped[str] = mapped_column(String(64))
+    blocked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    person: Mapped[Person | None] = relationship(back_populates="identities")
+
+
+class Membership(Base):
+    """A place in one family's network or team. `name` is the name given at invite."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("family_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(24))
+    state: Mapped[str] = mapped_column(String(16))
+    consent_at: Mapped[datetime | None]
+    left_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class PlanVersion(Base):
+    __tablename__ = "plan_versions"
+    __table_args__ = (UniqueConstraint("family_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    content: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    author: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+
+class BottomLine(Base):
+    __tablename__ = "bottom_lines"
+    __table_args__ = (UniqueConstraint("family_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Commitment(Base):
+    __tablename__ = "commitments"
+    __table_args__ = (UniqueConstraint("family_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    owner_membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    question: Mapped[str] = mapped_column(Text)
+    rrule: Mapped[str] = mapped_column(Text)
+    grace_minutes: Mapped[int] = mapped_column(Integer)
+    bottom_line_id: Mapped[int | None] = mapped_column(ForeignKey("bottom_lines.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    uncovered_since: Mapped[datetime | None]
+    scheduled_until: Mapped[datetime | None] = mapped_column(index=True)
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id"))
+
+
+class Checkin(Base):
+    """One occurrence of a commitment's check-in question."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (
+        UniqueConstraint("commitment_id", "due_at"),
+        Index("ix_checkins_state_due", "state", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"))
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
+    due_at: Mapped[datetime]
+    grace_ends_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16))
+    asked_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    missed_at: Mapped[datetime | None]
+
+
+class CheckinAnswer(Base):
+    """Every answer ever given, so nothing the network says is lost (the check-in holds the latest)."""
+
+    __tablename__ = "checkin_answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    answer: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime]
+
+
+class Meeting(Base):
+    __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("family_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
+    key: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(32))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    place: Mapped[str] = mapped_column(Text, default="")
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MeetingInvitee(Base):
+    __tablename__ = "meeting_invitees"
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), primary_key=True)
+    reply: Mapped[str | None] = mapped_column(String(16))
+    replied_at: Mapped[datetime | None]
+
+
+class Escalation(Base):
+    __tablename__ = "escalations"
+    __table_args__ = (
+        UniqueConstraint("checkin_id", "reason"),
+        Index("ix_escalations_state_next", "state", "next_step_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"))
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_answers.id"))
+    reason: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    chain: Mapped[list[Any]]  # person ids, in the order they are told
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    next_step_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+
+
+class EscalationNotice(Base):
+    """Who was told about an escalation, at which step and when."""
+
+    __tablename__ = "escalation_notices"
+    __table_args__ = (UniqueConstraint("escalation_id", "person_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(ForeignKey("escalations.id"), index=True)
+    step: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    role: Mapped[str] = mapped_column(String(24))
+    notified_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """Every outbound message is a row first; the dispatcher delivers it once per idempotency key."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at", "priority"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("chat_identities.id"), index=True)
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("families.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    external_ref: Mapped[str | None] = mapped_column(String(128))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class InboundReceipt(Base):
+    """Platform event ids already handled, so a redelivered update has no second effect."""
+
+    __tablename__ = "inbound_receipts"
+    __table_args__ = (UniqueConstraint("platform", "event_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    """Who did what, when. Never message text."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48))
+    outcome: Mapped[str] = mapped_column(String(16))
+    family_id: Mapped[int | None] = mapped_column(index=True)
+    subject: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(String(120))
+
+
+class KeyValue(Base):
+    """Small installation facts, e.g. the generated button-signing secret."""
+
+    __tablename__ = "key_values"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class SweepMark(Base):
+    """A periodic job done for one period ("weekly:3:2026-11-29"), so it is done once across instances."""
+
+    __tablename__ = "sweep_marks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    at: Mapped[datetime]
