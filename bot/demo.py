@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 
 from bot.app import FamilyTeam
 from bot.clock import ManualClock
-from bot.services.context import Actor
+from bot.services.context import Actor, Ctx
 from bot.services.families import create_family
 from bot.services.invites import create_invite
+from bot.services.people import ensure_person
 from bot.services.plans import apply_plan
 from bot.settings import Settings
 from handlers.base import Inbound
@@ -82,7 +83,7 @@ class Week:
             if who in ("gran", "tom"):
                 self.later(25, who, "text", "done - sorry, I couldn't get to my phone" if who == "tom" else "done")
         elif text.startswith("Check-in"):
-            if who == "gran" and day == "Wed" or who == "tom" and day == "Thu":
+            if (who == "gran" and day == "Wed") or (who == "tom" and day == "Thu"):
                 return  # no answer: Wednesday's gets a nudge; Thursday's guards a bottom line
             if who == "sue" and day == "Thu":
                 self.later(8, who, "text", "worried: Mum sounded very low tonight. I'm going round to stay with them.")
@@ -139,27 +140,21 @@ class Week:
             self.clock.advance(STEP)
 
 
-def setup(app: FamilyTeam, week: Week) -> list[tuple[str, str]]:
+def setup(app: FamilyTeam) -> tuple[int, list[tuple[str, str]]]:
+    """The caseworker creates the family and invites the four members; returns (family id, codes)."""
     actor = Actor.cli("demo")
 
-    def make(ctx):  # type: ignore[no-untyped-def]
+    def make(ctx: Ctx) -> tuple[int, list[tuple[str, str]]]:
         family = create_family(ctx, actor, alias="the Rowan family", timezone="Europe/London",
                                caseworker="console:anna", caseworker_name="Anna", supervisor="console:sam",
                                duty="console:duty", emergency_number="999")
-        codes = [(addr, create_invite(ctx, actor, family.id, name, role).code)
+        ensure_person(ctx, "console:sam", "Sam")
+        ensure_person(ctx, "console:duty", "Duty team")
+        codes = [(addr.split(":", 1)[1], create_invite(ctx, actor, family.id, name, role).code)
                  for name, (addr, role) in MEMBERS.items()]
         return family.id, codes
 
-    family_id, codes = app.call(make)
-    for person in ("sam", "duty"):
-        app.call(lambda ctx, p=person: _rename(ctx, p))
-    return [(addr.split(":", 1)[1], code) for addr, code in codes] + [("__family__", str(family_id))]
-
-
-def _rename(ctx, person: str) -> None:  # type: ignore[no-untyped-def]
-    from bot.services.people import ensure_person
-
-    ensure_person(ctx, f"console:{person}", {"sam": "Sam", "duty": "Duty team"}[person])
+    return app.call(make)
 
 
 async def _demo(db_path: Path) -> Week:
@@ -169,11 +164,9 @@ async def _demo(db_path: Path) -> Week:
     console = ConsoleTransport()
     app.add_transport(console)
     week = Week(app, clock, console)
-    setup_rows = setup(app, week)
-    family_id = int(dict(setup_rows)["__family__"])
-    for addr, code in setup_rows:
-        if addr != "__family__":
-            week.later(0, addr, "command", f"start {code}")
+    family_id, codes = setup(app)
+    for chat, code in codes:
+        week.later(0, chat, "command", f"start {code}")
     # Everyone joins first, then the caseworker applies the plan written at the network meeting.
     for _ in range(3):
         while week.queue and week.queue[0].at <= clock.now() + timedelta(minutes=5):

@@ -7,6 +7,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import UTC, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
@@ -23,6 +24,7 @@ from bot.settings import Settings
 from handlers.base import Inbound
 from messages import render
 from messages.catalog import SUPPORTED_LANGUAGES
+from messages.outbound import OutboundMessage
 from storage.db import Database
 from storage.models import (
     ChatIdentity,
@@ -32,6 +34,7 @@ from storage.models import (
     InboundReceipt,
     KeyValue,
     Membership,
+    OutboxMessage,
     Person,
 )
 from storage.upsert import insert_ignore
@@ -168,6 +171,8 @@ class Router:
             require_staff(ctx, actor, escalations.get_escalation(ctx, int(args[0])).family_id, "escalation.resolve")
             self._await(ctx, identity, f"resolve:{args[0]}")
             notify.to_identity(ctx, identity, render.resolve_note_prompt, key=key, urgent=True)
+        elif action == "sh":
+            self._reveal(ctx, identity, int(args[0]))
         elif action == "lg" and args[0] in SUPPORTED_LANGUAGES:
             person = ctx.s.get_one(Person, actor.person_id)
             person.language = args[0]
@@ -175,6 +180,16 @@ class Router:
             notify.to_identity(ctx, identity, render.language_set, key=key)
         else:
             raise Refused("bad_button", "unknown button", subject="button.unknown")
+
+    def _reveal(self, ctx: Ctx, identity: ChatIdentity, outbox_id: int) -> None:
+        """A discreet member tapped Show: the same message, in place, with its details."""
+        row = ctx.s.get(OutboxMessage, outbox_id)
+        if row is None or row.identity_id != identity.id:
+            raise Refused("not_yours", "not your message", subject="message.reveal")
+        message = OutboundMessage.from_payload(row.payload)
+        message.discreet, message.edit_of = False, row.id
+        notify.enqueue(ctx, identity.id, message, key=f"reveal:{row.id}@{identity.id}", kind="reply",
+                       family_id=row.family_id, priority=row.priority)
 
     def _consent(self, ctx: Ctx, identity: ChatIdentity, invite_id: int, agreed: bool, name: str | None,
                  key: str) -> None:
@@ -257,6 +272,10 @@ class Router:
             else:
                 data = {lang: buttons.sign(ctx.secret, "lg", lang) for lang in SUPPORTED_LANGUAGES}
                 notify.to_identity(ctx, identity, lambda tr: render.language_choice(tr, data), key=key)
+        elif command == "discreet":
+            person.discreet = args.lower() not in ("off", "no", "0")
+            audit.record(ctx, actor, "person.discreet", subject=f"person:{person.id}", detail=str(person.discreet))
+            notify.to_identity(ctx, identity, partial(render.discreet_set, on=person.discreet), key=key)
         elif command == "pause":
             try:
                 minutes = parse_duration_minutes(args or "1d")

@@ -19,6 +19,11 @@ class OutboundMessage:
     buttons: list[list[Button]] = field(default_factory=list)
     # For a shared phone: what a discreet member sees until they tap "Show".
     discreet_text: str | None = None
+    # Set for members flagged discreet: adapters show only discreet_text and a "Show" button
+    # (data in `reveal`) until tapped.
+    discreet: bool = False
+    reveal: str | None = None
+    reveal_label: str = "Show"
     # Replace an earlier message (outbox id) instead of sending a new one, when the platform can.
     edit_of: int | None = None
     # Post under an earlier message (outbox id) as a thread reply, when the platform can.
@@ -32,6 +37,9 @@ class OutboundMessage:
             "text": self.text,
             "buttons": [[{"label": b.label, "data": b.data, "style": b.style} for b in row] for row in self.buttons],
             "discreet_text": self.discreet_text,
+            "discreet": self.discreet,
+            "reveal": self.reveal,
+            "reveal_label": self.reveal_label,
             "edit_of": self.edit_of,
             "thread_of": self.thread_of,
             "title": self.title,
@@ -45,8 +53,17 @@ class OutboundMessage:
             buttons=[[Button(b["label"], b["data"], b.get("style", "default")) for b in row]
                      for row in payload.get("buttons", [])],
             discreet_text=payload.get("discreet_text"),
+            discreet=payload.get("discreet", False),
+            reveal=payload.get("reveal"),
+            reveal_label=payload.get("reveal_label", "Show"),
             edit_of=payload.get("edit_of"),
             thread_of=payload.get("thread_of"),
             title=payload.get("title"),
             fields=[(f[0], f[1]) for f in payload.get("fields", [])],
         )
+
+    def visible(self) -> tuple[str, list[list[Button]]]:
+        """What a screen shows now: for a discreet member, only the neutral line and a Show button."""
+        if self.discreet and self.discreet_text and self.reveal:
+            return self.discreet_text, [[Button(self.reveal_label, self.reveal)]]
+        return self.text, self.buttons

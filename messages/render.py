@@ -204,6 +204,17 @@ def next_meeting(tr: Translator, kind: str | None, when: str | None, place: str 
     return OutboundMessage(text + ("\n📍 " + place if place else ""))
 
 
+def reveal_label(tr: Translator) -> str:
+    return tr._("Show")
+
+
+def discreet_set(tr: Translator, on: bool) -> OutboundMessage:
+    if on:
+        return OutboundMessage(tr._("Discreet mode is on: messages will only say that something is waiting, "
+                                    "and show the details when you tap Show."))
+    return OutboundMessage(tr._("Discreet mode is off: messages will show their details straight away."))
+
+
 # --- general -------------------------------------------------------------------------------------
 
 def refused(tr: Translator) -> OutboundMessage:

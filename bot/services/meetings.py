@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 
 def upsert_meetings(ctx: Ctx, family: Family, specs: Sequence[MeetingSpec], members: dict[str, Membership],
-                    version: int) -> None:
+                    previous_keys: Sequence[str]) -> None:
+    """Meetings as the plan lists them. A meeting the previous plan listed and this one does not is
+    cancelled; meetings scheduled outside the plan (e.g. from Slack) are left alone."""
     from bot.services.plans import local_to_utc
 
     existing = {m.key: m for m in ctx.s.scalars(select(Meeting).where(Meeting.family_id == family.id))}
@@ -52,7 +54,7 @@ def upsert_meetings(ctx: Ctx, family: Family, specs: Sequence[MeetingSpec], memb
                 send_meeting_notice(ctx, row, family, ctx.s.get_one(Membership, mid), reminder=False,
                                     key=f"meeting:{row.id}:invite:{row.starts_at:%Y%m%dT%H%M}:{mid}")
     for key, row in existing.items():
-        if key not in seen:
+        if key not in seen and key in previous_keys:
             row.cancelled = True
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from bot import buttons
 from bot.domain.hours import quiet_until
 from bot.domain.vocabulary import OutboxState, Priority
 from bot.services.context import Ctx
 from messages.catalog import Translator, translator
 from messages.outbound import OutboundMessage
+from messages.render import reveal_label
 from storage.models import ChatIdentity, Family, OutboxMessage, Person
 from storage.upsert import insert_ignore
 
@@ -36,11 +38,15 @@ def enqueue(ctx: Ctx, identity_id: int, message: OutboundMessage, *, key: str, k
             priority: int, not_before: object = None) -> int | None:
     """Record one outbound message. The same key twice records (and so sends) it once."""
     when = not_before or ctx.now
-    return insert_ignore(ctx.s, OutboxMessage.__table__, {  # type: ignore[arg-type]
+    oid = insert_ignore(ctx.s, OutboxMessage.__table__, {  # type: ignore[arg-type]
         "idempotency_key": key[:160], "identity_id": identity_id, "family_id": family_id, "kind": kind,
         "priority": priority, "payload": message.to_payload(), "state": OutboxState.PENDING,
         "attempts": 0, "next_attempt_at": when, "created_at": ctx.now,
     }, ["idempotency_key"])
+    if oid is not None and message.discreet and message.discreet_text:
+        message.reveal = buttons.sign(ctx.secret, "sh", oid)
+        ctx.s.execute(update(OutboxMessage).where(OutboxMessage.id == oid).values(payload=message.to_payload()))
+    return oid
 
 
 def to_person(ctx: Ctx, person_id: int, family: Family | None, render: Render, *, key: str, kind: str,
@@ -68,6 +74,8 @@ def to_person(ctx: Ctx, person_id: int, family: Family | None, render: Render, *
     created: dict[int, int] = {}
     for identity in targets:
         message = render(tr)
+        if person.discreet and message.discreet_text:
+            message.discreet, message.reveal_label = True, reveal_label(tr)
         if prepare:
             prepare(message, identity.id)
         oid = enqueue(ctx, identity.id, message, key=f"{key}@{identity.id}", kind=kind,

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 
 from bot.domain.schedule import localize, occurrences
 from bot.domain.vocabulary import CheckinState, MembershipState
-from bot.planfile import PlanFileError, PlanSpec, error_at, parse_plan
+from bot.planfile import MeetingSpec, PlanFileError, PlanSpec, error_at, parse_plan
 from bot.services import audit, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput
@@ -69,11 +69,24 @@ def _snapshot(c: Commitment) -> tuple[Any, ...]:
 
 
 def apply_plan(ctx: Ctx, actor: Actor, family_id: int, text: str, reason: str = "") -> ApplyResult:
+    """Apply a TOML plan file (docs/plan-file.md)."""
     family = get_family(ctx, family_id)
     require_staff(ctx, actor, family.id, "plan.apply")
     try:
         spec = parse_plan(text)
-        members = _check_names(ctx, family, spec, text)
+    except PlanFileError as exc:
+        raise InvalidInput("bad_plan", str(exc), family_id=family.id) from exc
+    return apply_plan_spec(ctx, actor, family_id, spec, reason, source=text)
+
+
+def apply_plan_spec(ctx: Ctx, actor: Actor, family_id: int, spec: PlanSpec, reason: str = "",
+                    source: str = "") -> ApplyResult:
+    """Apply a checked plan (from a file, or built by the Slack plan editor). An unchanged plan does nothing;
+    a changed one becomes a new version with its author and reason."""
+    family = get_family(ctx, family_id)
+    require_staff(ctx, actor, family.id, "plan.apply")
+    try:
+        members = _check_names(ctx, family, spec, source)
     except PlanFileError as exc:
         raise InvalidInput("bad_plan", str(exc), family_id=family.id) from exc
     content = spec.canonical()
@@ -134,7 +147,9 @@ def apply_plan(ctx: Ctx, actor: Actor, family_id: int, text: str, reason: str = 
             touched.add(row.owner_membership_id)
     ctx.s.flush()
 
-    upsert_meetings(ctx, family, spec.meeting, members, version.number)
+    previous_meetings = [MeetingSpec.model_validate(m).stable_key
+                         for m in (latest.content.get("meeting", []) if latest else [])]
+    upsert_meetings(ctx, family, spec.meeting, members, previous_meetings)
 
     result = ApplyResult(changed=True, version=version.number)
     for mid in sorted(touched):

@@ -48,7 +48,8 @@ class ConsoleTransport:
     async def send(self, external_id: str, message: OutboundMessage, thread_ref: str | None = None) -> Delivery:
         if external_id in self.blocked:
             raise DeliveryError("blocked", "bot was blocked by the user")
-        line = ConsoleLine(str(next(self._refs)), external_id, message.text, message.buttons, thread_ref=thread_ref)
+        text, buttons = message.visible()
+        line = ConsoleLine(str(next(self._refs)), external_id, text, buttons, thread_ref=thread_ref)
         self.lines.append(line)
         self._by_ref[line.ref] = line
         self._print(line, "bot →" if thread_ref is None else "bot ↳")
@@ -59,7 +60,8 @@ class ConsoleTransport:
         if line is None or line.external_id != external_id:
             raise DeliveryError("permanent", "no such message")
         line.history.append(line.text)
-        line.text, line.buttons, line.edited = message.text, message.buttons, line.edited + 1
+        text, buttons = message.visible()
+        line.text, line.buttons, line.edited = text, buttons, line.edited + 1
         self._print(line, "bot ✎")
         return Delivery(ref)
 
