@@ -253,7 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=Settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for noisy in ("alembic", "apscheduler", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         args.fn(args)
     except ServiceError as exc:

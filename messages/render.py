@@ -55,7 +55,7 @@ def consent_request(tr: Translator, alias: str, agree: str, decline: str) -> Out
 
 def joined(tr: Translator, alias: str) -> OutboundMessage:
     return OutboundMessage(tr._("Thank you for joining the safety network for {alias}. "
-                                "You will get your commitments next.").format(alias=alias))
+                                "Your commitments will be shown here.").format(alias=alias))
 
 
 def declined(tr: Translator) -> OutboundMessage:

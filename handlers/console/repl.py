@@ -1,0 +1,84 @@
+"""`familyteam console --as console:NAME`: chat with the bot in a terminal as one member or staff.
+
+Type a command (/start CODE, /mine, /next, /stop, /help), a plain answer ("done", "worried: ..."),
+or the number of a button shown in the latest message. The engine runs in this process."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.app import FamilyTeam
+from bot.services.people import parse_address
+from bot.settings import Settings
+from handlers.base import Inbound
+from handlers.console.transport import ConsoleLine, ConsoleTransport
+from messages.outbound import Button
+
+
+class NumberedConsole(ConsoleTransport):
+    """Prints one chat's messages with numbered buttons, so a person can press them by number."""
+
+    def __init__(self, chat: str) -> None:
+        super().__init__(out=None)
+        self.chat = chat
+        self.numbered: list[Button] = []
+
+    def _print(self, line: ConsoleLine, prefix: str) -> None:
+        if line.external_id != self.chat:
+            return
+        print(f"\n{prefix} " + line.text.replace("\n", "\n   "))
+        if line.buttons:
+            self.numbered = [b for row in line.buttons for b in row]
+            print("   " + "  ".join(f"[{i}] {b.label}" for i, b in enumerate(self.numbered, 1)))
+        print("> ", end="", flush=True)
+
+
+def to_inbound(chat: str, line: str, numbered: list[Button], n: int) -> Inbound | None:
+    text = line.strip()
+    if not text:
+        return None
+    event_id = f"console-{chat}-{n}"
+    if text.isdigit() and 1 <= int(text) <= len(numbered):
+        return Inbound("console", chat, "button", data=numbered[int(text) - 1].data, event_id=event_id)
+    if text.startswith("/"):
+        command, _, args = text[1:].partition(" ")
+        return Inbound("console", chat, "command", command=command.lower(), args=args, event_id=event_id)
+    return Inbound("console", chat, "text", text=text, event_id=event_id)
+
+
+async def _run(settings: Settings, chat: str) -> None:
+    app = FamilyTeam(settings)
+    console = NumberedConsole(chat)
+    app.add_transport(console)
+    scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1})
+    scheduler.add_job(app.engine.tick, "interval", seconds=settings.sweep_seconds, id="sweep",
+                      next_run_time=app.clock.now())
+    scheduler.add_job(app.dispatcher.dispatch_once, "interval", seconds=settings.dispatch_seconds, id="dispatch")
+    scheduler.start()
+    print(f"FamilyTeam console as console:{chat}. Type /help, an answer, or a button number. Ctrl-D to quit.")
+    print("> ", end="", flush=True)
+    loop = asyncio.get_running_loop()
+    n = 0
+    try:
+        while True:
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            if not line:
+                break
+            n += 1
+            event = to_inbound(chat, line, console.numbered, n)
+            if event is not None:
+                await app.router.handle(event)
+                await app.dispatcher.dispatch_once()
+    finally:
+        scheduler.shutdown(wait=False)
+        app.db.dispose()
+
+
+def run_console(settings: Settings, address: str) -> None:
+    platform, chat = parse_address(address)
+    if platform != "console":
+        raise SystemExit("familyteam console only speaks as console:NAME")
+    asyncio.run(_run(settings, chat))
