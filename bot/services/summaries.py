@@ -46,11 +46,23 @@ def last_daily_moment(now: datetime, tz_name: str, hhmm: str) -> datetime:
     return moment if moment <= now else localize(datetime.combine(d - timedelta(days=1), parse_hhmm(hhmm)), tz)
 
 
+def already_marked(ctx: Ctx, names: list[str]) -> set[str]:
+    """Which of these (job, period) marks exist: one query, so an idle sweep stays cheap."""
+    if not names:
+        return set()
+    return set(ctx.s.scalars(select(SweepMark.name).where(SweepMark.name.in_(names))))
+
+
 def weekly_thanks(ctx: Ctx) -> int:
     sent = 0
+    due: list[tuple[Family, datetime, str]] = []
     for family in ctx.s.scalars(select(Family)):
         moment = last_weekly_moment(ctx.now, family.timezone, ctx.settings.weekly_summary)
-        if ctx.now - moment > timedelta(hours=24) or not mark_once(ctx, f"weekly:{family.id}:{moment:%Y-%m-%d}"):
+        if ctx.now - moment <= timedelta(hours=24):
+            due.append((family, moment, f"weekly:{family.id}:{moment:%Y-%m-%d}"))
+    done = already_marked(ctx, [name for _, _, name in due])
+    for family, moment, name in due:
+        if name in done or not mark_once(ctx, name):
             continue
         for m in ctx.s.scalars(select(Membership).where(Membership.family_id == family.id,
                                                         Membership.state == MembershipState.ACTIVE,
@@ -106,10 +118,15 @@ def daily_summaries(ctx: Ctx) -> int:
     by_person: dict[int, tuple[Person, list[Family]]] = {}
     for person, family in rows:
         by_person.setdefault(person.id, (person, []))[1].append(family)
+    due: list[tuple[Person, list[Family], str, datetime]] = []
     for person, families in by_person.values():
         tz = notify.person_timezone(person, families[0])
         moment = last_daily_moment(ctx.now, tz, person.summary_time)
-        if ctx.now - moment > timedelta(hours=12) or not mark_once(ctx, f"daily:{person.id}:{moment:%Y-%m-%d}"):
+        if ctx.now - moment <= timedelta(hours=12):
+            due.append((person, families, tz, moment))
+    done = already_marked(ctx, [f"daily:{p.id}:{m:%Y-%m-%d}" for p, _, _, m in due])
+    for person, families, tz, moment in due:
+        if f"daily:{person.id}:{moment:%Y-%m-%d}" in done or not mark_once(ctx, f"daily:{person.id}:{moment:%Y-%m-%d}"):
             continue
 
         def build(tr: Translator, fams: list[Family] = families, m: datetime = moment, z: str = tz) -> OutboundMessage:
