@@ -28,7 +28,7 @@ from handlers.console.transport import ConsoleLine, ConsoleTransport
 TZ = ZoneInfo("Europe/London")
 START = datetime(2026, 11, 30, 7, 0, tzinfo=TZ)  # a Monday
 END = datetime(2026, 12, 6, 18, 30, tzinfo=TZ)  # the Sunday, after the weekly thank-you
-STEP = timedelta(minutes=5)
+STEP = timedelta(minutes=15)  # the engine runs every 15 simulated minutes; people act at their own times
 PLAN = Path(__file__).resolve().parent.parent / "examples" / "rowan-family.toml"
 
 MEMBERS = {"Gran": ("console:gran", "key_safety_person"), "Aunt Sue": ("console:sue", "key_safety_person"),
@@ -132,12 +132,17 @@ class Week:
         return ("\n                " + " ".join(labels)) if labels else ""
 
     async def run(self) -> None:
+        next_tick = self.clock.now()
         while self.clock.now() < END:
-            while self.queue and self.queue[0].at <= self.clock.now():
-                await self.act(heapq.heappop(self.queue))
+            if self.queue and self.queue[0].at < next_tick:
+                action = heapq.heappop(self.queue)
+                self.clock.set(max(action.at, self.clock.now()))
+                await self.act(action)
+                continue
+            self.clock.set(next_tick)
             await self.app.tick()
             self.collect()
-            self.clock.advance(STEP)
+            next_tick += STEP
 
 
 def setup(app: FamilyTeam) -> tuple[int, list[tuple[str, str]]]:
