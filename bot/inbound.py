@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 from bot import buttons
 from bot.clock import Clock
 from bot.domain.durations import parse_duration_minutes
+from bot.domain.schedule import parse_hhmm
 from bot.services import audit, checkins, escalations, invites, meetings, membership, notify, plans
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, NotFound, Refused, ServiceError
+from bot.services.families import check_timezone
 from bot.services.people import known_identity
 from bot.settings import Settings
 from handlers.base import Inbound
@@ -272,6 +274,24 @@ class Router:
             else:
                 data = {lang: buttons.sign(ctx.secret, "lg", lang) for lang in SUPPORTED_LANGUAGES}
                 notify.to_identity(ctx, identity, lambda tr: render.language_choice(tr, data), key=key)
+        elif command == "quiet":
+            start, _, end = args.replace(" ", "").partition("-")
+            try:
+                parse_hhmm(start), parse_hhmm(end)
+            except ValueError:
+                notify.to_identity(ctx, identity, render.quiet_help, key=key)
+                return
+            person.quiet_start, person.quiet_end = start, end
+            audit.record(ctx, actor, "person.quiet_hours", subject=f"person:{person.id}", detail=f"{start}-{end}")
+            notify.to_identity(ctx, identity, partial(render.quiet_set, start=start, end=end), key=key)
+        elif command == "timezone":
+            try:
+                person.timezone = check_timezone(args.strip())
+            except InvalidInput:
+                notify.to_identity(ctx, identity, render.timezone_help, key=key)
+                return
+            audit.record(ctx, actor, "person.timezone", subject=f"person:{person.id}", detail=person.timezone)
+            notify.to_identity(ctx, identity, partial(render.timezone_set, zone=person.timezone), key=key)
         elif command == "discreet":
             person.discreet = args.lower() not in ("off", "no", "0")
             audit.record(ctx, actor, "person.discreet", subject=f"person:{person.id}", detail=str(person.discreet))

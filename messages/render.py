@@ -204,6 +204,23 @@ def next_meeting(tr: Translator, kind: str | None, when: str | None, place: str 
     return OutboundMessage(text + ("\n📍 " + place if place else ""))
 
 
+def quiet_set(tr: Translator, start: str, end: str) -> OutboundMessage:
+    return OutboundMessage(tr._("Quiet hours set: no routine messages from {start} to {end}. "
+                                "Check-ins you committed to still come at their time.").format(start=start, end=end))
+
+
+def quiet_help(tr: Translator) -> OutboundMessage:
+    return OutboundMessage(tr._("To set quiet hours, send for example: /quiet 21:00-08:00"))
+
+
+def timezone_set(tr: Translator, zone: str) -> OutboundMessage:
+    return OutboundMessage(tr._("Time zone set to {zone}. Times will be shown in it.").format(zone=zone))
+
+
+def timezone_help(tr: Translator) -> OutboundMessage:
+    return OutboundMessage(tr._("To set your time zone, send for example: /timezone Europe/Madrid"))
+
+
 def reveal_label(tr: Translator) -> str:
     return tr._("Show")
 
@@ -229,6 +246,9 @@ def help_text(tr: Translator) -> OutboundMessage:
         "/next — " + tr._("the next meeting"),
         "/language — " + tr._("change language"),
         "/pause — " + tr._("pause reminders for a while"),
+        "/quiet 21:00-08:00 — " + tr._("your quiet hours"),
+        "/timezone Europe/Madrid — " + tr._("your time zone"),
+        "/discreet — " + tr._("only show details after a tap (for a shared phone)"),
         "/stop — " + tr._("leave the network"),
     ]))
 

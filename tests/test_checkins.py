@@ -202,3 +202,18 @@ async def test_answer_before_the_checkin_is_asked_is_refused(h: Harness) -> None
     data = buttons.sign(b"test-secret", "ci", future.id, "done")
     await h.press("gran", "", data=data)
     assert h.checkins()[0].state == "pending"
+
+
+async def test_member_sets_quiet_hours_and_time_zone(h: Harness) -> None:
+    await _family(h)
+    await h.command("gran", "quiet", "20:00-09:00")
+    assert "Quiet hours set" in h.last("gran")
+    await h.command("gran", "timezone", "Mars/Olympus")
+    assert "/timezone Europe/Madrid" in h.last("gran")
+    await h.command("gran", "timezone", "America/New_York")
+    await h.advance_to(datetime(2026, 11, 30, 15, 30, tzinfo=UTC), step=timedelta(minutes=30))
+    prompt = next(t for t in h.texts("gran") if t.startswith("Check-in"))
+    assert "10:30" in prompt, "15:30 London shown in New York time"
+    # Missed at 16:15 UTC = 11:15 New York, outside her quiet hours: the nudge goes at once.
+    await h.advance_to(datetime(2026, 11, 30, 16, 30, tzinfo=UTC))
+    assert any(t.startswith("A gentle reminder") for t in h.texts("gran"))

@@ -44,6 +44,7 @@ def ask(ctx: Ctx, checkin: Checkin) -> bool:
     person = ctx.s.get_one(Person, owner.person_id)
     tz = notify.person_timezone(person, family)
     data = answer_buttons(ctx, checkin.id)
+    audit.record(ctx, Actor.engine(), "checkin.asked", family_id=family.id, subject=f"checkin:{checkin.id}")
     # The member chose this time when they made the commitment, so the question is not held by quiet hours.
     notify.to_person(ctx, person.id, family,
                      lambda tr: render.checkin_prompt(tr, family.alias, commitment.question,
@@ -92,7 +93,7 @@ def answer_checkin(ctx: Ctx, actor: Actor, checkin_id: int, answer: str, note: s
     if checkin.state == CheckinState.CANCELLED or (checkin.asked_at is None and checkin.due_at > ctx.now):
         raise NotFound("not_open", "this check-in is not open", family_id=family.id)
     value = Answer(answer)
-    note = (note or "").strip()[:1000] or None
+    note = (note or "").strip()[:4000] or None
     previous = checkin.state
     tr_person = ctx.s.get_one(Person, actor.person_id)
     if previous == value.value and note is None:
@@ -161,7 +162,7 @@ def add_note(ctx: Ctx, actor: Actor, checkin_id: int, note: str) -> Checkin:
     if actor.person_id is None or owner.person_id != actor.person_id or owner.state != MembershipState.ACTIVE:
         raise Refused("not_yours", "you can only add notes to your own check-ins", family_id=family.id,
                       subject=f"checkin:{checkin.id}")
-    text = note.strip()[:1000]
+    text = note.strip()[:4000]
     if not text:
         return checkin
     latest = ctx.s.scalar(select(CheckinAnswer).where(CheckinAnswer.checkin_id == checkin.id)
