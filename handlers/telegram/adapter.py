@@ -1,0 +1,219 @@
+"""TelegramAdapter: a Transport (send/edit for the outbox dispatcher) and a Service (polling or webhook).
+
+Handler code stays thin: an Update becomes an Inbound (inbound.py) and the core's Router does the rest.
+Outbound messages are plain text with an inline keyboard (render.py); errors become DeliveryError kinds
+the dispatcher understands.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters, Update
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, ContextTypes, TypeHandler
+from telegram.warnings import PTBDeprecationWarning
+
+from handlers.base import Delivery, DeliveryError
+from handlers.telegram.inbound import PLATFORM, to_inbound
+from handlers.telegram.links import api_base_urls, deep_link
+from handlers.telegram.pacing import ChatPacer
+from handlers.telegram.render import clip, split_text, visible
+from handlers.telegram.webhook import make_route, webhook_path, webhook_secret
+from messages.catalog import SUPPORTED_LANGUAGES, translator
+from messages.outbound import OutboundMessage
+from messages.telegram import command_menu
+
+if TYPE_CHECKING:
+    from bot.app import FamilyTeam
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Opt in to PTB's future behaviour (time periods as timedelta) so it does not warn on every RetryAfter;
+# retry_seconds() reads both forms. An explicit PTB_TIMEDELTA in the environment wins.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+NOT_MODIFIED = "message is not modified"
+EDIT_GONE = ("message to edit not found", "message can't be edited")
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """RetryAfter.retry_after is an int, or a timedelta with PTB_TIMEDELTA=true: accept both."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: Any = exc.retry_after
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+def delivery_error(exc: TelegramError) -> DeliveryError:
+    """A Bot API failure in the dispatcher's terms."""
+    if isinstance(exc, RetryAfter):
+        return DeliveryError("retry", str(exc), retry_after=retry_seconds(exc))
+    if isinstance(exc, Forbidden):  # blocked by the user, deactivated, removed from the group
+        return DeliveryError("blocked", exc.message)
+    if isinstance(exc, BadRequest | ChatMigrated):  # BadRequest is a NetworkError subclass: test it first
+        return DeliveryError("permanent", exc.message)
+    if isinstance(exc, NetworkError):  # includes TimedOut and 5xx answers
+        return DeliveryError("retry", exc.message)
+    return DeliveryError("retry", f"{type(exc).__name__}: {exc.message}")  # InvalidToken, Conflict...: keep it
+
+
+class TelegramAdapter:
+    platform = PLATFORM
+
+    def __init__(self, settings: Settings, *, pacer: ChatPacer | None = None,
+                 rate_limiter: BaseRateLimiter[Any] | None = None, poll_timeout: float = 30.0) -> None:
+        if not settings.telegram_bot_token:
+            raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
+        self.settings = settings
+        self.webhook_url = settings.telegram_webhook_url or None
+        self.poll_timeout = poll_timeout
+        self.pacer = pacer or ChatPacer()
+        builder = Application.builder().token(settings.telegram_bot_token).rate_limiter(
+            rate_limiter or AIORateLimiter(max_retries=0))  # the outbox dispatcher owns retries
+        urls = api_base_urls(settings)
+        if urls is not None:
+            builder = builder.base_url(urls[0]).base_file_url(urls[1])
+        if self.webhook_url:
+            builder = builder.updater(None)
+        self.ptb = builder.build()
+        self.ptb.add_handler(TypeHandler(Update, self._on_ptb_update))
+        self.ptb.add_error_handler(self._on_ptb_error)
+        self.app: FamilyTeam | None = None
+        self.username: str | None = None
+
+    @property
+    def bot(self) -> Any:
+        return self.ptb.bot
+
+    # --- Service ---------------------------------------------------------------------------------
+
+    def register_routes(self, webapp: web.Application) -> None:
+        """Called before the shared HTTP server starts; only webhook mode needs a route."""
+        if self.webhook_url:
+            route = make_route(webhook_secret(self.settings), self._on_webhook)
+            webapp.router.add_post(webhook_path(self.webhook_url), route)
+
+    async def start(self, app: FamilyTeam, web: Any = None) -> None:
+        await self.ptb.initialize()  # getMe: checks the token, gives the username for invite links
+        self.username = self.bot.username
+        self.app = app
+        await self._set_commands()
+        if self.webhook_url:
+            await self.bot.set_webhook(self.webhook_url, secret_token=webhook_secret(self.settings),
+                                       allowed_updates=ALLOWED_UPDATES)
+            log.info("telegram: webhook mode at %s as @%s", webhook_path(self.webhook_url), self.username)
+            return
+        await self.ptb.start()
+        assert self.ptb.updater is not None
+        # Also removes any webhook, which would make getUpdates fail.
+        await self.ptb.updater.start_polling(timeout=timedelta(seconds=self.poll_timeout),
+                                             allowed_updates=ALLOWED_UPDATES)
+        log.info("telegram: long polling as @%s", self.username)
+
+    async def stop(self) -> None:
+        if self.ptb.updater is not None and self.ptb.updater.running:
+            await self.ptb.updater.stop()
+        if self.ptb.running:
+            await self.ptb.stop()
+        self.app = None
+        await self.ptb.shutdown()
+
+    async def _set_commands(self) -> None:
+        """The command menu in each supported language, and the default language for everyone else."""
+        menus: list[tuple[str | None, str]] = [(None, self.settings.default_language)]
+        menus += [(lang, lang) for lang in SUPPORTED_LANGUAGES]
+        for code, lang in menus:
+            try:
+                await self.bot.set_my_commands(command_menu(translator(lang)), language_code=code)
+            except TelegramError as exc:  # a menu is a convenience: never a reason not to start
+                log.warning("telegram: setMyCommands(%s) failed: %s", code, exc)
+
+    def invite_link(self, code: str) -> str:
+        if not self.username:
+            raise RuntimeError("the adapter has not started yet")
+        return deep_link(self.username, code)
+
+    # --- inbound ---------------------------------------------------------------------------------
+
+    async def handle_update(self, update: Update) -> None:
+        """One update, polling or webhook: answer a button press at once, then let the core handle it.
+        The update_id is the event id, so a redelivered update is processed once."""
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer()
+            except TelegramError as exc:  # too old, or already answered: the press still counts
+                log.info("telegram: answerCallbackQuery failed: %s", exc)
+        event = to_inbound(update, self.username)
+        if event is None or self.app is None:
+            return
+        await self.app.router.handle(event)
+
+    async def _on_ptb_update(self, update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if isinstance(update, Update):
+            await self.handle_update(update)
+
+    async def _on_ptb_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("telegram: update %s could not be handled", update_id, exc_info=context.error)
+
+    async def _on_webhook(self, payload: dict[str, Any]) -> bool:
+        if self.app is None:
+            return False
+        await self.handle_update(Update.de_json(payload, self.bot))
+        return True
+
+    # --- Transport -------------------------------------------------------------------------------
+
+    async def send(self, external_id: str, message: OutboundMessage, thread_ref: str | None = None) -> Delivery:
+        text, markup = visible(message)
+        chunks = split_text(text)
+        reply_to = None
+        if thread_ref:
+            chat, _, mid = thread_ref.partition(":")
+            if chat == external_id and mid.isdigit():
+                reply_to = ReplyParameters(int(mid), allow_sending_without_reply=True)
+        sent: Any = None
+        try:
+            for i, chunk in enumerate(chunks):
+                last = i == len(chunks) - 1
+                await self.pacer.wait(external_id)
+                sent = await self.bot.send_message(
+                    chat_id=int(external_id), text=chunk, reply_markup=markup if last else None,
+                    reply_parameters=reply_to if i == 0 else None,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True))
+        except TelegramError as exc:
+            raise delivery_error(exc) from exc
+        return Delivery(f"{sent.chat_id}:{sent.message_id}")
+
+    async def edit(self, external_id: str, ref: str, message: OutboundMessage) -> Delivery:
+        chat, _, mid = ref.partition(":")
+        if chat != external_id or not mid.isdigit():
+            raise DeliveryError("permanent", "not a message in this chat")
+        text, markup = visible(message)
+        await self.pacer.wait(external_id)
+        try:
+            # An empty keyboard removes the buttons: the answer is recorded, nothing is left to press.
+            await self.bot.edit_message_text(
+                chat_id=int(chat), message_id=int(mid), text=clip(text),
+                reply_markup=markup or InlineKeyboardMarkup([]),
+                link_preview_options=LinkPreviewOptions(is_disabled=True))
+        except BadRequest as exc:
+            detail = exc.message.lower()
+            if NOT_MODIFIED in detail:
+                return Delivery(ref)
+            if any(gone in detail for gone in EDIT_GONE):  # deleted by the member: say it anew
+                return await self.send(external_id, message)
+            raise delivery_error(exc) from exc
+        except TelegramError as exc:
+            raise delivery_error(exc) from exc
+        return Delivery(ref)

@@ -1,0 +1,417 @@
+"""A small fake Bot API server on loopback, for end-to-end tests with the real python-telegram-bot.
+
+It speaks the parts of https://core.telegram.org/bots/api the adapter uses: getMe, setMyCommands,
+getUpdates (long polling honouring offset, limit and timeout), setWebhook/deleteWebhook (and, once a
+webhook is set, it delivers updates to it like Telegram does, with the secret token header),
+sendMessage, editMessageText, answerCallbackQuery. Failures can be injected (429 with retry_after,
+5xx, 403 for a chat that blocked the bot). Nothing here sleeps: waiting is on asyncio events with a
+bounded timeout, so a broken test fails instead of hanging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+TOKEN = "123456:TEST-token_for-the-fake"
+BOT_ID = 123456
+BOT_USERNAME = "familyteam_test_bot"
+WAIT = 10.0  # the longest any helper waits for something that should happen at once
+
+
+@dataclass
+class Sent:
+    """A message the bot sent, as the fake keeps it (the latest version after edits)."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    buttons: list[list[dict[str, str]]]  # [[{"text": ..., "callback_data": ...}]]
+    reply_to: int | None = None
+    edits: list[str] = field(default_factory=list)  # earlier texts
+
+    def labels(self) -> list[str]:
+        return [b["text"] for row in self.buttons for b in row]
+
+    def button(self, label_part: str) -> str:
+        for row in self.buttons:
+            for b in row:
+                if label_part.lower() in b["text"].lower():
+                    return b["callback_data"]
+        raise LookupError(f"no button {label_part!r} on message {self.message_id}: {self.labels()}")
+
+    def as_api(self) -> dict[str, Any]:
+        chat_type = "private" if self.chat_id > 0 else "group"
+        out: dict[str, Any] = {
+            "message_id": self.message_id, "date": 1_700_000_000, "text": self.text,
+            "chat": {"id": self.chat_id, "type": chat_type},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "FamilyTeam", "username": BOT_USERNAME},
+        }
+        if self.buttons:
+            out["reply_markup"] = {"inline_keyboard": self.buttons}
+        return out
+
+
+@dataclass
+class Failure:
+    method: str
+    status: int
+    description: str
+    retry_after: int | None = None
+    chat_id: int | None = None  # only calls for this chat
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+class FakeTelegram:
+    def __init__(self, token: str = TOKEN) -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.messages: list[Sent] = []
+        self.blocked: set[int] = set()
+        self.failures: list[Failure] = []
+        self.webhook: dict[str, Any] | None = None
+        self.webhook_responses: list[int] = []
+        self._pending: list[tuple[dict[str, Any], bool]] = []  # (update, redelivery ignoring offset)
+        self._update_ids = itertools.count(5001)
+        self._message_ids = itertools.count(1)
+        self._queued = asyncio.Event()
+        self._confirmed = 0  # the highest offset getUpdates was called with
+        self._offset_moved = asyncio.Condition()
+        self._sent = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    # --- server ----------------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        webapp = web.Application()
+        webapp.router.add_route("*", "/bot{token}/{method}", self._route)
+        self._runner = web.AppRunner(webapp)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self.url
+
+    async def stop(self) -> None:
+        self._queued.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            raw: dict[str, Any] = await request.json()
+        else:
+            raw = dict(await request.post())
+        params: dict[str, Any] = {}
+        for key, value in raw.items():
+            if isinstance(value, str) and value[:1] in "[{":
+                with contextlib.suppress(ValueError):
+                    value = json.loads(value)
+            params[key] = value
+        return params
+
+    async def _route(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return self._error(401, "Unauthorized")
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append(Call(method, params))
+        chat = params.get("chat_id")
+        chat_id = int(chat) if chat is not None else None
+        for failure in self.failures:
+            if failure.method == method and failure.chat_id in (None, chat_id):
+                self.failures.remove(failure)
+                extra = {"retry_after": failure.retry_after} if failure.retry_after else None
+                return self._error(failure.status, failure.description, extra)
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return self._error(404, "Not Found: method not found")
+        result = await handler(params)
+        if isinstance(result, web.Response):
+            return result
+        return web.json_response({"ok": True, "result": result})
+
+    @staticmethod
+    def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
+        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if parameters:
+            body["parameters"] = parameters
+        return web.json_response(body, status=status)
+
+    # --- Bot API methods -------------------------------------------------------------------------
+
+    async def _api_getMe(self, _p: dict[str, Any]) -> dict[str, Any]:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "FamilyTeam", "username": BOT_USERNAME,
+                "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+    async def _api_setMyCommands(self, _p: dict[str, Any]) -> bool:
+        return True
+
+    async def _api_setWebhook(self, p: dict[str, Any]) -> bool:
+        self.webhook = {"url": p["url"], "secret_token": p.get("secret_token"),
+                        "allowed_updates": p.get("allowed_updates")}
+        return True
+
+    async def _api_deleteWebhook(self, _p: dict[str, Any]) -> bool:
+        self.webhook = None
+        return True
+
+    async def _api_answerCallbackQuery(self, _p: dict[str, Any]) -> bool:
+        return True
+
+    async def _api_getUpdates(self, p: dict[str, Any]) -> Any:
+        if self.webhook is not None:
+            return self._error(409, "Conflict: can't use getUpdates method while webhook is active")
+        offset = int(p.get("offset") or 0)
+        limit = int(p.get("limit") or 100)
+        timeout = float(p.get("timeout") or 0)
+        await self._confirm(offset)
+        if not self._pending and timeout > 0:
+            self._queued.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._queued.wait(), timeout)
+        batch = self._pending[:limit]
+        self._pending = [entry for entry in self._pending if not (entry in batch and entry[1])]
+        return [update for update, _ in batch]
+
+    async def _confirm(self, offset: int) -> None:
+        if offset <= 0:
+            return
+        self._pending = [(u, again) for u, again in self._pending if again or u["update_id"] >= offset]
+        if offset > self._confirmed:
+            async with self._offset_moved:
+                self._confirmed = offset
+                self._offset_moved.notify_all()
+
+    async def _api_sendMessage(self, p: dict[str, Any]) -> Any:
+        chat_id = int(p["chat_id"])
+        if chat_id in self.blocked:
+            return self._error(403, "Forbidden: bot was blocked by the user")
+        reply = p.get("reply_parameters") or {}
+        markup = p.get("reply_markup") or {}
+        sent = Sent(chat_id, next(self._message_ids), p["text"], markup.get("inline_keyboard", []),
+                    reply_to=reply.get("message_id"))
+        async with self._sent:
+            self.messages.append(sent)
+            self._sent.notify_all()
+        return sent.as_api()
+
+    async def _api_editMessageText(self, p: dict[str, Any]) -> Any:
+        chat_id, message_id = int(p["chat_id"]), int(p["message_id"])
+        if chat_id in self.blocked:
+            return self._error(403, "Forbidden: bot was blocked by the user")
+        found = next((m for m in self.messages if m.chat_id == chat_id and m.message_id == message_id), None)
+        if found is None:
+            return self._error(400, "Bad Request: message to edit not found")
+        markup = p.get("reply_markup") or {}
+        buttons = markup.get("inline_keyboard", [])
+        if found.text == p["text"] and found.buttons == buttons:
+            return self._error(400, "Bad Request: message is not modified: specified new message content and "
+                                    "reply markup are exactly the same as a current content and reply markup "
+                                    "of the message")
+        found.edits.append(found.text)
+        found.text, found.buttons = p["text"], buttons
+        return found.as_api()
+
+    # --- what the bot did --------------------------------------------------------------------------
+
+    def chat(self, chat_id: int) -> list[Sent]:
+        return [m for m in self.messages if m.chat_id == chat_id]
+
+    def texts(self, chat_id: int) -> list[str]:
+        return [m.text for m in self.chat(chat_id)]
+
+    def last(self, chat_id: int) -> Sent:
+        return self.chat(chat_id)[-1]
+
+    def last_with_buttons(self, chat_id: int) -> Sent:
+        for m in reversed(self.chat(chat_id)):
+            if m.buttons:
+                return m
+        raise LookupError(f"no message with buttons in chat {chat_id}")
+
+    def called(self, method: str) -> list[dict[str, Any]]:
+        return [c.params for c in self.calls if c.method == method]
+
+    def fail(self, method: str, status: int, description: str, *, retry_after: int | None = None,
+             chat_id: int | None = None, times: int = 1) -> None:
+        for _ in range(times):
+            self.failures.append(Failure(method, status, description, retry_after, chat_id))
+
+    # --- users talking to the bot ----------------------------------------------------------------
+
+    @staticmethod
+    def user(user_id: int, name: str = "Test", language: str = "en") -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": name, "language_code": language}
+
+    def message(self, user_id: int, text: str, *, chat_id: int | None = None, name: str = "Test",
+                language: str = "en") -> dict[str, Any]:
+        chat_id = user_id if chat_id is None else chat_id
+        chat: dict[str, Any] = {"id": chat_id, "type": "private" if chat_id > 0 else "group"}
+        if chat_id < 0:
+            chat["title"] = "Family chat"
+        msg: dict[str, Any] = {"message_id": next(self._message_ids), "date": 1_700_000_000, "chat": chat,
+                               "from": self.user(user_id, name, language), "text": text}
+        if text.startswith("/"):
+            msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split(" ")[0])}]
+        return {"update_id": next(self._update_ids), "message": msg}
+
+    def press(self, user_id: int, sent: Sent, data: str, *, name: str = "Test", language: str = "en"
+              ) -> dict[str, Any]:
+        """A callback query: `user_id` taps a button carrying `data` on message `sent`."""
+        update_id = next(self._update_ids)
+        return {"update_id": update_id, "callback_query": {
+            "id": f"cq{update_id}", "from": self.user(user_id, name, language), "chat_instance": str(sent.chat_id),
+            "message": sent.as_api(), "data": data}}
+
+    def added_to_group(self, user_id: int, group_id: int) -> dict[str, Any]:
+        return {"update_id": next(self._update_ids), "my_chat_member": {
+            "chat": {"id": group_id, "type": "group", "title": "Family chat"},
+            "from": self.user(user_id), "date": 1_700_000_000,
+            "old_chat_member": {"status": "left", "user": {"id": BOT_ID, "is_bot": True, "first_name": "FamilyTeam"}},
+            "new_chat_member": {"status": "member", "user": {"id": BOT_ID, "is_bot": True, "first_name": "FamilyTeam"}},
+        }}
+
+    async def deliver(self, update: dict[str, Any], *, again: bool = False) -> int | None:
+        """Hand an update to the bot the way Telegram would: POST it to the webhook if one is set (and
+        return the HTTP status), else queue it for getUpdates. `again` redelivers an update that was
+        already confirmed, as Telegram does now and then."""
+        if self.webhook is not None:
+            headers = {"Content-Type": "application/json"}
+            if self.webhook.get("secret_token"):
+                headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+            async with aiohttp.ClientSession() as session, session.post(
+                    self.webhook["url"], data=json.dumps(update), headers=headers,
+                    timeout=aiohttp.ClientTimeout(total=WAIT)) as resp:
+                self.webhook_responses.append(resp.status)
+                return resp.status
+        self._pending.append((update, again))
+        self._queued.set()
+        return None
+
+    async def wait_confirmed(self, update_id: int, timeout: float = WAIT) -> None:
+        """Until the bot has confirmed (fetched past) this update."""
+        async with self._offset_moved:
+            await asyncio.wait_for(self._offset_moved.wait_for(lambda: self._confirmed > update_id), timeout)
+
+
+    async def wait_message(self, chat_id: int, count: int = 1, timeout: float = WAIT) -> Sent:
+        """Until `count` messages went to this chat (for code paths the test does not drive itself)."""
+        async with self._sent:
+            await asyncio.wait_for(self._sent.wait_for(lambda: len(self.chat(chat_id)) >= count), timeout)
+        return self.chat(chat_id)[count - 1]
+
+
+class Processed:
+    """Tracks which updates the adapter has finished handling (polling runs them in the background)."""
+
+    def __init__(self, adapter: Any) -> None:
+        self.ids: list[int] = []
+        self._cond = asyncio.Condition()
+        inner = adapter.handle_update
+
+        async def handle_update(update: Any) -> None:
+            try:
+                await inner(update)
+            finally:
+                async with self._cond:
+                    self.ids.append(update.update_id)
+                    self._cond.notify_all()
+
+        adapter.handle_update = handle_update
+
+    async def wait(self, update_id: int, times: int = 1, timeout: float = WAIT) -> None:
+        async with self._cond:
+            await asyncio.wait_for(self._cond.wait_for(lambda: self.ids.count(update_id) >= times), timeout)
+
+
+class TelegramWorld:
+    """The real app (tests.harness.Harness: real database, manual clock, console transport for staff)
+    plus the real TelegramAdapter talking HTTP to a FakeTelegram, in polling or webhook mode."""
+
+    def __init__(self, db_url: str, mode: str = "polling", **settings: Any) -> None:
+        self.db_url, self.mode, self.extra = db_url, mode, settings
+        self.fake = FakeTelegram()
+        self._runner: web.AppRunner | None = None
+        self.webhook_url = ""
+
+    async def __aenter__(self) -> TelegramWorld:
+        import socket
+
+        from bot.web import build_web
+        from handlers.telegram.adapter import TelegramAdapter
+        from handlers.telegram.pacing import ChatPacer
+        from tests.harness import Harness
+
+        await self.fake.start()
+        settings: dict[str, Any] = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": self.fake.url}
+        sock = None
+        if self.mode == "webhook":
+            sock = socket.socket()
+            sock.bind(("127.0.0.1", 0))  # held open, so the port is ours
+            self.webhook_url = f"http://127.0.0.1:{sock.getsockname()[1]}/telegram/updates"
+            settings.update({"TELEGRAM_WEBHOOK_URL": self.webhook_url, "TELEGRAM_WEBHOOK_SECRET": "hook-Secret_1"})
+        settings.update(self.extra)
+        self.h = Harness(self.db_url, **settings)
+        self.adapter = TelegramAdapter(self.h.app.settings, pacer=ChatPacer(interval=0), poll_timeout=5)
+        self.h.app.add_transport(self.adapter)
+        self.h.app.add_service(self.adapter)
+        self.processed = Processed(self.adapter)
+        if sock is not None:
+            webapp = build_web(self.h.app)
+            self.adapter.register_routes(webapp)
+            self._runner = web.AppRunner(webapp)
+            await self._runner.setup()
+            await web.SockSite(self._runner, sock).start()
+        await self.adapter.start(self.h.app, None)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.adapter.stop()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.fake.stop()
+        task = self.h.app._kicked
+        if task is not None and not task.done():
+            await asyncio.wait_for(task, WAIT)
+        self.h.close()
+
+    # --- people talking, and waiting until the bot has handled it and delivered its replies ---------
+
+    async def deliver(self, update: dict[str, Any], *, again: bool = False) -> int | None:
+        status = await self.fake.deliver(update, again=again)
+        if self.mode == "polling":
+            await self.processed.wait(update["update_id"], times=2 if again else 1)
+        await self.h.app.dispatcher.dispatch_once()
+        return status
+
+    async def say(self, user_id: int, text: str, **kw: Any) -> dict[str, Any]:
+        update = self.fake.message(user_id, text, **kw)
+        await self.deliver(update)
+        return update
+
+    async def press(self, user_id: int, label: str, sent: Sent | None = None, *, data: str | None = None,
+                    **kw: Any) -> dict[str, Any]:
+        sent = sent or self.fake.last_with_buttons(user_id)
+        update = self.fake.press(user_id, sent, data if data is not None else sent.button(label), **kw)
+        await self.deliver(update)
+        return update
+
+    async def join(self, family_id: int, name: str, user_id: int, role: str = "supporter") -> None:
+        code = self.h.invite(family_id, name, role)
+        await self.say(user_id, f"/start {code}", name=name)
+        await self.press(user_id, "I agree", name=name)
