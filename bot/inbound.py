@@ -240,10 +240,14 @@ class Router:
                                key=key, urgent=True)
             return
         answer, note = parse_answer(text)
+        assert actor.person_id is not None
         if answer is None:
+            recent = checkins.just_answered_by(ctx, actor.person_id)
+            if recent is not None:
+                checkins.add_note(ctx, actor, recent.id, text)
+                return
             notify.to_identity(ctx, identity, render.not_understood, key=key)
             return
-        assert actor.person_id is not None
         checkin = checkins.open_checkin_for(ctx, actor.person_id)
         if checkin is None:
             notify.to_identity(ctx, identity, render.no_open_checkin, key=key)

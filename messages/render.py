@@ -106,15 +106,15 @@ def checkin_prompt(tr: Translator, alias: str, question: str, due: str, data: di
     return OutboundMessage(text, buttons, discreet_text=tr._("You have a new check-in."))
 
 
-def answer_recorded(tr: Translator, question: str, answer: str, at: str, late: bool,
-                    note_button: str | None = None) -> OutboundMessage:
+def answer_recorded(tr: Translator, question: str, answer: str, at: str, late: bool) -> OutboundMessage:
+    """The check-in question, edited once answered: what was recorded and when, and no buttons left."""
     line = tr._("Recorded: {answer} at {at}.").format(answer=answer_label(tr, answer), at=at)
     if late:
         line += " " + tr._("(late)")
     if answer == "done":
         line += " " + tr._("Thank you!")
-    buttons = [[Button(tr._("Add a note"), note_button)]] if note_button else []
-    return OutboundMessage(question + "\n" + ANSWER_ICONS[answer] + " " + line, buttons)
+    line += "\n" + tr._("To add a note, just send it as your next message.")
+    return OutboundMessage(question + "\n" + ANSWER_ICONS[answer] + " " + line)
 
 
 def worried_reply(tr: Translator, emergency: str) -> OutboundMessage:

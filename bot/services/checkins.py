@@ -128,15 +128,13 @@ def _confirm(ctx: Ctx, actor: Actor, checkin: Checkin, commitment: Commitment, f
     person = ctx.s.get_one(Person, actor.person_id)
     tz = notify.person_timezone(person, family)
     stamp = f"{ctx.now:%Y%m%dT%H%M%S}"
-    note_data = buttons.sign(ctx.secret, "cn", checkin.id)
     if actor.identity_id is not None:
         for step in ("ask", "nudge"):
             parent = notify.outbox_id_for(ctx, f"checkin:{checkin.id}:{step}", actor.identity_id)
             if parent is None:
                 continue
             message = render.answer_recorded(
-                _tr(person, family), commitment.question, answer, _tr(person, family).when(ctx.now, tz), late,
-                note_data if step == "ask" else None)
+                _tr(person, family), commitment.question, answer, _tr(person, family).when(ctx.now, tz), late)
             message.edit_of = parent
             notify.enqueue(ctx, actor.identity_id, message, key=f"checkin:{checkin.id}:{step}:edit:{stamp}",
                            kind="reply", family_id=family.id, priority=0)
@@ -174,6 +172,17 @@ def add_note(ctx: Ctx, actor: Actor, checkin_id: int, note: str) -> Checkin:
     notify.to_person(ctx, actor.person_id, family, lambda tr: render.note_saved(tr),
                      key=f"checkin:{checkin.id}:note:{ctx.now:%Y%m%dT%H%M%S}", kind="reply", hold=False)
     return checkin
+
+
+NOTE_WINDOW = timedelta(hours=1)
+
+
+def just_answered_by(ctx: Ctx, person_id: int) -> Checkin | None:
+    """The check-in this person answered in the last hour: a free-text message after it is its note."""
+    return ctx.s.scalar(
+        select(Checkin).join(CheckinAnswer, CheckinAnswer.checkin_id == Checkin.id)
+        .where(CheckinAnswer.person_id == person_id, CheckinAnswer.at > ctx.now - NOTE_WINDOW)
+        .order_by(CheckinAnswer.id.desc()).limit(1))
 
 
 def open_checkin_for(ctx: Ctx, person_id: int) -> Checkin | None:
