@@ -1,0 +1,161 @@
+"""Use cases the Slack adapter needs beyond the core: who a Slack user is, which families they staff,
+a family created from Slack, a Slack user invited directly, and a meeting scheduled outside the plan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot import buttons
+from bot.domain.routing import is_away
+from bot.domain.vocabulary import STAFF_ROLES, MeetingKind, MembershipState, Role
+from bot.services import audit, notify
+from bot.services.context import Actor, Ctx
+from bot.services.errors import InvalidInput, Refused
+from bot.services.families import create_family, get_family, require_staff
+from bot.services.invites import create_invite, hash_code, is_avoided, people_to_avoid
+from bot.services.meetings import send_meeting_notice
+from bot.services.people import identity_of, known_identity
+from messages import render
+from storage.models import Family, Invite, Meeting, MeetingInvitee, Membership, Person
+
+PLATFORM = "slack"
+
+
+def slack_actor(ctx: Ctx, user_id: str) -> Actor:
+    """The person behind a Slack user. A Slack user nobody linked to a person is refused."""
+    identity = identity_of(ctx, PLATFORM, user_id)
+    if identity is None or identity.person_id is None:
+        raise Refused("unknown_chat", "this Slack user is not known to FamilyTeam", subject="slack.actor")
+    return Actor(f"person:{identity.person_id}", identity.person_id, identity.id)
+
+
+@dataclass(frozen=True)
+class StaffFamily:
+    id: int
+    alias: str
+    role: str  # caseworker | supervisor | duty | cover
+    timezone: str
+
+
+def staff_families(ctx: Ctx, person_id: int) -> list[StaffFamily]:
+    """Families this person is assigned to as staff, or covers for an away caseworker."""
+    out: dict[int, StaffFamily] = {}
+    for m, family in ctx.s.execute(select(Membership, Family).join(Family, Family.id == Membership.family_id).where(
+            Membership.person_id == person_id, Membership.state == MembershipState.ACTIVE,
+            Membership.role.in_([r.value for r in STAFF_ROLES])).order_by(Family.id)):
+        out.setdefault(family.id, StaffFamily(family.id, family.alias, m.role, family.timezone))
+    for cw in ctx.s.scalars(select(Person).where(Person.cover_person_id == person_id)):
+        if not is_away(cw.away_until, ctx.now):
+            continue
+        for family in ctx.s.scalars(select(Family).join(Membership, Membership.family_id == Family.id).where(
+                Membership.person_id == cw.id, Membership.role == Role.CASEWORKER,
+                Membership.state == MembershipState.ACTIVE)):
+            out.setdefault(family.id, StaffFamily(family.id, family.alias, "cover", family.timezone))
+    return sorted(out.values(), key=lambda f: f.alias.casefold())
+
+
+def require_any_staff(ctx: Ctx, actor: Actor, action: str) -> list[StaffFamily]:
+    if actor.person_id is None or not (families := staff_families(ctx, actor.person_id)):
+        raise Refused("not_staff", "only agency staff can do this", subject=action)
+    return families
+
+
+def create_family_from_slack(ctx: Ctx, actor: Actor, user_id: str, *, alias: str, timezone: str, language: str,
+                             work_start: str, work_end: str, work_days: str, supervisor: str | None,
+                             duty: str | None) -> Family:
+    """A caseworker already on the agency's team creates a family; they become its caseworker."""
+    require_any_staff(ctx, actor, "family.create")
+    assert actor.person_id is not None
+    name = ctx.s.get_one(Person, actor.person_id).display_name
+    return create_family(ctx, actor, alias=alias, timezone=timezone, caseworker=f"{PLATFORM}:{user_id}",
+                         caseworker_name=name, language=language, supervisor=supervisor, duty=duty,
+                         work_start=work_start, work_end=work_end, work_days=work_days)
+
+
+@dataclass
+class SlackInvite:
+    code: str
+    membership_id: int
+    sent_to: str | None  # the Slack user asked for consent, if any
+
+
+def invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str, slack_user: str | None) -> SlackInvite:
+    """An invite; for a Slack user, their consent request (the same as after /start CODE) is sent now."""
+    new = create_invite(ctx, actor, family_id, name, role)
+    if not slack_user:
+        return SlackInvite(new.code, new.membership.id, None)
+    identity = known_identity(ctx, PLATFORM, slack_user)
+    if identity.person_id is not None and staff_families(ctx, identity.person_id) and any(
+            f.id == family_id for f in staff_families(ctx, identity.person_id)):
+        raise InvalidInput("is_staff", "this Slack user is on the family's agency team already")
+    invite_row = ctx.s.scalar(select(Invite).where(Invite.code_hash == hash_code(new.code)))
+    assert invite_row is not None
+    family = get_family(ctx, family_id)
+    alias = family.alias
+    agree = buttons.sign(ctx.secret, "cs", invite_row.id, "y")
+    decline = buttons.sign(ctx.secret, "cs", invite_row.id, "n")
+    notify.to_identity(ctx, identity, lambda tr: render.consent_request(tr, alias, agree, decline),
+                       key=f"slack-invite:{invite_row.id}", family=family)
+    audit.record(ctx, actor, "invite.slack_user", family_id=family_id, subject=f"membership:{new.membership.id}")
+    return SlackInvite(new.code, new.membership.id, slack_user)
+
+
+def network_members(ctx: Ctx, actor: Actor, family_id: int, *, active_only: bool = False) -> list[Membership]:
+    """Network members (not staff) a caseworker may name in a plan or invite to a meeting."""
+    require_staff(ctx, actor, family_id, "family.members")
+    states = [MembershipState.ACTIVE] if active_only else [MembershipState.ACTIVE, MembershipState.INVITED]
+    return [m for m in ctx.s.scalars(select(Membership).where(
+        Membership.family_id == family_id, Membership.state.in_(states)).order_by(Membership.name))
+            if not Role(m.role).is_staff]
+
+
+def schedule_meeting(ctx: Ctx, actor: Actor, family_id: int, kind: str, starts_local: datetime, place: str,
+                     invitee_ids: list[int]) -> Meeting:
+    """A meeting outside the plan file (the plan's own meetings are left alone by this, and it by them)."""
+    from bot.services.plans import local_to_utc
+
+    family = get_family(ctx, family_id)
+    require_staff(ctx, actor, family.id, "meeting.schedule")
+    try:
+        kind_value = MeetingKind(kind)
+    except ValueError:
+        raise InvalidInput("bad_kind", "unknown meeting kind") from None
+    if starts_local.tzinfo is not None:
+        raise InvalidInput("bad_time", "give the family's local time")
+    starts = local_to_utc(starts_local, family.timezone)
+    if starts <= ctx.now:
+        raise InvalidInput("in_past", "the meeting must be in the future")
+    place = place.strip()[:200]
+    key = f"slack-{kind_value.value}-{starts_local:%Y%m%dT%H%M}"
+    if ctx.s.scalar(select(Meeting.id).where(Meeting.family_id == family.id, Meeting.key == key,
+                                             Meeting.cancelled.is_(False))):
+        raise InvalidInput("meeting_exists", "this meeting is already scheduled")
+    avoid = people_to_avoid(ctx, family.id)
+    invitees = []
+    for mid in dict.fromkeys(invitee_ids):
+        m = ctx.s.get(Membership, mid)
+        if m is None or m.family_id != family.id or m.state != MembershipState.ACTIVE:
+            raise InvalidInput("bad_invitee", "invitees must be active members of this family")
+        if is_avoided(m.name, avoid):
+            raise Refused("person_to_avoid", "this person is on the people-to-avoid list", family_id=family.id,
+                          subject="meeting.schedule")
+        invitees.append(m)
+    meeting = ctx.s.scalar(select(Meeting).where(Meeting.family_id == family.id, Meeting.key == key))
+    if meeting is None:
+        meeting = Meeting(family_id=family.id, key=key, kind=kind_value.value, starts_at=starts, place=place)
+        ctx.s.add(meeting)
+    meeting.starts_at, meeting.place, meeting.cancelled = starts, place, False
+    ctx.s.flush()
+    for m in invitees:
+        if ctx.s.get(MeetingInvitee, (meeting.id, m.id)) is None:
+            ctx.s.add(MeetingInvitee(meeting_id=meeting.id, membership_id=m.id))
+    ctx.s.flush()
+    for m in invitees:
+        send_meeting_notice(ctx, meeting, family, m, reminder=False,
+                            key=f"meeting:{meeting.id}:invite:{meeting.starts_at:%Y%m%dT%H%M}:{m.id}")
+    audit.record(ctx, actor, "meeting.schedule", family_id=family.id, subject=f"meeting:{meeting.id}",
+                 detail=kind_value.value)
+    return meeting

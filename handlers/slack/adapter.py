@@ -1,0 +1,146 @@
+"""Slack: a transport (chat.postMessage / chat.update through the outbox) and a service (the Bolt app,
+served at /slack/events on the bot's HTTP server, or over Socket Mode when SLACK_APP_TOKEN is set)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.settings import Settings
+from handlers.base import Delivery, DeliveryError
+from handlers.slack.blocks import message_blocks
+from handlers.slack.listeners import Listeners
+from messages.outbound import OutboundMessage
+
+if TYPE_CHECKING:
+    from bot.app import FamilyTeam
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+DEFAULT_API_URL = "https://slack.com/api/"
+# The person is gone or unreachable: stop sending to them (the dispatcher tells their caseworker).
+BLOCKED = {"account_inactive", "user_not_found", "channel_not_found", "user_disabled", "cannot_dm_bot",
+           "is_archived", "not_in_channel", "user_not_visible", "team_access_not_granted", "access_denied",
+           "restricted_action", "messages_tab_disabled"}
+# This message can never go out (or be edited); other messages to the person still can.
+PERMANENT = {"msg_too_long", "no_text", "invalid_blocks", "invalid_blocks_format", "too_many_attachments",
+             "message_not_found", "cant_update_message", "edit_window_closed", "invalid_arguments",
+             "invalid_arg_name", "thread_not_found", "msg_blocks_too_long"}
+
+
+def delivery_error(exc: SlackApiError) -> DeliveryError:
+    response = exc.response
+    error = str(response.get("error") or "") if response is not None else ""
+    status = getattr(response, "status_code", 0)
+    if status == 429 or error == "ratelimited":
+        headers = {k.lower(): v for k, v in (getattr(response, "headers", None) or {}).items()}
+        raw = headers.get("retry-after")
+        raw = raw[0] if isinstance(raw, list) else raw
+        try:
+            after = float(raw) if raw is not None else 1.0
+        except ValueError:
+            after = 1.0
+        return DeliveryError("retry", "ratelimited", retry_after=max(after, 1.0))
+    if error in BLOCKED:
+        return DeliveryError("blocked", error)
+    if error in PERMANENT:
+        return DeliveryError("permanent", error)
+    return DeliveryError("retry", error or f"http {status}")
+
+
+def split_ref(ref: str) -> tuple[str, str]:
+    channel, sep, ts = ref.partition(":")
+    if not sep or not channel or not ts:
+        raise DeliveryError("permanent", f"not a Slack message ref: {ref!r}")
+    return channel, ts
+
+
+class SlackAdapter:
+    """Transport + Service. `process_before_response=True` runs listeners before answering (tests, FaaS)."""
+
+    platform = "slack"
+
+    def __init__(self, settings: Settings, *, process_before_response: bool = False) -> None:
+        if not settings.slack_bot_token:
+            raise ValueError("SLACK_BOT_TOKEN is required for Slack")
+        self.settings = settings
+        self.socket_mode = bool(settings.slack_app_token)
+        if not self.socket_mode and not settings.slack_signing_secret:
+            raise ValueError("SLACK_SIGNING_SECRET is required for Slack in HTTP mode (or set SLACK_APP_TOKEN "
+                             "for Socket Mode)")
+        base_url = settings.slack_api_url or DEFAULT_API_URL
+        self.client = AsyncWebClient(token=settings.slack_bot_token,
+                                     base_url=base_url if base_url.endswith("/") else base_url + "/")
+        self.bolt = AsyncApp(signing_secret=settings.slack_signing_secret, client=self.client,
+                             process_before_response=process_before_response,
+                             request_verification_enabled=not self.socket_mode)
+        self.app: FamilyTeam | None = None
+        self.listeners = Listeners(self)
+        self._socket: Any = None
+
+    # --- Transport -------------------------------------------------------------------------------
+
+    async def send(self, external_id: str, message: OutboundMessage, thread_ref: str | None = None) -> Delivery:
+        text, blocks = message_blocks(message)
+        args: dict[str, Any] = {"channel": external_id, "text": text, "blocks": blocks, "unfurl_links": False,
+                                "unfurl_media": False}
+        if thread_ref:
+            args["channel"], args["thread_ts"] = split_ref(thread_ref)
+        response = await self._call("chat_postMessage", args)
+        return Delivery(f"{response['channel']}:{response['ts']}")
+
+    async def edit(self, external_id: str, ref: str, message: OutboundMessage) -> Delivery:
+        channel, ts = split_ref(ref)
+        text, blocks = message_blocks(message)
+        response = await self._call("chat_update", {"channel": channel, "ts": ts, "text": text, "blocks": blocks})
+        return Delivery(f"{response.get('channel') or channel}:{response.get('ts') or ts}")
+
+    async def _call(self, method: str, args: dict[str, Any]) -> Any:
+        try:
+            return await getattr(self.client, method)(**args)
+        except SlackApiError as exc:
+            raise delivery_error(exc) from exc
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise DeliveryError("retry", type(exc).__name__) from exc
+
+    # --- Service ---------------------------------------------------------------------------------
+
+    def register_routes(self, webapp: web.Application) -> None:
+        if not self.socket_mode:
+            webapp.router.add_post(EVENTS_PATH, self.handle_http)
+
+    async def handle_http(self, request: web.Request) -> web.Response:
+        if self.app is None:
+            return web.Response(status=503, text="starting")
+        body = await request.text()
+        headers = {k.lower(): request.headers.getall(k) for k in request.headers}
+        bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)  # type: ignore[arg-type]
+        return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+
+    def attach(self, app: FamilyTeam) -> None:
+        self.app = app
+
+    async def start(self, app: FamilyTeam, web: Any) -> None:
+        self.attach(app)
+        if self.socket_mode:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(self.bolt, self.settings.slack_app_token)
+            await self._socket.connect_async()
+            log.info("Slack: Socket Mode connected")
+        else:
+            log.info("Slack: HTTP mode at %s", EVENTS_PATH)
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
