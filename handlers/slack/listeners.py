@@ -313,10 +313,11 @@ class Listeners:
         if not self.app.settings.telegram_bot_token:
             return None
         try:
-            from handlers.telegram.links import invite_link  # type: ignore[import-not-found,unused-ignore]
+            from handlers.telegram.links import invite_link
 
             return str(await invite_link(self.app.settings, code))
-        except Exception:  # no Telegram link: the code alone still works
+        except Exception:  # Telegram unreachable: the code alone still works
+            log.warning("could not build the Telegram invite link", exc_info=True)
             return None
 
     async def on_plan(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
