@@ -155,12 +155,42 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return out or "plan"
 
 
+def field_at(text: str, line: int) -> str:
+    """The field written on a 1-based line, named like the validation errors: "commitment[2].grace"."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return "toml"
+    key = re.match(r"^\s*\"?([A-Za-z0-9_.-]+)\"?\s*=", lines[line - 1])
+    table, index = None, 0
+    counts: dict[str, int] = {}
+    for n in range(line):
+        header = _HEADER.match(lines[n])
+        if header:
+            table = header.group(1)
+            counts[table] = counts.get(table, 0) + 1
+            index = counts[table]
+    if key is None:
+        return f"{table}[{index}]" if table else "toml"
+    return f"{table}[{index}].{key.group(1)}" if table else key.group(1)
+
+
+def _unclosed_string_line(text: str) -> int | None:
+    """For errors TOML reports "at end of document": the last line that opens a string and does not close it."""
+    found = None
+    for n, line in enumerate(text.splitlines(), 1):
+        if '"""' not in line and line.count('"') % 2 == 1:
+            found = n
+    return found
+
+
 def parse_plan(text: str) -> PlanSpec:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
-        raise PlanFileError(int(m.group(1)) if m else None, "toml", f"not valid TOML: {exc}") from exc
+        line = int(m.group(1)) if m else _unclosed_string_line(text)
+        field = field_at(text, line) if line else "toml"
+        raise PlanFileError(line, field, f"not valid TOML: {exc}") from exc
     try:
         return PlanSpec.model_validate(data)
     except ValidationError as exc:

@@ -191,6 +191,12 @@ def meeting_notice(tr: Translator, alias: str, kind: str, when: str, place: str,
     return OutboundMessage("\n".join(lines), buttons, discreet_text=tr._("You have a meeting reminder."))
 
 
+def meeting_cancelled(tr: Translator, alias: str, kind: str, when: str) -> OutboundMessage:
+    text = tr._("Cancelled: {meeting} for {alias} on {when}. You will hear if a new time is set.")
+    return OutboundMessage(text.format(meeting=meeting_kind_label(tr, kind), alias=alias, when=when),
+                           discreet_text=tr._("You have a meeting update."))
+
+
 def meeting_reply_recorded(tr: Translator, reply: str) -> OutboundMessage:
     if reply == "coming":
         return OutboundMessage(tr._("Thank you, we have you down as coming."))

@@ -174,6 +174,8 @@ class Meeting(Base):
     starts_at: Mapped[datetime] = mapped_column(index=True)
     place: Mapped[str] = mapped_column(Text, default="")
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When invitations for the current time went out: reminders due before that are skipped.
+    invited_at: Mapped[datetime | None]
 
 
 class MeetingInvitee(Base):

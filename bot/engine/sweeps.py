@@ -75,7 +75,10 @@ def meeting_reminders(ctx: Ctx) -> int:
     for meeting in ctx.s.scalars(select(Meeting).where(
             Meeting.cancelled.is_(False), Meeting.starts_at > ctx.now,
             Meeting.starts_at <= ctx.now + timedelta(minutes=max(offsets)))):
-        due = [o for o in offsets if meeting.starts_at - timedelta(minutes=o) <= ctx.now]
+        due = [o for o in offsets if meeting.starts_at - timedelta(minutes=o) <= ctx.now
+               and (meeting.invited_at is None or meeting.starts_at - timedelta(minutes=o) >= meeting.invited_at)]
+        if not due:
+            continue  # invited after this reminder's time: the invitation was the reminder
         offset = min(due)
         if not summaries.mark_once(ctx, f"remind:{meeting.id}:{meeting.starts_at:%Y%m%dT%H%M}:{offset}"):
             continue

@@ -102,6 +102,7 @@ def check_invite(ctx: Ctx, code: str, platform: str, external_id: str) -> Invite
     """Is this code good for this chat? Wrong codes are audited, and too many slow the chat down."""
     who = f"{platform}:{external_id}"[:64]
     if _recent_wrong_codes(ctx, who) >= WRONG_CODES_ALLOWED:
+        audit.record(ctx, Actor(who), "invite.check", subject=who, outcome="refused", detail="slow_down")
         return InviteCheck("slow_down")
     invite = ctx.s.scalar(select(Invite).where(Invite.code_hash == hash_code(code)))
     problem = None
@@ -116,12 +117,22 @@ def check_invite(ctx: Ctx, code: str, platform: str, external_id: str) -> Invite
         return InviteCheck(problem)
     membership = ctx.s.get_one(Membership, invite.membership_id)
     family = ctx.s.get_one(Family, membership.family_id)
+    if not _may_join(ctx, membership):
+        audit.record(ctx, Actor(who), "invite.check", family_id=family.id, subject=who, outcome="refused",
+                     detail="not_invited")
+        return InviteCheck("expired")
     identity = identity_of(ctx, platform, external_id)
     if identity is not None and identity.person_id is not None and ctx.s.scalar(select(Membership.id).where(
             Membership.family_id == family.id, Membership.person_id == identity.person_id,
             Membership.state == MembershipState.ACTIVE)):
         return InviteCheck("already", invite, membership, family)
     return InviteCheck(None, invite, membership, family)
+
+
+def _may_join(ctx: Ctx, membership: Membership) -> bool:
+    """Only someone still invited, and never someone the plan says to avoid."""
+    return membership.state == MembershipState.INVITED and not is_avoided(
+        membership.name, people_to_avoid(ctx, membership.family_id))
 
 
 def accept_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str, display_name: str | None = None
@@ -131,6 +142,10 @@ def accept_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str, dis
     invite = ctx.s.get(Invite, invite_id)
     if invite is None:
         return InviteCheck("unknown")
+    if invite.used_at is not None:
+        return InviteCheck("used")
+    if not _may_join(ctx, ctx.s.get_one(Membership, invite.membership_id)):
+        return InviteCheck("expired")
     spent = ctx.s.execute(update(Invite).where(Invite.id == invite_id, Invite.used_at.is_(None),
                                                Invite.expires_at > ctx.now).values(used_at=ctx.now))
     if spent.rowcount != 1:  # type: ignore[attr-defined]
@@ -153,10 +168,12 @@ def accept_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str, dis
     audit.record(ctx, actor, "consent.given", family_id=family.id, subject=f"membership:{membership.id}")
     notify.to_person(ctx, person.id, family, lambda tr: render.joined(tr, family.alias),
                      key=f"joined:{membership.id}:{invite.id}", kind="joined", hold=False)
+    from bot.services.meetings import invite_to_upcoming
     from bot.services.plans import send_commitments, uncover_restore
 
     uncover_restore(ctx, membership)
     send_commitments(ctx, membership, family, changed=False, key=f"commitments:{membership.id}:join:{invite.id}")
+    invite_to_upcoming(ctx, family, membership)
     caseworker = staff_person(ctx, family.id, Role.CASEWORKER)
     if caseworker:
         notify.to_person(ctx, caseworker, family,

@@ -13,6 +13,8 @@ from bot.services import audit, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import NotFound, Refused
 from messages import render
+from messages.catalog import Translator
+from messages.outbound import OutboundMessage
 from storage.models import Family, Meeting, MeetingInvitee, Membership, Person
 
 if TYPE_CHECKING:
@@ -36,8 +38,10 @@ def upsert_meetings(ctx: Ctx, family: Family, specs: Sequence[MeetingSpec], memb
             row = Meeting(family_id=family.id, key=key, kind=spec.kind.value, starts_at=starts, place=spec.place)
             ctx.s.add(row)
             ctx.s.flush()
-        moved = row.starts_at != starts or row.cancelled
+        moved = row.starts_at != starts or row.cancelled or row.invited_at is None
         row.kind, row.starts_at, row.place, row.cancelled = spec.kind.value, starts, spec.place, False
+        if moved:
+            row.invited_at = ctx.now
         invited = {members[n.casefold()].id for n in spec.invite}
         current = {i.membership_id: i for i in ctx.s.scalars(select(MeetingInvitee)
                                                              .where(MeetingInvitee.meeting_id == row.id))}
@@ -54,8 +58,35 @@ def upsert_meetings(ctx: Ctx, family: Family, specs: Sequence[MeetingSpec], memb
                 send_meeting_notice(ctx, row, family, ctx.s.get_one(Membership, mid), reminder=False,
                                     key=f"meeting:{row.id}:invite:{row.starts_at:%Y%m%dT%H%M}:{mid}")
     for key, row in existing.items():
-        if key not in seen and key in previous_keys:
+        if key not in seen and key in previous_keys and not row.cancelled:
             row.cancelled = True
+            if row.starts_at > ctx.now:
+                tell_cancelled(ctx, row, family)
+
+
+def tell_cancelled(ctx: Ctx, meeting: Meeting, family: Family) -> None:
+    for invitee in ctx.s.scalars(select(MeetingInvitee).where(MeetingInvitee.meeting_id == meeting.id)):
+        membership = ctx.s.get_one(Membership, invitee.membership_id)
+        if membership.state != MembershipState.ACTIVE or membership.person_id is None:
+            continue
+        person = ctx.s.get_one(Person, membership.person_id)
+        tz = notify.person_timezone(person, family)
+
+        def build(tr: Translator, zone: str = tz) -> OutboundMessage:
+            return render.meeting_cancelled(tr, family.alias, meeting.kind, tr.when(meeting.starts_at, zone))
+
+        notify.to_person(ctx, person.id, family, build,
+                         key=f"meeting:{meeting.id}:cancelled:{meeting.starts_at:%Y%m%dT%H%M}:{membership.id}",
+                         kind="meeting_cancelled")
+
+
+def invite_to_upcoming(ctx: Ctx, family: Family, membership: Membership) -> None:
+    """Someone who joins after a meeting was planned still gets its invitation."""
+    for meeting in ctx.s.scalars(select(Meeting).join(MeetingInvitee, MeetingInvitee.meeting_id == Meeting.id)
+                                 .where(MeetingInvitee.membership_id == membership.id, Meeting.cancelled.is_(False),
+                                        Meeting.starts_at > ctx.now)):
+        send_meeting_notice(ctx, meeting, family, membership, reminder=False,
+                            key=f"meeting:{meeting.id}:invite:{meeting.starts_at:%Y%m%dT%H%M}:{membership.id}")
 
 
 def send_meeting_notice(ctx: Ctx, meeting: Meeting, family: Family, membership: Membership, *, reminder: bool,

@@ -6,25 +6,28 @@ from functools import partial
 
 from sqlalchemy import select, update
 
-from bot.domain.vocabulary import CheckinState, MembershipState, Role
+from bot.domain.vocabulary import MembershipState, Role
 from bot.services import audit, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import NotFound, Refused
 from bot.services.families import require_staff, staff_person
+from bot.services.plans import withdraw_unasked
 from messages import render
-from storage.models import Checkin, Commitment, Family, Membership
+from storage.models import Commitment, Family, Invite, Membership
 
 
 def _uncover(ctx: Ctx, actor: Actor, membership: Membership, action: str) -> list[str]:
     family = ctx.s.get_one(Family, membership.family_id)
     membership.state, membership.left_at = MembershipState.LEFT, ctx.now
+    # An unused invite dies with the membership: the old code can no longer join.
+    ctx.s.execute(update(Invite).where(Invite.membership_id == membership.id, Invite.used_at.is_(None),
+                                       Invite.expires_at > ctx.now).values(expires_at=ctx.now))
     uncovered = []
     for c in ctx.s.scalars(select(Commitment).where(Commitment.owner_membership_id == membership.id,
                                                     Commitment.active.is_(True))):
         c.uncovered_since = ctx.now
         uncovered.append(c.text)
-        ctx.s.execute(update(Checkin).where(Checkin.commitment_id == c.id, Checkin.state == CheckinState.PENDING,
-                                            Checkin.asked_at.is_(None)).values(state=CheckinState.CANCELLED))
+        withdraw_unasked(ctx, c, stopping=True)
     audit.record(ctx, actor, action, family_id=family.id, subject=f"membership:{membership.id}")
     caseworker = staff_person(ctx, family.id, Role.CASEWORKER)
     if caseworker:

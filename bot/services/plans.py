@@ -40,20 +40,23 @@ def latest_version(ctx: Ctx, family_id: int) -> PlanVersion | None:
 def _check_names(ctx: Ctx, family: Family, spec: PlanSpec, text: str) -> dict[str, Membership]:
     members = {m.name.casefold(): m for m in ctx.s.scalars(select(Membership).where(
         Membership.family_id == family.id,
-        Membership.state.in_([MembershipState.ACTIVE, MembershipState.INVITED])))}
+        Membership.state.in_([MembershipState.ACTIVE, MembershipState.INVITED, MembershipState.LEFT])))}
     for i, name in enumerate(spec.people_to_avoid):
         m = members.get(name.casefold())
-        if m is not None:
+        if m is not None and m.state != MembershipState.LEFT:
             raise error_at(text, ("people_to_avoid", i), f"{name} is in the network; remove them first "
                                                          "(familyteam member remove) before listing them here")
     for i, c in enumerate(spec.commitment):
         m = members.get(c.member.casefold())
+        if m is not None and is_avoided(m.name, spec.people_to_avoid):
+            raise error_at(text, ("commitment", i, "member"), f"{c.member!r} is on the people-to-avoid list")
+        # A member who left may still own a commitment: it stays uncovered until someone takes it on.
         if m is None or m.role in ("caseworker", "supervisor", "duty"):
             raise error_at(text, ("commitment", i, "member"), f"{c.member!r} is not an invited network member "
                                                               "(invite them first: familyteam invite create)")
     for i, meeting in enumerate(spec.meeting):
         for name in meeting.invite:
-            if name.casefold() not in members:
+            if name.casefold() not in members or members[name.casefold()].state == MembershipState.LEFT:
                 raise error_at(text, ("meeting", i, "invite"), f"{name!r} is not in the network")
             if is_avoided(name, spec.people_to_avoid):
                 raise error_at(text, ("meeting", i, "invite"), f"{name!r} is on the people-to-avoid list")
@@ -85,15 +88,15 @@ def apply_plan_spec(ctx: Ctx, actor: Actor, family_id: int, spec: PlanSpec, reas
     a changed one becomes a new version with its author and reason."""
     family = get_family(ctx, family_id)
     require_staff(ctx, actor, family.id, "plan.apply")
-    try:
-        members = _check_names(ctx, family, spec, source)
-    except PlanFileError as exc:
-        raise InvalidInput("bad_plan", str(exc), family_id=family.id) from exc
     content = spec.canonical()
     digest = content_hash(content)
     latest = latest_version(ctx, family.id)
     if latest is not None and latest.content_hash == digest:
         return ApplyResult(changed=False, version=latest.number)
+    try:
+        members = _check_names(ctx, family, spec, source)
+    except PlanFileError as exc:
+        raise InvalidInput("bad_plan", str(exc), family_id=family.id) from exc
     version = PlanVersion(family_id=family.id, number=(latest.number + 1) if latest else 1, content=content,
                           content_hash=digest, author=actor.label, reason=reason.strip()[:2000], created_at=ctx.now)
     ctx.s.add(version)
@@ -136,14 +139,14 @@ def apply_plan_spec(ctx: Ctx, actor: Actor, family_id: int, spec: PlanSpec, reas
         row.plan_version_id = version.id
         row.uncovered_since = None if owner.state == MembershipState.ACTIVE else (row.uncovered_since or ctx.now)
         if (row.rrule, row.grace_minutes, row.owner_membership_id) != old_timing or not before[-1]:
-            _reschedule(ctx, row)
+            withdraw_unasked(ctx, row)
         if _snapshot(row) != before:
             touched.update({old_owner, owner.id})
     for key, row in existing.items():
         if key not in seen and row.active:
             row.active = False
             row.plan_version_id = version.id
-            _cancel_future(ctx, row)
+            withdraw_unasked(ctx, row, stopping=True)
             touched.add(row.owner_membership_id)
     ctx.s.flush()
 
@@ -165,16 +168,18 @@ def apply_plan_spec(ctx: Ctx, actor: Actor, family_id: int, spec: PlanSpec, reas
     return result
 
 
-def _cancel_future(ctx: Ctx, c: Commitment) -> None:
-    """Check-ins not yet asked are withdrawn (kept, marked cancelled); answered ones stay as they are."""
-    ctx.s.execute(update(Checkin).where(Checkin.commitment_id == c.id, Checkin.state == CheckinState.PENDING,
-                                        Checkin.asked_at.is_(None), Checkin.due_at > ctx.now)
-                  .values(state=CheckinState.CANCELLED))
+def withdraw_unasked(ctx: Ctx, c: Commitment, *, stopping: bool = False) -> None:
+    """The commitment changes its timing, or stops (`stopping`: removed from the plan, owner left).
 
-
-def _reschedule(ctx: Ctx, c: Commitment) -> None:
+    Check-ins nobody was asked yet are withdrawn: future ones are deleted, so the same slots are free
+    if it comes back; ones already due are kept, marked cancelled. When it stops, a question already
+    asked and not answered is cancelled too, so it cannot turn into a miss. Answers stay as they are."""
     ctx.s.execute(delete(Checkin).where(Checkin.commitment_id == c.id, Checkin.state == CheckinState.PENDING,
                                         Checkin.asked_at.is_(None), Checkin.due_at > ctx.now))
+    pending = update(Checkin).where(Checkin.commitment_id == c.id, Checkin.state == CheckinState.PENDING)
+    if not stopping:
+        pending = pending.where(Checkin.asked_at.is_(None))
+    ctx.s.execute(pending.values(state=CheckinState.CANCELLED))
     c.scheduled_until = None
 
 

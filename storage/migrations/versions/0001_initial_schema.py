@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-24
 """
 
@@ -120,6 +120,7 @@ def upgrade() -> None:
     sa.Column('starts_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('place', sa.Text(), nullable=False),
     sa.Column('cancelled', sa.Boolean(), nullable=False),
+    sa.Column('invited_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['family_id'], ['families.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('family_id', 'key')
