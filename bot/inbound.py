@@ -46,19 +46,20 @@ log = logging.getLogger(__name__)
 WORDS = {
     "done": ["done", "yes", "y", "ok", "okay", "did it", "sí", "si", "hecho", "listo", "✅"],
     "not_done": ["not done", "no", "n", "didn't", "did not", "no hecho", "no lo hice", "❌"],
-    "worried": ["worried", "worry", "help", "preocupado", "preocupada", "ayuda", "⚠️"],
+    "worried": ["worried", "worry", "help", "preocupado", "preocupada", "me preocupa", "ayuda", "⚠️"],
 }
+# Longest first, so "not done" / "no hecho" win over "no" and "done" / "hecho".
+_WORDS = sorted(((w, a) for a, words in WORDS.items() for w in words), key=lambda item: -len(item[0]))
 
 
 def parse_answer(text: str) -> tuple[str | None, str | None]:
     """("worried", "the note") from free text, or (None, None) if it is not an answer."""
     clean = text.strip()
     lowered = clean.lower()
-    for answer in ("not_done", "worried", "done"):  # "not done" before "done"
-        for word in WORDS[answer]:
-            if lowered == word or re.match(rf"^{re.escape(word)}\b[\s,.:;!-]+", lowered):
-                rest = clean[len(word):].lstrip(" ,.:;!-").strip() or None
-                return answer, rest
+    for word, answer in _WORDS:
+        if lowered == word or re.match(rf"^{re.escape(word)}(?:\b|(?<=\W))[\s,.:;!-]+", lowered):
+            rest = clean[len(word):].lstrip(" ,.:;!-").strip() or None
+            return answer, rest
     return None, None
 
 

@@ -66,6 +66,11 @@ def compile_all() -> None:
             write_mo(f, load(language), use_fuzzy=False)
 
 
+def _key(value: object) -> object:
+    """Babel gives plural ids and strings as lists: make them comparable and hashable."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 def check() -> list[str]:
     problems: list[str] = []
     wanted = {m.id for m in extract() if m.id}
@@ -86,8 +91,8 @@ def check() -> list[str]:
         buf = io.BytesIO()
         write_mo(buf, catalog, use_fuzzy=False)
         with mo.open("rb") as f:
-            compiled = {m.id: m.string for m in read_mo(f) if m.id}
-        expected = {m.id: m.string for m in read_mo(io.BytesIO(buf.getvalue())) if m.id}
+            compiled = {_key(m.id): _key(m.string) for m in read_mo(f) if m.id}
+        expected = {_key(m.id): _key(m.string) for m in read_mo(io.BytesIO(buf.getvalue())) if m.id}
         if compiled != expected:
             problems.append(f"{language}: .mo is older than .po (run: python -m messages.catalogues compile)")
     return problems
