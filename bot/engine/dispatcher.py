@@ -25,6 +25,7 @@ from messages import render
 from messages.outbound import OutboundMessage
 from storage.db import Database
 from storage.models import ChatIdentity, Family, Membership, OutboxMessage
+from storage.upsert import claim
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +70,10 @@ class Dispatcher:
             .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id).limit(BATCH)).all()
         jobs = []
         for row, identity in rows:
-            claimed = s.execute(update(OutboxMessage).where(
-                OutboxMessage.id == row.id, OutboxMessage.state == row.state,
-                OutboxMessage.attempts == row.attempts).values(state=OutboxState.SENDING,
-                                                               claimed_until=now + CLAIM_FOR))
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            if not claim(s, update(OutboxMessage).where(
+                    OutboxMessage.id == row.id, OutboxMessage.state == row.state,
+                    OutboxMessage.attempts == row.attempts).values(state=OutboxState.SENDING,
+                                                                   claimed_until=now + CLAIM_FOR)):
                 continue  # another instance has it
             message = OutboundMessage.from_payload(row.payload)
             edit_ref = thread_ref = None

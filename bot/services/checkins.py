@@ -15,6 +15,7 @@ from bot.services.errors import NotFound, Refused
 from messages import render
 from messages.catalog import Translator, translator
 from storage.models import Checkin, CheckinAnswer, Commitment, Escalation, Family, Membership, Person
+from storage.upsert import claim
 
 LATE_ANSWER_WINDOW = timedelta(hours=36)  # how long a plain "done" can still answer a missed check-in
 
@@ -34,9 +35,8 @@ def _parts(ctx: Ctx, checkin: Checkin) -> tuple[Commitment, Membership, Family]:
 
 def ask(ctx: Ctx, checkin: Checkin) -> bool:
     """Send the question, once: the row is claimed with a conditional update first."""
-    claimed = ctx.s.execute(update(Checkin).where(Checkin.id == checkin.id, Checkin.asked_at.is_(None),
-                                                  Checkin.state == CheckinState.PENDING).values(asked_at=ctx.now))
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not claim(ctx.s, update(Checkin).where(Checkin.id == checkin.id, Checkin.asked_at.is_(None),
+                                              Checkin.state == CheckinState.PENDING).values(asked_at=ctx.now)):
         return False
     commitment, owner, family = _parts(ctx, checkin)
     if owner.person_id is None or owner.state != MembershipState.ACTIVE:
@@ -55,9 +55,8 @@ def ask(ctx: Ctx, checkin: Checkin) -> bool:
 
 def mark_missed(ctx: Ctx, checkin: Checkin) -> bool:
     """No answer by the end of grace: missed. A bottom line escalates; every miss gets one gentle nudge."""
-    claimed = ctx.s.execute(update(Checkin).where(Checkin.id == checkin.id, Checkin.state == CheckinState.PENDING)
-                            .values(state=CheckinState.MISSED, missed_at=ctx.now))
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not claim(ctx.s, update(Checkin).where(Checkin.id == checkin.id, Checkin.state == CheckinState.PENDING)
+                 .values(state=CheckinState.MISSED, missed_at=ctx.now)):
         return False
     ctx.s.refresh(checkin)
     commitment, owner, family = _parts(ctx, checkin)

@@ -29,7 +29,7 @@ from storage.models import (
     Person,
     PlanVersion,
 )
-from storage.upsert import insert_ignore
+from storage.upsert import claim, insert_ignore
 
 
 def open_escalation(ctx: Ctx, checkin: Checkin, reason: str, answer_id: int | None = None) -> Escalation | None:
@@ -188,10 +188,9 @@ def acknowledge(ctx: Ctx, actor: Actor, escalation_id: int) -> bool:
     """True if this call acknowledged it; False if it was already acknowledged or resolved."""
     esc = get_escalation(ctx, escalation_id)
     require_staff(ctx, actor, esc.family_id, "escalation.acknowledge")
-    done = ctx.s.execute(update(Escalation).where(Escalation.id == esc.id, Escalation.state == EscalationState.OPEN)
-                         .values(state=EscalationState.ACKNOWLEDGED, acknowledged_at=ctx.now,
-                                 acknowledged_by=actor.person_id, next_step_at=None))
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    if not claim(ctx.s, update(Escalation).where(Escalation.id == esc.id, Escalation.state == EscalationState.OPEN)
+                 .values(state=EscalationState.ACKNOWLEDGED, acknowledged_at=ctx.now,
+                         acknowledged_by=actor.person_id, next_step_at=None)):
         return False
     ctx.s.refresh(esc)
     family = ctx.s.get_one(Family, esc.family_id)
@@ -208,11 +207,10 @@ def resolve(ctx: Ctx, actor: Actor, escalation_id: int, note: str) -> bool:
     note = note.strip()
     if not note:
         raise InvalidInput("note_required", "please write a short note saying how it was resolved")
-    done = ctx.s.execute(update(Escalation).where(
-        Escalation.id == esc.id, Escalation.state.in_([EscalationState.OPEN, EscalationState.ACKNOWLEDGED]))
-        .values(state=EscalationState.RESOLVED, resolved_at=ctx.now, resolved_by=actor.person_id,
-                resolution_note=note[:2000], next_step_at=None))
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    if not claim(ctx.s, update(Escalation).where(
+            Escalation.id == esc.id, Escalation.state.in_([EscalationState.OPEN, EscalationState.ACKNOWLEDGED]))
+            .values(state=EscalationState.RESOLVED, resolved_at=ctx.now, resolved_by=actor.person_id,
+                    resolution_note=note[:2000], next_step_at=None)):
         return False
     ctx.s.refresh(esc)
     if esc.acknowledged_at is None:
@@ -247,10 +245,9 @@ def move_on_due(ctx: Ctx, limit: int = 200) -> int:
         Escalation.state == EscalationState.OPEN, Escalation.next_step_at.is_not(None),
         Escalation.next_step_at <= ctx.now).order_by(Escalation.next_step_at).limit(limit)))
     for esc_id, step in due:
-        claimed = ctx.s.execute(update(Escalation).where(Escalation.id == esc_id, Escalation.step == step,
-                                                         Escalation.state == EscalationState.OPEN)
-                                .values(step=step + 1, next_step_at=None))
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if not claim(ctx.s, update(Escalation).where(Escalation.id == esc_id, Escalation.step == step,
+                                                     Escalation.state == EscalationState.OPEN)
+                     .values(step=step + 1, next_step_at=None)):
             continue
         esc = ctx.s.get_one(Escalation, esc_id)
         ctx.s.refresh(esc)

@@ -17,6 +17,7 @@ from bot.services.families import get_family, staff_person
 from bot.services.people import identity_of, link_identity
 from messages import render
 from storage.models import AuditEvent, Family, Invite, Membership, Person, PlanVersion
+from storage.upsert import claim
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed from paper
 CODE_LENGTH = 10
@@ -146,9 +147,8 @@ def accept_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str, dis
         return InviteCheck("used")
     if not _may_join(ctx, ctx.s.get_one(Membership, invite.membership_id)):
         return InviteCheck("expired")
-    spent = ctx.s.execute(update(Invite).where(Invite.id == invite_id, Invite.used_at.is_(None),
-                                               Invite.expires_at > ctx.now).values(used_at=ctx.now))
-    if spent.rowcount != 1:  # type: ignore[attr-defined]
+    if not claim(ctx.s, update(Invite).where(Invite.id == invite_id, Invite.used_at.is_(None),
+                                             Invite.expires_at > ctx.now).values(used_at=ctx.now)):
         ctx.s.refresh(invite)
         return InviteCheck("used" if invite.used_at else "expired")
     membership = ctx.s.get_one(Membership, invite.membership_id)
