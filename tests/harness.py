@@ -80,6 +80,17 @@ class Harness:
         await self.command(chat, "start", code)
         await self.press(chat, "I agree")
 
+    async def network(self, plan: str | None = None, members: tuple[tuple[str, str, str], ...] = (
+            ("Gran", "gran", "key_safety_person"), ("Sue", "sue", "key_safety_person")), **family: Any) -> int:
+        """A family whose members have joined (and, given a plan, the plan applied and one tick run)."""
+        fid = self.make_family(**family)
+        for name, chat, role in members:
+            await self.join(fid, name, chat, role)
+        if plan is not None:
+            self.apply(fid, plan)
+            await self.tick()
+        return fid
+
     def apply(self, family_id: int, text: str, reason: str = "test") -> Any:
         return self.call(lambda ctx: apply_plan(ctx, OPERATOR, family_id, text, reason))
 

@@ -21,11 +21,7 @@ grace = "1h"
 
 
 async def _family(h: Harness, tz: str = "Europe/London", plan: str = PLAN) -> int:
-    fid = h.make_family(timezone=tz)
-    await h.join(fid, "Gran", "gran", "key_safety_person")
-    await h.join(fid, "Sue", "sue", "key_safety_person")
-    h.apply(fid, plan)
-    return fid
+    return await h.network(plan, timezone=tz)
 
 
 async def test_checkin_is_asked_at_its_time_not_before(h: Harness) -> None:

@@ -16,11 +16,7 @@ DAYTIME_PLAN = PLAN.replace("BYHOUR=19;BYMINUTE=0", "BYHOUR=11;BYMINUTE=0")
 
 
 async def _family(h: Harness, plan: str = PLAN, **kw: object) -> int:
-    fid = h.make_family(**kw)
-    await h.join(fid, "Gran", "gran", "key_safety_person")
-    await h.join(fid, "Sue", "sue", "key_safety_person")
-    h.apply(fid, plan)
-    return fid
+    return await h.network(plan, **kw)
 
 
 def _alerts(h: Harness, chat: str) -> list[str]:

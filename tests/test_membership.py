@@ -45,12 +45,7 @@ def commitment_status(h: Harness, fid: int) -> dict[str, dict[str, object]]:
 
 
 async def network(h: Harness) -> int:
-    fid = h.make_family()
-    await h.join(fid, "Gran", "gran", "key_safety_person")
-    await h.join(fid, "Sue", "sue", "key_safety_person")
-    h.apply(fid, PLAN)
-    await h.tick()
-    return fid
+    return await h.network(PLAN)
 
 
 async def test_stop_leaves_uncovers_cancels_and_tells_the_caseworker(h: Harness) -> None:

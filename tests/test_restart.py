@@ -15,12 +15,7 @@ from tests.harness import PLAN, Harness, settings_for
 
 
 async def _family(h: Harness) -> int:
-    fid = h.make_family()
-    await h.join(fid, "Gran", "gran", "key_safety_person")
-    await h.join(fid, "Sue", "sue", "key_safety_person")
-    h.apply(fid, PLAN)
-    await h.tick()
-    return fid
+    return await h.network(PLAN)
 
 
 def _restart(h: Harness) -> None:

@@ -8,11 +8,7 @@ from tests.harness import PLAN, Harness
 
 
 async def _week(h: Harness) -> int:
-    fid = h.make_family()
-    await h.join(fid, "Gran", "gran", "key_safety_person")
-    await h.join(fid, "Sue", "sue", "key_safety_person")
-    h.apply(fid, PLAN)
-    return fid
+    return await h.network(PLAN)
 
 
 async def test_weekly_thank_you_once_on_sunday_evening(h: Harness) -> None:
