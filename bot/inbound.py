@@ -20,7 +20,7 @@ from bot.domain.schedule import parse_hhmm
 from bot.services import audit, checkins, escalations, invites, meetings, membership, notify, plans
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, NotFound, Refused, ServiceError
-from bot.services.families import check_timezone
+from bot.services.families import check_timezone, require_staff
 from bot.services.people import known_identity
 from bot.settings import Settings
 from handlers.base import Inbound
@@ -154,10 +154,7 @@ class Router:
         if action == "ci":
             checkins.answer_checkin(ctx, actor, int(args[0]), args[1])
         elif action == "cn":
-            checkin = ctx.s.get(Checkin, int(args[0]))
-            if checkin is None:
-                raise NotFound("no_checkin")
-            checkins.add_note(ctx, actor, checkin.id, "")  # authorises before we wait for the text
+            checkin, *_ = checkins.own_checkin(ctx, actor, int(args[0]))
             self._await(ctx, identity, f"note:{checkin.id}")
             notify.to_identity(ctx, identity, render.note_prompt, key=key)
         elif action == "mt":
@@ -168,9 +165,6 @@ class Router:
             notify.to_identity(ctx, identity, lambda tr: render.staff_ack_done(tr, "acknowledged" if done else "x"),
                                key=key, urgent=True)
         elif action == "er":
-            escalations.get_escalation(ctx, int(args[0]))
-            from bot.services.families import require_staff
-
             require_staff(ctx, actor, escalations.get_escalation(ctx, int(args[0])).family_id, "escalation.resolve")
             self._await(ctx, identity, f"resolve:{args[0]}")
             notify.to_identity(ctx, identity, render.resolve_note_prompt, key=key, urgent=True)

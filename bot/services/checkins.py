@@ -81,7 +81,8 @@ class AnswerOutcome:
     escalated: bool
 
 
-def answer_checkin(ctx: Ctx, actor: Actor, checkin_id: int, answer: str, note: str | None = None) -> AnswerOutcome:
+def own_checkin(ctx: Ctx, actor: Actor, checkin_id: int) -> tuple[Checkin, Commitment, Membership, Family]:
+    """The check-in, if it belongs to this actor, an active member of its family; else a refusal."""
     checkin = ctx.s.get(Checkin, checkin_id)
     if checkin is None:
         raise NotFound("no_checkin", "no such check-in")
@@ -89,6 +90,11 @@ def answer_checkin(ctx: Ctx, actor: Actor, checkin_id: int, answer: str, note: s
     if actor.person_id is None or owner.person_id != actor.person_id or owner.state != MembershipState.ACTIVE:
         raise Refused("not_yours", "you can only answer your own check-ins", family_id=family.id,
                       subject=f"checkin:{checkin.id}")
+    return checkin, commitment, owner, family
+
+
+def answer_checkin(ctx: Ctx, actor: Actor, checkin_id: int, answer: str, note: str | None = None) -> AnswerOutcome:
+    checkin, commitment, owner, family = own_checkin(ctx, actor, checkin_id)
     if checkin.state == CheckinState.CANCELLED or (checkin.asked_at is None and checkin.due_at > ctx.now):
         raise NotFound("not_open", "this check-in is not open", family_id=family.id)
     value = Answer(answer)
@@ -152,13 +158,8 @@ def _tr(person: Person, family: Family) -> Translator:
 
 def add_note(ctx: Ctx, actor: Actor, checkin_id: int, note: str) -> Checkin:
     """Attach a note to the member's latest answer (or to the check-in if not answered yet)."""
-    checkin = ctx.s.get(Checkin, checkin_id)
-    if checkin is None:
-        raise NotFound("no_checkin", "no such check-in")
-    _, owner, family = _parts(ctx, checkin)
-    if actor.person_id is None or owner.person_id != actor.person_id or owner.state != MembershipState.ACTIVE:
-        raise Refused("not_yours", "you can only add notes to your own check-ins", family_id=family.id,
-                      subject=f"checkin:{checkin.id}")
+    checkin, _, owner, family = own_checkin(ctx, actor, checkin_id)
+    assert owner.person_id is not None
     text = note.strip()[:4000]
     if not text:
         return checkin
@@ -168,7 +169,7 @@ def add_note(ctx: Ctx, actor: Actor, checkin_id: int, note: str) -> Checkin:
         latest.note = f"{latest.note}\n{text}" if latest.note else text
     checkin.note = f"{checkin.note}\n{text}" if checkin.note else text
     audit.record(ctx, actor, "checkin.note", family_id=family.id, subject=f"checkin:{checkin.id}")
-    notify.to_person(ctx, actor.person_id, family, lambda tr: render.note_saved(tr),
+    notify.to_person(ctx, owner.person_id, family, render.note_saved,
                      key=f"checkin:{checkin.id}:note:{ctx.now:%Y%m%dT%H%M%S}", kind="reply", hold=False)
     return checkin
 
