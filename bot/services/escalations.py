@@ -8,13 +8,13 @@ from sqlalchemy import select, update
 
 from bot import buttons
 from bot.domain.routing import escalation_chain
-from bot.domain.vocabulary import CheckinState, EscalationState
+from bot.domain.vocabulary import CheckinState, EscalationState, Priority
 from bot.services import audit, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.families import in_working_hours, require_staff, staff_on_call
 from messages import render
-from messages.catalog import Translator
+from messages.catalog import Translator, translator
 from messages.outbound import OutboundMessage
 from storage.models import (
     BottomLine,
@@ -138,26 +138,17 @@ def _tell_earlier(ctx: Ctx, esc: Escalation, build: notify.Render, *, key: str, 
     family = ctx.s.get_one(Family, esc.family_id)
     for person_id, identity_id, step in _identities_told(ctx, esc, before_step):
         parent = notify.outbox_id_for(ctx, _alert_key(esc, step), identity_id)
-        if parent is None:
-            continue
-        msg_parent = parent
-
-        def prepare(message: OutboundMessage, ident: int, parent_id: int = msg_parent) -> None:
-            message.thread_of = parent_id
-
-        _to_identity(ctx, person_id, identity_id, family, build, key=f"{key}", prepare=prepare)
+        if parent is not None:
+            _to_identity(ctx, person_id, identity_id, family, build, key=key, thread_of=parent)
 
 
 def _to_identity(ctx: Ctx, person_id: int, identity_id: int, family: Family, build: notify.Render, *, key: str,
-                 prepare: object) -> None:
-    from messages.catalog import translator
-
+                 thread_of: int | None = None, edit_of: int | None = None) -> None:
     person = ctx.s.get_one(Person, person_id)
     message = build(translator(notify.person_language(person, family)))
-    if callable(prepare):
-        prepare(message, identity_id)
+    message.thread_of, message.edit_of = thread_of, edit_of
     notify.enqueue(ctx, identity_id, message, key=f"{key}@{identity_id}", kind="escalation_update",
-                   family_id=family.id, priority=0)
+                   family_id=family.id, priority=Priority.URGENT)
 
 
 def _refresh_alerts(ctx: Ctx, esc: Escalation, status_key: str, status: notify.Render) -> None:
@@ -171,10 +162,7 @@ def _refresh_alerts(ctx: Ctx, esc: Escalation, status_key: str, status: notify.R
         def build(tr: Translator, pid: int = person_id) -> OutboundMessage:
             return alert_message(ctx, tr, esc, pid, status=status(tr).text)
 
-        def prepare(message: OutboundMessage, ident: int, parent_id: int = parent) -> None:
-            message.edit_of = parent_id
-
-        _to_identity(ctx, person_id, identity_id, family, build, key=f"esc:{esc.id}:{status_key}", prepare=prepare)
+        _to_identity(ctx, person_id, identity_id, family, build, key=f"esc:{esc.id}:{status_key}", edit_of=parent)
 
 
 def get_escalation(ctx: Ctx, escalation_id: int) -> Escalation:
