@@ -164,3 +164,34 @@ async def test_familyteam_run_serves_telegram(sqlite_url: str) -> None:
     finally:
         await fake.stop()
     assert not adapter.ptb.running
+
+
+async def test_polling_update_is_retried_when_handling_fails() -> None:
+    from telegram import Update
+
+    from bot.settings import Settings
+    from handlers.telegram.adapter import TelegramAdapter
+
+    adapter = TelegramAdapter(Settings(TELEGRAM_BOT_TOKEN="123:test", FAMILYTEAM_SECRET="x"))
+    adapter.retry_delays = (0, 0, 0)
+    calls: list[int] = []
+
+    async def flaky(update: Update) -> None:
+        calls.append(update.update_id)
+        if len(calls) < 3:
+            raise ConnectionError("database is down")
+
+    adapter.handle_update = flaky  # type: ignore[method-assign]
+    await adapter._on_ptb_update(Update(update_id=41), None)
+    assert calls == [41, 41, 41], "handled on the third try, not lost"
+
+    calls.clear()
+
+    async def always_down(update: Update) -> None:
+        calls.append(update.update_id)
+        raise ConnectionError("database is down")
+
+    adapter.handle_update = always_down  # type: ignore[method-assign]
+    with pytest.raises(ConnectionError):
+        await adapter._on_ptb_update(Update(update_id=42), None)
+    assert len(calls) == 4, "every retry, then the failure goes to PTB's error handler"

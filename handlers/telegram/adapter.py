@@ -7,6 +7,7 @@ the dispatcher understands.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import warnings
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+POLLING_RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # about a minute before an update is given up
 NOT_MODIFIED = "message is not modified"
 EDIT_GONE = ("message to edit not found", "message can't be edited")
 
@@ -90,6 +92,7 @@ class TelegramAdapter:
         self.ptb.add_error_handler(self._on_ptb_error)
         self.app: FamilyTeam | None = None
         self.username: str | None = None
+        self.retry_delays: tuple[float, ...] = POLLING_RETRY_DELAYS
 
     @property
     def bot(self) -> Any:
@@ -158,9 +161,20 @@ class TelegramAdapter:
             return
         await self.app.router.handle(event)
 
-    async def _on_ptb_update(self, update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        if isinstance(update, Update):
-            await self.handle_update(update)
+    async def _on_ptb_update(self, update: object, _context: ContextTypes.DEFAULT_TYPE | None) -> None:
+        """Polling path. getUpdates has already confirmed the update to Telegram, so a failure here (the
+        database briefly down, say) is retried in-process before giving up: nothing a member says should
+        be lost. Retrying is safe: a failed attempt rolled back, and the update_id deduplicates."""
+        if not isinstance(update, Update):
+            return
+        for delay in self.retry_delays:
+            try:
+                await self.handle_update(update)
+                return
+            except Exception:
+                log.warning("telegram: update %s failed, retrying in %ss", update.update_id, delay, exc_info=True)
+                await asyncio.sleep(delay)
+        await self.handle_update(update)  # the last try: a failure now goes to the error handler
 
     async def _on_ptb_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
