@@ -167,3 +167,21 @@ async def test_escalation_opened_once_per_checkin_and_reason(h: Harness) -> None
     await h.press("sue", "Worried")
     await h.say("sue", "worried: still worried")
     assert [e.reason for e in h.escalations()] == ["worried"]
+
+
+async def test_an_unreachable_caseworker_is_skipped_at_once(h: Harness) -> None:
+    await _family(h, DAYTIME_PLAN)
+    h.console.blocked.add("anna")
+
+    def block_anna(ctx):  # type: ignore[no-untyped-def]
+        from bot.services.people import identity_of
+
+        identity_of(ctx, "console", "anna").blocked_at = ctx.now
+
+    h.call(block_anna)
+    await h.advance_to(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    assert _alerts(h, "anna") == []
+    assert len(_alerts(h, "sam")) == 1, "the supervisor is told straight away, not after 30 minutes"
+    assert [a.detail for a in h.audit("escalation.unreachable")] == ["step 0 caseworker"]
+    alert = _alerts(h, "sam")[0]
+    assert "Also told: nobody else yet" in alert, "an unreachable person is not listed as told"

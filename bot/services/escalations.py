@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -31,6 +32,8 @@ from storage.models import (
 )
 from storage.upsert import claim, insert_ignore
 
+log = logging.getLogger(__name__)
+
 
 def open_escalation(ctx: Ctx, checkin: Checkin, reason: str, answer_id: int | None = None) -> Escalation | None:
     """Open (once per check-in and reason) and tell the first person in the chain at once."""
@@ -59,12 +62,21 @@ def notify_step(ctx: Ctx, esc: Escalation, step: int) -> None:
     person_id = esc.chain[step]
     person = ctx.s.get_one(Person, person_id)
     role = _role_of(ctx, person_id, family.id)
-    ctx.s.add(EscalationNotice(escalation_id=esc.id, step=step, person_id=person_id, role=role, notified_at=ctx.now))
-    ctx.s.flush()
     esc.step = step
     esc.next_step_at = ctx.now + timedelta(minutes=family.ack_timeout_minutes) if step + 1 < len(esc.chain) else None
-    notify.to_person(ctx, person_id, family, lambda tr: alert_message(ctx, tr, esc, person_id),
-                     key=_alert_key(esc, step), kind="escalation", urgent=True)
+    sent = notify.to_person(ctx, person_id, family, lambda tr: alert_message(ctx, tr, esc, person_id),
+                            key=_alert_key(esc, step), kind="escalation", urgent=True)
+    if not sent:
+        # No chat we can reach (never linked, or blocked): do not wait out the timeout for nobody.
+        audit.record(ctx, Actor.engine(), "escalation.unreachable", family_id=family.id,
+                     subject=f"escalation:{esc.id}", outcome="failed", detail=f"step {step} {role}")
+        if step + 1 < len(esc.chain):
+            notify_step(ctx, esc, step + 1)
+        else:
+            log.error("escalation %s: nobody in its chain can be reached", esc.id)
+        return
+    ctx.s.add(EscalationNotice(escalation_id=esc.id, step=step, person_id=person_id, role=role, notified_at=ctx.now))
+    ctx.s.flush()
     if step > 0:
         _tell_earlier(ctx, esc, lambda tr: render.escalation_update(tr, "moved_on", person.display_name,
                                                                     tr.when(ctx.now, family.timezone)),
