@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import json
 import logging
+import signal
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -162,7 +163,15 @@ def cmd_run(args: argparse.Namespace) -> None:
     from bot.composition import build_app
 
     app = build_app(Settings())
-    asyncio.run(app.run_forever())
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)  # finish the current sweep, stop transports cleanly
+        await app.run_forever(stop=stop)
+
+    asyncio.run(serve())
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
