@@ -243,7 +243,16 @@ class Router:
                 return
             notify.to_identity(ctx, identity, render.not_understood, key=key)
             return
-        checkin = checkins.open_checkin_for(ctx, actor.person_id)
+        # The open check-in, or the one they answered a moment ago (a follow-up "worried: ..." belongs to it).
+        checkin = checkins.open_checkin_for(ctx, actor.person_id) or checkins.just_answered_by(ctx, actor.person_id)
+        if checkin is None and answer == "worried":
+            # A worry never waits for a check-in: it reaches the family's team now.
+            raised = escalations.raise_worry(ctx, actor, note)
+            family = ctx.s.get(Family, raised[0].family_id) if raised else None
+            emergency = family.emergency_number if family else "999"
+            notify.to_identity(ctx, identity, partial(render.worried_reply, emergency=emergency), key=key,
+                               urgent=True)
+            return
         if checkin is None:
             notify.to_identity(ctx, identity, render.no_open_checkin, key=key)
             return

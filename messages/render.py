@@ -288,6 +288,10 @@ class EscalationView:
     data: dict[str, str] = field(default_factory=dict)  # ack / resolve buttons
 
 
+def worry_outside_checkin(tr: Translator) -> str:
+    return tr._("A worry sent outside any check-in")
+
+
 def escalation_alert(tr: Translator, v: EscalationView) -> OutboundMessage:
     reason = {
         "missed": tr._("No answer by the end of the grace period"),

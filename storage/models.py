@@ -194,8 +194,11 @@ class Escalation(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
-    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"))
+    # The check-in behind it; None for a worry a member sent when no check-in was open.
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))
     answer_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_answers.id"))
+    membership_id: Mapped[int | None] = mapped_column(ForeignKey("memberships.id"))  # who raised a worry
+    words: Mapped[str | None] = mapped_column(Text)  # a worry's own words (check-in answers keep theirs)
     reason: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(16))
     chain: Mapped[list[Any]]  # person ids, in the order they are told

@@ -185,3 +185,19 @@ async def test_an_unreachable_caseworker_is_skipped_at_once(h: Harness) -> None:
     assert [a.detail for a in h.audit("escalation.unreachable")] == ["step 0 caseworker"]
     alert = _alerts(h, "sam")[0]
     assert "Also told: nobody else yet" in alert, "an unreachable person is not listed as told"
+
+
+async def test_a_worry_with_no_checkin_open_still_reaches_duty_at_night(h: Harness) -> None:
+    await _family(h)
+    await h.advance_to(datetime(2026, 11, 30, 15, 30, tzinfo=UTC), step=timedelta(minutes=30))
+    await h.press("gran", "Done")
+    h.clock.set(datetime(2026, 12, 1, 3, 0, tzinfo=UTC))  # 3 a.m., no check-in open
+    await h.say("gran", "worried: Dad is back and he has been drinking")
+    (esc,) = [e for e in h.escalations() if e.checkin_id is None]
+    assert (esc.reason, esc.words, esc.state) == ("worried", "Dad is back and he has been drinking", "open")
+    alert = _alerts(h, "duty")[-1]
+    assert "Dad is back and he has been drinking" in alert and "A worry sent outside any check-in" in alert
+    assert "(Gran)" in alert
+    assert "call 999" in h.last("gran")
+    await h.press("duty", "Acknowledge")
+    assert h.escalations()[-1].state == "acknowledged"

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from bot import buttons
 from bot.domain.routing import escalation_chain
-from bot.domain.vocabulary import CheckinState, EscalationState, Priority
+from bot.domain.vocabulary import CheckinState, EscalationReason, EscalationState, MembershipState, Priority, Role
 from bot.services import audit, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, NotFound
@@ -45,9 +45,31 @@ def open_escalation(ctx: Ctx, checkin: Checkin, reason: str, answer_id: int | No
     }, ["checkin_id", "reason"])
     if new_id is None:
         return None
-    esc = ctx.s.get_one(Escalation, new_id)
+    return _opened(ctx, ctx.s.get_one(Escalation, new_id), family, chain)
+
+
+def raise_worry(ctx: Ctx, actor: Actor, words: str | None) -> list[Escalation]:
+    """A member says they are worried when no check-in is open (at 3 a.m., say): it escalates all the same,
+    to each family whose network they are in, with their words."""
+    opened = []
+    for membership in ctx.s.scalars(select(Membership).where(
+            Membership.person_id == actor.person_id, Membership.state == MembershipState.ACTIVE,
+            Membership.role.in_([r.value for r in Role if r.is_network]))):
+        family = ctx.s.get_one(Family, membership.family_id)
+        chain = escalation_chain(staff_on_call(ctx, family), in_working_hours(ctx, family))
+        esc = Escalation(family_id=family.id, checkin_id=None, membership_id=membership.id,
+                         words=(words or "").strip()[:4000] or None, reason=EscalationReason.WORRIED,
+                         state=EscalationState.OPEN, chain=chain, step=0, opened_at=ctx.now)
+        ctx.s.add(esc)
+        ctx.s.flush()
+        audit.record(ctx, actor, "worry.raise", family_id=family.id, subject=f"escalation:{esc.id}")
+        opened.append(_opened(ctx, esc, family, chain))
+    return opened
+
+
+def _opened(ctx: Ctx, esc: Escalation, family: Family, chain: list[int]) -> Escalation:
     audit.record(ctx, Actor.engine(), "escalation.open", family_id=family.id, subject=f"escalation:{esc.id}",
-                 detail=reason)
+                 detail=esc.reason)
     if chain:
         notify_step(ctx, esc, 0)
     return esc
@@ -95,17 +117,19 @@ def _role_of(ctx: Ctx, person_id: int, family_id: int) -> str:
 def alert_message(ctx: Ctx, tr: Translator, esc: Escalation, for_person: int, status: str | None = None
                   ) -> OutboundMessage:
     family = ctx.s.get_one(Family, esc.family_id)
-    checkin = ctx.s.get_one(Checkin, esc.checkin_id)
-    commitment = ctx.s.get_one(Commitment, checkin.commitment_id)
-    owner = ctx.s.get_one(Membership, commitment.owner_membership_id)
-    bottom_line = ctx.s.get(BottomLine, commitment.bottom_line_id) if commitment.bottom_line_id else None
+    checkin = ctx.s.get(Checkin, esc.checkin_id) if esc.checkin_id else None
+    commitment = ctx.s.get_one(Commitment, checkin.commitment_id) if checkin else None
+    owner = ctx.s.get_one(Membership, commitment.owner_membership_id if commitment else esc.membership_id)
+    bottom_line = ctx.s.get(BottomLine, commitment.bottom_line_id) if commitment and commitment.bottom_line_id else None
     answer = ctx.s.get(CheckinAnswer, esc.answer_id) if esc.answer_id else None
     reader = ctx.s.get_one(Person, for_person)
     tz = notify.person_timezone(reader, family)
     history = [(tr.when(c.due_at, family.timezone).rsplit(",", 1)[0], c.state)
                for c in ctx.s.scalars(select(Checkin).where(
                    Checkin.commitment_id == commitment.id, Checkin.due_at > ctx.now - timedelta(days=7),
-                   Checkin.due_at <= ctx.now, Checkin.state != CheckinState.CANCELLED).order_by(Checkin.due_at))]
+                   Checkin.due_at <= ctx.now, Checkin.state != CheckinState.CANCELLED).order_by(Checkin.due_at))
+               ] if commitment else []
+    when = checkin.due_at if checkin else esc.opened_at
     plan = ctx.s.scalar(select(PlanVersion).where(PlanVersion.family_id == family.id)
                         .order_by(PlanVersion.number.desc()).limit(1))
     told = [p for p in ctx.s.scalars(select(Person.display_name).join(
@@ -118,12 +142,12 @@ def alert_message(ctx: Ctx, tr: Translator, esc: Escalation, for_person: int, st
         data = {"resolve": buttons.sign(ctx.secret, "er", esc.id)}
     view = render.EscalationView(
         alias=family.alias, reason=esc.reason, bottom_line=bottom_line.text if bottom_line else None,
-        commitment=commitment.text, member=owner.name,
-        due_local=f"{tr.when(checkin.due_at, family.timezone)} ({family.timezone})"
-        + (f" / {tr.when(checkin.due_at, tz)} ({tz})" if tz != family.timezone else ""),
-        due_utc=checkin.due_at.strftime("%Y-%m-%d %H:%M"),
+        commitment=commitment.text if commitment else render.worry_outside_checkin(tr), member=owner.name,
+        due_local=f"{tr.when(when, family.timezone)} ({family.timezone})"
+        + (f" / {tr.when(when, tz)} ({tz})" if tz != family.timezone else ""),
+        due_utc=when.strftime("%Y-%m-%d %H:%M"),
         answered_local=tr.when(answer.at, family.timezone) if answer else None,
-        words=answer.note if answer else None, history=history,
+        words=answer.note if answer else esc.words, history=history,
         contingency=(plan.content.get("contingency", "") if plan else ""), told=told, step=esc.step, data=data,
     )
     message = render.escalation_alert(tr, view)

@@ -15,6 +15,8 @@ from bot.services import audit, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, Refused
 from bot.services.slack_staff import StaffFamily, staff_families
+from messages import render
+from messages.catalog import translator
 from storage.models import Checkin, Commitment, Escalation, Family, Membership, Person
 
 WEEKS = 4
@@ -70,14 +72,17 @@ def home_for(ctx: Ctx, actor: Actor) -> Home:
         return home
     by_id = {f.id: f for f in families}
     names = {m.id: m.name for m in ctx.s.scalars(select(Membership).where(Membership.family_id.in_(ids)))}
+    tr = translator(home.language)
     for esc, _checkin, commitment in ctx.s.execute(
-            select(Escalation, Checkin, Commitment).join(Checkin, Checkin.id == Escalation.checkin_id)
-            .join(Commitment, Commitment.id == Checkin.commitment_id)
+            select(Escalation, Checkin, Commitment).join(Checkin, Checkin.id == Escalation.checkin_id, isouter=True)
+            .join(Commitment, Commitment.id == Checkin.commitment_id, isouter=True)
             .where(Escalation.family_id.in_(ids), Escalation.state != EscalationState.RESOLVED)
             .order_by(Escalation.opened_at)):
         fam = by_id[esc.family_id]
+        who = commitment.owner_membership_id if commitment else esc.membership_id
+        what = commitment.text if commitment else render.worry_outside_checkin(tr)
         home.escalations.append(OpenEscalation(esc.id, fam.id, fam.alias, esc.reason, esc.state, esc.opened_at,
-                                               names.get(commitment.owner_membership_id, "?"), commitment.text,
+                                               names.get(who or 0, "?"), what,
                                                notify.person_timezone(person, _family(ctx, fam.id))))
     for fam in families:
         tz = notify.person_timezone(person, _family(ctx, fam.id))
