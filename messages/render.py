@@ -114,21 +114,24 @@ def answer_recorded(tr: Translator, question: str, answer: str, at: str, late: b
     if answer == "done":
         line += " " + tr._("Thank you!")
     line += "\n" + tr._("To add a note, just send it as your next message.")
-    return OutboundMessage(question + "\n" + ANSWER_ICONS[answer] + " " + line)
+    return OutboundMessage(question + "\n" + ANSWER_ICONS[answer] + " " + line,
+                           discreet_text=tr._("Your answer has been recorded."))
 
 
 def worried_reply(tr: Translator, emergency: str) -> OutboundMessage:
     return OutboundMessage("\n".join([
         tr._("Thank you for telling us. The caseworker has been told now and will contact you."),
         tr._("If anyone is in danger right now, call {number}.").format(number=emergency),
-    ]))
+    ]), discreet_text=tr._("Thank you, your message has been passed on."))
 
 
 def not_done_reply(tr: Translator, escalated: bool) -> OutboundMessage:
     if escalated:
         return OutboundMessage(tr._("Thank you for being honest. This is part of the family's bottom lines, "
-                                    "so the caseworker has been told now."))
-    return OutboundMessage(tr._("Thank you for letting us know. It's fine to say when something didn't happen."))
+                                    "so the caseworker has been told now."),
+                               discreet_text=tr._("Thank you, your message has been passed on."))
+    return OutboundMessage(tr._("Thank you for letting us know. It's fine to say when something didn't happen."),
+                           discreet_text=tr._("Your answer has been recorded."))
 
 
 def nudge(tr: Translator, question: str, due: str, data: dict[str, str]) -> OutboundMessage:
@@ -175,7 +178,8 @@ def weekly_thanks(tr: Translator, alias: str, kept: int, total: int) -> Outbound
     else:
         text = tr._("This week was a hard one for {alias}'s plan. Thank you for staying part of the network; "
                     "the caseworker can help if something needs to change.")
-    return OutboundMessage(text.format(alias=alias, kept=kept, n=total))
+    return OutboundMessage(text.format(alias=alias, kept=kept, n=total),
+                           discreet_text=tr._("You have a message from FamilyTeam."))
 
 
 # --- meetings ------------------------------------------------------------------------------------

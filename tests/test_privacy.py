@@ -72,3 +72,19 @@ async def test_people_to_avoid_cannot_be_invited(h: Harness) -> None:
         h.invite(fid, "kevin", "supporter")
     assert refused.value.reason == "person_to_avoid"
     assert h.audit("invite.create")[-1].outcome == "refused"
+
+
+async def test_discreet_member_answers_leave_nothing_readable_on_the_screen(h: Harness) -> None:
+    fid = h.make_family()
+    await h.join(fid, "Gran", "gran", "key_safety_person")
+    await h.command("gran", "discreet", "on")
+    h.apply(fid, PLAN.replace('member = "Sue"', 'member = "Gran"'))
+    await h.advance_to(datetime(2026, 11, 30, 15, 30, tzinfo=UTC), step=timedelta(minutes=30))
+    await h.say("gran", "worried: he is shouting")
+    after = [line.text for line in h.inbox("gran")]
+    for text in after[-3:]:
+        assert "Collect the children" not in text and "caseworker" not in text, text
+    assert "Your answer has been recorded." in after
+    assert "Thank you, your message has been passed on." in after
+    await h.advance_to(datetime(2026, 12, 6, 18, 0, tzinfo=UTC), step=timedelta(hours=3))
+    assert "You have a message from FamilyTeam." in h.texts("gran"), "the weekly note is discreet too"

@@ -101,6 +101,8 @@ async def test_discreet_member_sees_details_only_after_a_tap(w: TelegramWorld) -
     await w.press(GRAN, "Show", prompt)
     assert "Collect the children from school" in prompt.text and prompt.labels()[0] == "✅ Done"
     await w.press(GRAN, "Done", prompt)
+    assert prompt.text == "Your answer has been recorded." and prompt.labels() == ["Show"], "still discreet"
+    await w.press(GRAN, "Show", prompt)
     assert "Recorded: Done" in prompt.text
 
 

@@ -138,9 +138,10 @@ def _confirm(ctx: Ctx, actor: Actor, checkin: Checkin, commitment: Commitment, f
             parent = notify.outbox_id_for(ctx, f"checkin:{checkin.id}:{step}", actor.identity_id)
             if parent is None:
                 continue
-            message = render.answer_recorded(
-                _tr(person, family), commitment.question, answer, _tr(person, family).when(ctx.now, tz), late)
+            tr = _tr(person, family)
+            message = render.answer_recorded(tr, commitment.question, answer, tr.when(ctx.now, tz), late)
             message.edit_of = parent
+            notify.dress(message, person, tr)
             notify.enqueue(ctx, actor.identity_id, message, key=f"checkin:{checkin.id}:{step}:edit:{stamp}",
                            kind="reply", family_id=family.id, priority=0)
     if answer == Answer.WORRIED:

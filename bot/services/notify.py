@@ -74,8 +74,7 @@ def to_person(ctx: Ctx, person_id: int, family: Family | None, render: Render, *
     created: dict[int, int] = {}
     for identity in targets:
         message = render(tr)
-        if person.discreet and message.discreet_text:
-            message.discreet, message.reveal_label = True, reveal_label(tr)
+        dress(message, person, tr)
         if prepare:
             prepare(message, identity.id)
         oid = enqueue(ctx, identity.id, message, key=f"{key}@{identity.id}", kind=kind,
@@ -84,6 +83,12 @@ def to_person(ctx: Ctx, person_id: int, family: Family | None, render: Render, *
         if oid is not None:
             created[identity.id] = oid
     return created
+
+
+def dress(message: OutboundMessage, person: Person | None, tr: Translator) -> None:
+    """For a member on a shared phone (discreet), the message shows only its neutral line until tapped."""
+    if person is not None and person.discreet and message.discreet_text:
+        message.discreet, message.reveal_label = True, reveal_label(tr)
 
 
 def outbox_id_for(ctx: Ctx, key: str, identity_id: int) -> int | None:
@@ -95,7 +100,9 @@ def to_identity(ctx: Ctx, identity: ChatIdentity, render: Render, *, key: str, k
     """A direct reply to the chat that just wrote to us (linked to a member or not), never held."""
     person = ctx.s.get(Person, identity.person_id) if identity.person_id else None
     language = (person.language if person else None) or identity.language or (family.language if family else None)
-    message = render(translator(language or ctx.settings.default_language))
+    tr = translator(language or ctx.settings.default_language)
+    message = render(tr)
+    dress(message, person, tr)
     return enqueue(ctx, identity.id, message, key=f"{key}@{identity.id}", kind=kind,
                    family_id=family.id if family else None,
                    priority=Priority.URGENT if urgent else Priority.NORMAL)
