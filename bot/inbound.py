@@ -106,6 +106,9 @@ class Router:
 
     def _dispatch(self, ctx: Ctx, event: Inbound) -> None:
         identity = known_identity(ctx, event.platform, event.external_id, event.language)
+        if identity.blocked_at is not None:  # they wrote to us, so we can reach them again
+            identity.blocked_at = None
+            audit.record(ctx, self._actor(identity), "identity.unblocked", subject=f"identity:{identity.id}")
         key = f"in:{event.platform}:{event.event_id or ctx.now.timestamp()}"
         if not event.private:
             notify.to_identity(ctx, identity, render.private_only, key=key)

@@ -68,6 +68,9 @@ def test_localize_round_trips_ordinary_times() -> None:
     "FREQ=SOMETIMES;BYHOUR=1",
     "FREQ=DAILY",  # no time of day
     "FREQ=MINUTELY;BYHOUR=1",
+    "FREQ=DAILY;BYHOUR=9;COUNT=10",  # anchored in 2000: would never happen
+    "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO;BYHOUR=9",
+    "FREQ=WEEKLY;INTERVAL=10;BYDAY=MO;BYHOUR=9",
     "DTSTART:20260101T000000\nRRULE:FREQ=DAILY;BYHOUR=9",
     "",
 ])
@@ -91,3 +94,7 @@ def test_durations(text: str, minutes: int) -> None:
 def test_bad_durations(bad: str) -> None:
     with pytest.raises(ValueError):
         parse_duration_minutes(bad)
+
+
+def test_interval_one_is_fine() -> None:
+    assert parse_rrule("FREQ=WEEKLY;INTERVAL=1;BYDAY=MO;BYHOUR=9")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -26,6 +27,10 @@ def parse_rrule(text: str) -> rrule:
         raise ScheduleError("schedule must not carry DTSTART or a UTC UNTIL; times are the family's local time")
     if "BYHOUR" not in upper and not upper.startswith("FREQ=HOURLY") and not upper.startswith("FREQ=MINUTELY"):
         raise ScheduleError("schedule needs BYHOUR (and usually BYMINUTE) so the check-in has a time of day")
+    interval = re.search(r"INTERVAL=(\d+)", upper)
+    if "COUNT=" in upper or (interval and int(interval.group(1)) != 1):
+        raise ScheduleError("COUNT and INTERVAL are not supported (a plan runs until it is changed); "
+                            "use BYDAY, BYMONTHDAY or UNTIL")
     if "FREQ=SECONDLY" in upper or "FREQ=MINUTELY" in upper:
         raise ScheduleError("a check-in cannot recur more often than hourly")
     try:

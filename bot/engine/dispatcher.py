@@ -80,9 +80,10 @@ class Dispatcher:
             if message.edit_of or message.thread_of:
                 parent = s.get(OutboxMessage, message.edit_of or message.thread_of)
                 if parent is not None and parent.state in (OutboxState.PENDING, OutboxState.SENDING):
-                    # The message to edit or thread under is not out yet: try again shortly.
+                    # The message to edit or thread under is not out yet (maybe held): try after it.
                     s.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
-                        state=OutboxState.PENDING, next_attempt_at=now + timedelta(seconds=2)))
+                        state=OutboxState.PENDING,
+                        next_attempt_at=max(now + timedelta(seconds=2), parent.next_attempt_at)))
                     continue
                 ref = parent.external_ref if parent is not None and parent.state == OutboxState.SENT else None
                 if message.edit_of:

@@ -8,13 +8,13 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot import buttons
-from bot.domain.vocabulary import Answer, CheckinState, EscalationReason, MembershipState
+from bot.domain.vocabulary import Answer, CheckinState, EscalationReason, MembershipState, OutboxState
 from bot.services import audit, escalations, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import NotFound, Refused
 from messages import render
 from messages.catalog import Translator, translator
-from storage.models import Checkin, CheckinAnswer, Commitment, Escalation, Family, Membership, Person
+from storage.models import Checkin, CheckinAnswer, Commitment, Escalation, Family, Membership, OutboxMessage, Person
 from storage.upsert import claim
 
 LATE_ANSWER_WINDOW = timedelta(hours=36)  # how long a plain "done" can still answer a missed check-in
@@ -111,6 +111,11 @@ def answer_checkin(ctx: Ctx, actor: Actor, checkin_id: int, answer: str, note: s
     ctx.s.add(row)
     ctx.s.flush()
     checkin.state, checkin.answered_at, checkin.late = value.value, ctx.now, late
+    # A nudge still held (quiet hours, pause) would now be wrong: it is not sent.
+    ctx.s.execute(update(OutboxMessage).where(
+        OutboxMessage.idempotency_key.like(f"checkin:{checkin.id}:nudge@%"),
+        OutboxMessage.state == OutboxState.PENDING).values(state=OutboxState.FAILED, last_error="answered"),
+        execution_options={"synchronize_session": False})
     if note:
         checkin.note = note
     audit.record(ctx, actor, "checkin.answer", family_id=family.id, subject=f"checkin:{checkin.id}",

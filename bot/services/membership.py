@@ -6,14 +6,14 @@ from functools import partial
 
 from sqlalchemy import select, update
 
-from bot.domain.vocabulary import MembershipState, Role
+from bot.domain.vocabulary import MembershipState, OutboxState, Role
 from bot.services import audit, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import NotFound, Refused
 from bot.services.families import require_staff, staff_person
 from bot.services.plans import withdraw_unasked
 from messages import render
-from storage.models import Commitment, Family, Invite, Membership
+from storage.models import ChatIdentity, Commitment, Family, Invite, Membership, OutboxMessage
 
 
 def _uncover(ctx: Ctx, actor: Actor, membership: Membership, action: str) -> list[str]:
@@ -22,6 +22,12 @@ def _uncover(ctx: Ctx, actor: Actor, membership: Membership, action: str) -> lis
     # An unused invite dies with the membership: the old code can no longer join.
     ctx.s.execute(update(Invite).where(Invite.membership_id == membership.id, Invite.used_at.is_(None),
                                        Invite.expires_at > ctx.now).values(expires_at=ctx.now))
+    if membership.person_id is not None:  # routine messages still held for them are not sent any more
+        identities = select(ChatIdentity.id).where(ChatIdentity.person_id == membership.person_id)
+        ctx.s.execute(update(OutboxMessage).where(
+            OutboxMessage.family_id == family.id, OutboxMessage.identity_id.in_(identities),
+            OutboxMessage.state == OutboxState.PENDING).values(state=OutboxState.FAILED, last_error="left the network"),
+            execution_options={"synchronize_session": False})
     uncovered = []
     for c in ctx.s.scalars(select(Commitment).where(Commitment.owner_membership_id == membership.id,
                                                     Commitment.active.is_(True))):
