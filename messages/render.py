@@ -342,6 +342,11 @@ def escalation_update(tr: Translator, what: str, who: str, at: str, note: str | 
     return OutboundMessage(text)
 
 
+def escalation_reminder(tr: Translator, alias: str) -> OutboundMessage:
+    return OutboundMessage("⏰ " + tr._("Still not acknowledged: {alias}. Please acknowledge, or resolve it "
+                                       "with a note.").format(alias=alias))
+
+
 def late_answer_followup(tr: Translator, alias: str, member: str, answer: str, at: str) -> OutboundMessage:
     return OutboundMessage(tr._("Late answer for {alias}: {member} answered \"{answer}\" at {at}. "
                                 "The escalation stays open until someone resolves it.").format(

@@ -201,3 +201,32 @@ async def test_a_worry_with_no_checkin_open_still_reaches_duty_at_night(h: Harne
     assert "call 999" in h.last("gran")
     await h.press("duty", "Acknowledge")
     assert h.escalations()[-1].state == "acknowledged"
+
+
+async def test_after_the_last_person_reminders_follow_then_stop(h: Harness) -> None:
+    await _family(h, supervisor=None, duty=None)  # only a caseworker: out of hours she is all there is
+    await h.advance_to(MONDAY_19 + timedelta(hours=1))
+    assert len(_alerts(h, "anna")) == 1
+    await h.advance(timedelta(hours=3), step=timedelta(minutes=10))
+    reminders = [t for t in h.texts("anna") if t.startswith("⏰ Still not acknowledged")]
+    assert len(reminders) == 3
+    assert [a.detail for a in h.audit("escalation.remind")] == ["round 1", "round 2", "round 3"]
+
+
+async def test_the_agency_duty_setting_covers_a_family_without_duty(db_url: str) -> None:
+    h = Harness(db_url, FAMILYTEAM_DUTY="console:agency-duty")
+    try:
+        await _family(h, duty=None)
+        await h.advance_to(MONDAY_19 + timedelta(hours=1))
+        assert len(_alerts(h, "agency-duty")) == 1
+        await h.press("agency-duty", "Acknowledge")
+        assert h.escalations()[0].state == "acknowledged"
+    finally:
+        h.close()
+
+
+async def test_an_alert_that_bounces_moves_on_without_waiting(h: Harness) -> None:
+    await _family(h, DAYTIME_PLAN)
+    h.console.blocked.add("anna")  # discovered only when the alert is delivered
+    await h.advance_to(datetime(2026, 11, 30, 12, 5, tzinfo=UTC))
+    assert len(_alerts(h, "sam")) == 1, "the supervisor at the next sweep, not 30 minutes later"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -18,6 +19,7 @@ from bot.domain.vocabulary import MembershipState, OutboxState, Role
 from bot.services import notify
 from bot.services.audit import record
 from bot.services.context import Actor, Ctx
+from bot.services.escalations import move_on_now
 from bot.services.families import staff_person
 from bot.settings import Settings
 from handlers.base import DeliveryError, Transport
@@ -30,6 +32,7 @@ from storage.upsert import claim
 log = logging.getLogger(__name__)
 
 CLAIM_FOR = timedelta(minutes=2)
+ESCALATION_ALERT = re.compile(r"^esc:(\d+):step:(\d+)@")
 BATCH = 50
 MAX_BACKOFF = timedelta(minutes=15)
 
@@ -44,6 +47,7 @@ class Job:
     edit_ref: str | None
     thread_ref: str | None
     attempts: int
+    key: str
 
 
 class Dispatcher:
@@ -95,7 +99,7 @@ class Dispatcher:
                     state=OutboxState.FAILED, last_error="chat blocked"))
                 continue
             jobs.append(Job(row.id, identity.id, identity.platform, identity.external_id, message, edit_ref,
-                            thread_ref, row.attempts))
+                            thread_ref, row.attempts, row.idempotency_key))
         return jobs
 
     async def dispatch_once(self) -> int:
@@ -155,6 +159,9 @@ class Dispatcher:
     def _failed(self, s: Session, job: Job, detail: str) -> None:
         s.execute(update(OutboxMessage).where(OutboxMessage.id == job.id).values(
             state=OutboxState.FAILED, attempts=job.attempts + 1, last_error=detail[:200], claimed_until=None))
+        alert = ESCALATION_ALERT.match(job.key)
+        if alert:  # an escalation that cannot reach this person must not wait out the timeout
+            move_on_now(self._ctx(s), int(alert.group(1)), int(alert.group(2)))
         record(self._ctx(s), Actor.engine(), "outbox.failed", subject=f"outbox:{job.id}", outcome="failed",
                detail=detail[:120])
 

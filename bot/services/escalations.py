@@ -85,7 +85,8 @@ def notify_step(ctx: Ctx, esc: Escalation, step: int) -> None:
     person = ctx.s.get_one(Person, person_id)
     role = _role_of(ctx, person_id, family.id)
     esc.step = step
-    esc.next_step_at = ctx.now + timedelta(minutes=family.ack_timeout_minutes) if step + 1 < len(esc.chain) else None
+    # After the last person, reminders follow at the same pace (move_on_due), so it never goes quiet.
+    esc.next_step_at = ctx.now + timedelta(minutes=family.ack_timeout_minutes)
     sent = notify.to_person(ctx, person_id, family, lambda tr: alert_message(ctx, tr, esc, person_id),
                             key=_alert_key(esc, step), kind="escalation", urgent=True)
     if not sent:
@@ -94,8 +95,9 @@ def notify_step(ctx: Ctx, esc: Escalation, step: int) -> None:
                      subject=f"escalation:{esc.id}", outcome="failed", detail=f"step {step} {role}")
         if step + 1 < len(esc.chain):
             notify_step(ctx, esc, step + 1)
-        else:
+        elif not ctx.s.scalar(select(EscalationNotice.id).where(EscalationNotice.escalation_id == esc.id).limit(1)):
             log.error("escalation %s: nobody in its chain can be reached", esc.id)
+            esc.next_step_at = None
         return
     ctx.s.add(EscalationNotice(escalation_id=esc.id, step=step, person_id=person_id, role=role, notified_at=ctx.now))
     ctx.s.flush()
@@ -275,6 +277,30 @@ def move_on_due(ctx: Ctx, limit: int = 200) -> int:
             continue
         esc = ctx.s.get_one(Escalation, esc_id)
         ctx.s.refresh(esc)
-        notify_step(ctx, esc, step + 1)
+        if step + 1 < len(esc.chain):
+            notify_step(ctx, esc, step + 1)
+        else:
+            _remind(ctx, esc, step + 1 - (len(esc.chain) - 1))
         moved += 1
     return moved
+
+
+REMINDER_ROUNDS = 3
+
+
+def _remind(ctx: Ctx, esc: Escalation, round_no: int) -> None:
+    """Everyone in the chain has been told and nobody acknowledged: remind them all, a few times."""
+    family = ctx.s.get_one(Family, esc.family_id)
+    _tell_earlier(ctx, esc, lambda tr: render.escalation_reminder(tr, family.alias),
+                  key=f"esc:{esc.id}:remind:{round_no}")
+    audit.record(ctx, Actor.engine(), "escalation.remind", family_id=family.id, subject=f"escalation:{esc.id}",
+                 detail=f"round {round_no}")
+    if round_no < REMINDER_ROUNDS:
+        esc.next_step_at = ctx.now + timedelta(minutes=family.ack_timeout_minutes)
+
+
+def move_on_now(ctx: Ctx, escalation_id: int, step: int) -> None:
+    """The alert for this step could not be delivered: go to the next person at the next sweep."""
+    ctx.s.execute(update(Escalation).where(Escalation.id == escalation_id, Escalation.step == step,
+                                           Escalation.state == EscalationState.OPEN).values(next_step_at=ctx.now),
+                  execution_options={"synchronize_session": False})

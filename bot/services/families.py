@@ -14,7 +14,7 @@ from bot.domain.vocabulary import STAFF_ROLES, MembershipState, Role
 from bot.services import audit
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, NotFound, Refused
-from bot.services.people import ensure_person
+from bot.services.people import ensure_person, identity_of, parse_address
 from messages.catalog import SUPPORTED_LANGUAGES
 from storage.models import Family, Membership, Person
 
@@ -93,8 +93,11 @@ def staff_on_call(ctx: Ctx, family: Family) -> StaffOnCall:
     caseworker = staff_person(ctx, family.id, Role.CASEWORKER)
     cw = ctx.s.get(Person, caseworker) if caseworker else None
     away = bool(cw and is_away(cw.away_until, ctx.now))
+    duty = staff_person(ctx, family.id, Role.DUTY)
+    if duty is None and ctx.settings.duty:  # the agency's duty team covers families without their own
+        duty = ensure_person(ctx, ctx.settings.duty).id
     return StaffOnCall(caseworker=caseworker, supervisor=staff_person(ctx, family.id, Role.SUPERVISOR),
-                       duty=staff_person(ctx, family.id, Role.DUTY), caseworker_away=away,
+                       duty=duty, caseworker_away=away,
                        cover=cw.cover_person_id if (cw and away) else None)
 
 
@@ -120,6 +123,11 @@ def require_staff(ctx: Ctx, actor: Actor, family_id: int, action: str) -> None:
         cw = ctx.s.get(Person, caseworker) if caseworker else None
         if cw and cw.cover_person_id == actor.person_id and is_away(cw.away_until, ctx.now):
             return
+        # The agency-wide duty contact acts on the families it covers.
+        if ctx.settings.duty and staff_person(ctx, family_id, Role.DUTY) is None:
+            ident = identity_of(ctx, *parse_address(ctx.settings.duty))
+            if ident is not None and ident.person_id == actor.person_id:
+                return
     raise Refused("not_assigned", "you are not assigned to this family", family_id=family_id, subject=action)
 
 
