@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.services.context import Actor
-from bot.services.errors import ServiceError
+from bot.services.errors import InvalidInput, ServiceError
 from bot.settings import Settings
 
 
@@ -68,7 +68,10 @@ def cmd_invite_create(args: argparse.Namespace) -> None:
 def cmd_plan_apply(args: argparse.Namespace) -> None:
     from bot.services.plans import apply_plan
 
-    text = Path(args.file).read_text(encoding="utf-8")
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput("bad_file", f"cannot read {args.file}: {exc}") from exc
     app = _app()
     actor = _actor()
     result = app.call(lambda ctx: apply_plan(ctx, actor, args.family, text, args.reason or ""), actor)
@@ -125,12 +128,20 @@ def cmd_member_remove(args: argparse.Namespace) -> None:
          f"{args.name} removed. Uncovered commitments: {', '.join(uncovered) or 'none'}.")
 
 
+def _aware(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise InvalidInput("bad_time", f"not a date-time with an offset: {text!r} (e.g. 2026-12-01T09:00+00:00)")
+    return when
+
+
 def cmd_staff_away(args: argparse.Namespace) -> None:
     from bot.services.families import set_away
 
-    until = datetime.fromisoformat(args.until) if args.until else None
-    if until is not None and until.tzinfo is None:
-        raise ServiceError("bad_until", "give --until with an offset, e.g. 2026-12-01T09:00+00:00")
+    until = _aware(args.until) if args.until else None
     app = _app()
     actor = _actor()
     app.call(lambda ctx: set_away(ctx, actor, args.person, until, args.cover), actor)

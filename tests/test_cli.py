@@ -237,3 +237,20 @@ def test_db_upgrade(cli: Cli, tmp_path: Path) -> None:
     assert make_family(cli) == 1
     assert cli.json("db", "upgrade") == {"upgraded": True}, "running it again is fine and keeps the data"
     assert cli.json("status", "--family", "1")["family"]["alias"] == "the Rowan family"
+
+
+def test_bad_cli_input_is_a_clear_error_not_a_traceback(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    monkeypatch.setenv("FAMILYTEAM_SECRET", "x")
+    assert main(["staff", "away", "--person", "console:anna", "--until", "tomorrow"]) == 2
+    assert "not a date-time" in capsys.readouterr().err
+    assert main(["family", "create", "--alias", "the Oak family", "--timezone", "Europe/London",
+                 "--caseworker", "console:anna"]) == 0
+    assert main(["plan", "apply", "--family", "1", str(tmp_path / "missing.toml")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    latin = tmp_path / "latin1.toml"
+    latin.write_bytes("contingency = \"caf\xe9\"".encode("latin-1"))
+    assert main(["plan", "apply", "--family", "1", str(latin)]) == 2
+    assert "cannot read" in capsys.readouterr().err

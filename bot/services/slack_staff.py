@@ -145,7 +145,8 @@ def schedule_meeting(ctx: Ctx, actor: Actor, family_id: int, kind: str, starts_l
         invitees.append(m)
     meeting = ctx.s.scalar(select(Meeting).where(Meeting.family_id == family.id, Meeting.key == key))
     if meeting is None:
-        meeting = Meeting(family_id=family.id, key=key, kind=kind_value.value, starts_at=starts, place=place)
+        meeting = Meeting(family_id=family.id, key=key, kind=kind_value.value, starts_at=starts, place=place,
+                          invited_at=ctx.now)
         ctx.s.add(meeting)
     meeting.starts_at, meeting.place, meeting.cancelled = starts, place, False
     ctx.s.flush()

@@ -138,13 +138,13 @@ class Listeners:
     async def publish_home(self, user_id: str) -> None:
         tr = await self.tr(user_id)
 
-        def load(ctx: Ctx) -> home.Home | None:
-            try:
-                return home.home_for(ctx, slack_staff.slack_actor(ctx, user_id))
-            except Refused:
-                return None
+        def load(ctx: Ctx) -> home.Home:
+            return home.home_for(ctx, slack_staff.slack_actor(ctx, user_id))
 
-        data = await self.app.acall(load)
+        try:
+            data: home.Home | None = await self.app.acall(load, Actor(f"slack:{user_id}"[:64]))  # refusals audited
+        except Refused:
+            data = None
         if data is None:
             view = {"type": "home", "blocks": [{"type": "section", "text": {
                 "type": "mrkdwn", "text": texts.refused(tr, "unknown_chat")}}]}
