@@ -171,3 +171,20 @@ async def test_quiet_hours_hold_routine_messages_but_not_escalations(h: Harness)
     assert any("needs attention" in t for t in h.texts("duty"))
     await h.advance_to(datetime(2026, 12, 1, 8, 0, tzinfo=UTC), step=timedelta(hours=1))
     assert any(t.startswith("A gentle reminder") for t in h.texts("gran"))
+
+
+async def test_a_claim_that_ran_out_is_not_sent_twice_by_two_instances(h: Harness) -> None:
+    from bot.engine.dispatcher import Dispatcher
+
+    flaky = Flaky()
+    h.app.add_transport(flaky)
+    ident = _identity(h, "x")
+    _enqueue(h, ident, "hello", "k1")
+    slow = h.app.dispatcher
+    other = Dispatcher(h.app.db, h.clock, h.app.settings, h.app.secret, {"flaky": flaky})
+    (job,) = await h.app.db.run(slow._claim)  # instance A claims, then stalls
+    h.clock.advance(timedelta(minutes=3))  # its claim runs out
+    assert await other.dispatch_once() == 1  # instance B takes it over and sends it
+    assert await slow._deliver(job) == 0  # A wakes up: the row is no longer its to send
+    assert flaky.sent == [("x", "hello")]
+    assert h.outbox()[0].state == "sent"

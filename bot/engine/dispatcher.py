@@ -48,6 +48,7 @@ class Job:
     thread_ref: str | None
     attempts: int
     key: str
+    claimed_until: datetime
 
 
 class Dispatcher:
@@ -79,6 +80,7 @@ class Dispatcher:
                     OutboxMessage.attempts == row.attempts).values(state=OutboxState.SENDING,
                                                                    claimed_until=now + CLAIM_FOR)):
                 continue  # another instance has it
+            row.claimed_until = now + CLAIM_FOR
             message = OutboundMessage.from_payload(row.payload)
             edit_ref = thread_ref = None
             if message.edit_of or message.thread_of:
@@ -99,7 +101,7 @@ class Dispatcher:
                     state=OutboxState.FAILED, last_error="chat blocked"))
                 continue
             jobs.append(Job(row.id, identity.id, identity.platform, identity.external_id, message, edit_ref,
-                            thread_ref, row.attempts, row.idempotency_key))
+                            thread_ref, row.attempts, row.idempotency_key, now + CLAIM_FOR))
         return jobs
 
     async def dispatch_once(self) -> int:
@@ -118,6 +120,13 @@ class Dispatcher:
         now = self.clock.now()
         if self.paused_until.get(job.platform, now) > now:
             await self.db.run(lambda s: self._retry(s, job, None, "platform paused", count=False))
+            return 0
+        # A batch can take a while (platform pacing): renew this row's claim right before sending, so another
+        # instance that saw the batch claim run out can never send it as well.
+        held, renewed = job.claimed_until, now + CLAIM_FOR
+        if not await self.db.run(lambda s: claim(s, update(OutboxMessage).where(
+                OutboxMessage.id == job.id, OutboxMessage.state == OutboxState.SENDING,
+                OutboxMessage.claimed_until == held).values(claimed_until=renewed))):
             return 0
         try:
             if job.message.edit_of and job.edit_ref:
