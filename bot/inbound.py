@@ -3,6 +3,7 @@ this layer finds who is speaking, deduplicates redeliveries, and answers refusal
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot import buttons
@@ -69,8 +71,21 @@ class Router:
         self.db, self.clock, self.settings, self.secret = db, clock, settings, secret
         self.on_outbox = on_outbox
 
+    retry_delays: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
+
     async def handle(self, event: Inbound) -> None:
-        await self.db.run(lambda s: self.handle_in(s, event))
+        """Handle one event. A database that is briefly unavailable (locked, failing over) is retried here,
+        whatever the platform: the platform may already consider the event delivered."""
+        for delay in self.retry_delays:
+            try:
+                await self.db.run(lambda s: self.handle_in(s, event))
+                break
+            except OperationalError:
+                log.warning("inbound %s:%s: database unavailable, retrying in %ss", event.platform,
+                            event.event_id, delay, exc_info=True)
+                await asyncio.sleep(delay)
+        else:
+            await self.db.run(lambda s: self.handle_in(s, event))
         if self.on_outbox:
             self.on_outbox()
 

@@ -213,3 +213,24 @@ async def test_member_sets_quiet_hours_and_time_zone(h: Harness) -> None:
     # Missed at 16:15 UTC = 11:15 New York, outside her quiet hours: the nudge goes at once.
     await h.advance_to(datetime(2026, 11, 30, 16, 30, tzinfo=UTC))
     assert any(t.startswith("A gentle reminder") for t in h.texts("gran"))
+
+
+async def test_an_answer_survives_a_database_hiccup(hs: Harness) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    await _family(hs)
+    await hs.advance_to(datetime(2026, 11, 30, 15, 30, tzinfo=UTC))
+    router = hs.app.router
+    router.retry_delays = (0, 0)
+    real_run = hs.app.db.run
+    failures = [OperationalError("UPDATE", {}, Exception("database is locked"))]
+
+    async def hiccup(fn):  # type: ignore[no-untyped-def]
+        if failures:
+            raise failures.pop()
+        return await real_run(fn)
+
+    hs.app.db.run = hiccup  # type: ignore[method-assign]
+    await hs.say("gran", "done")
+    hs.app.db.run = real_run  # type: ignore[method-assign]
+    assert [c.state for c in hs.checkins() if c.due_at <= hs.now] == ["done"]
