@@ -33,7 +33,8 @@ BLOCKED = {"account_inactive", "user_not_found", "channel_not_found", "user_disa
 # This message can never go out (or be edited); other messages to the person still can. Errors that a
 # workspace admin may fix (permissions, channel membership) are here, not above: one failure does not
 # cut the person off.
-PERMANENT = {"not_in_channel", "team_access_not_granted", "access_denied", "restricted_action", "msg_too_long", "no_text", "invalid_blocks", "invalid_blocks_format", "too_many_attachments",
+PERMANENT = {"not_in_channel", "team_access_not_granted", "access_denied", "restricted_action",
+             "msg_too_long", "no_text", "invalid_blocks", "invalid_blocks_format", "too_many_attachments",
              "message_not_found", "cant_update_message", "edit_window_closed", "invalid_arguments",
              "invalid_arg_name", "thread_not_found", "msg_blocks_too_long"}
 
