@@ -288,3 +288,7 @@ def home_checkin(tr: Translator, at: str, alias: str, member: str, commitment: s
 
 def home_family(tr: Translator, alias: str, role: str) -> str:
     return tr._("*{alias}* — you are {role}").format(alias=alias, role=staff_role_label(tr, role))
+
+
+def plan_changed_meanwhile(tr: Translator) -> str:
+    return tr._("The plan was changed by someone else while this was open. Close it and open the plan again.")

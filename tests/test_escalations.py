@@ -153,6 +153,9 @@ async def test_caseworker_away_sends_to_the_named_cover(h: Harness) -> None:
     await _family(h, DAYTIME_PLAN)
     from bot.services.families import set_away
 
+    h.make_family(alias="the Ash family", caseworker="console:cora", caseworker_name="Cora")  # staff elsewhere
+    with pytest.raises(InvalidInput):
+        h.call(lambda ctx: set_away(ctx, OPERATOR, "console:anna", h.now + timedelta(days=3), "console:gran"))
     h.call(lambda ctx: set_away(ctx, OPERATOR, "console:anna", h.now + timedelta(days=3), "console:cora"))
     await h.advance_to(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
     assert _alerts(h, "anna") == []

@@ -63,3 +63,12 @@ def test_chain_without_supervisor_or_duty_still_reaches_the_caseworker() -> None
     alone = StaffOnCall(caseworker=1, supervisor=None, duty=None, caseworker_away=False, cover=None)
     assert escalation_chain(alone, in_working_hours=False) == [1]
     assert escalation_chain(alone, in_working_hours=True) == [1]
+
+
+def test_a_telegram_group_can_never_be_a_contact() -> None:
+    from bot.services.errors import InvalidInput
+    from bot.services.people import parse_address
+
+    with pytest.raises(InvalidInput):
+        parse_address("telegram:-1001234567890")
+    assert parse_address("telegram:12345") == ("telegram", "12345")

@@ -128,6 +128,15 @@ async def test_caseworker_creates_family_invites_plans_and_schedules(env: SlackE
     await h.app.dispatcher.dispatch_once()
     assert any("Say hello to the children" in m.text for m in env.fake.dms(TEACHER)), "told her commitment"
 
+    # An editor left open while someone else saves a version never overwrites it unseen.
+    stale = await open_modal(env, CASE, "plan Rowan")
+    fresh = await open_modal(env, CASE, "plan Rowan")
+    answer = await env.submit(CASE, fresh, contingency="Take the children to Gran's, then call duty.",
+                              reason="Duty number added")
+    assert "version 3" in texts_of(answer["view"]["blocks"])
+    answer = await env.submit(CASE, stale, contingency="Something else", reason="A late edit")
+    assert answer["response_action"] == "errors" and "changed by someone else" in answer["errors"]["reason"]
+
     # Schedule a review meeting and invite Gran.
     view = await open_modal(env, CASE, "meeting Rowan")
     gran = option_value(view, "invitees", "Gran")
@@ -142,7 +151,7 @@ async def test_caseworker_creates_family_invites_plans_and_schedules(env: SlackE
 
     # Status, only for the caseworker.
     status, body = await env.command(CASE, "status Rowan")
-    assert status == 200 and "the Rowan family" in body and "plan version 2" in body
+    assert status == 200 and "the Rowan family" in body and "plan version 3" in body
 
 
 async def test_escalation_acknowledged_then_resolved(env: SlackEnv) -> None:

@@ -135,3 +135,15 @@ def test_socket_mode_serves_no_http_route(sqlite_url: str) -> None:
     assert adapter.socket_mode and not [r for r in webapp.router.routes()]
     with pytest.raises(ValueError, match="SLACK_SIGNING_SECRET"):
         SlackAdapter(settings_for(sqlite_url, SLACK_BOT_TOKEN="xoxb-x"))
+
+
+def test_a_summary_without_fields_keeps_its_text_in_the_blocks() -> None:
+    from handlers.slack.blocks import message_blocks
+    from messages import render
+    from messages.catalog import translator
+
+    summary = render.daily_summary(translator("en"), [render.SummarySection(
+        "the Rowan family", 3, ["Gran: Collect the children (Mon 15:30)"], [], 1, [], None)])
+    _fallback, blocks = message_blocks(summary)
+    shown = " ".join(str(b) for b in blocks)
+    assert "Collect the children" in shown and "escalation still open" in shown

@@ -16,6 +16,8 @@ def parse_address(address: str) -> tuple[str, str]:
     if not sep or platform.lower() not in PLATFORMS or not external.strip():
         raise InvalidInput("bad_address",
                            f"not a chat address: {address!r} (use telegram:ID, slack:USER or console:NAME)")
+    if platform.lower() == "telegram" and external.strip().startswith("-"):
+        raise InvalidInput("group_address", "a Telegram group or channel cannot be a contact: use a person's chat id")
     return platform.lower(), external.strip()
 
 

@@ -63,7 +63,7 @@ def message_blocks(message: OutboundMessage) -> tuple[str, list[dict[str, Any]]]
     text, rows = message.visible()
     blocks: list[dict[str, Any]] = []
     shows_details = not (message.discreet and message.discreet_text and message.reveal)
-    if shows_details and message.title:
+    if shows_details and message.title and message.fields:
         blocks.append(header(message.title))
         for label, value in message.fields:
             body = f"*{escape(label)}*\n{escape(value)}" if label else escape(value)

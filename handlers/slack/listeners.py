@@ -6,6 +6,7 @@ claimed once by its event id / trigger id, so it never has a second effect."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -315,7 +316,8 @@ class Listeners:
         try:
             from handlers.telegram.links import invite_link
 
-            return str(await invite_link(self.app.settings, code))
+            # Slack wants its answer within 3 s: a slow Telegram must not cost the caseworker the code.
+            return str(await asyncio.wait_for(invite_link(self.app.settings, code), timeout=1.5))
         except Exception:  # Telegram unreachable: the code alone still works
             log.warning("could not build the Telegram invite link", exc_info=True)
             return None
@@ -330,6 +332,9 @@ class Listeners:
             def run(ctx: Ctx) -> Any:
                 families.require_staff(ctx, actor, fid, "plan.apply")
                 latest = latest_version(ctx, fid)
+                if (latest.number if latest else 0) != int(modals.meta_of(view).get("v", 0)):
+                    # Someone saved a new version while this editor was open: never overwrite it unseen.
+                    return {"reason": texts.plan_changed_meanwhile(tr)}
                 spec, reason, errors = modals.read_plan(tr, view, latest.content if latest else {})
                 if spec is None:
                     return errors

@@ -230,8 +230,11 @@ def plan(tr: Translator, family_id: int, alias: str, version: int | None, conten
         if c:
             blocks.append(checkboxes(f"c{g}_remove", t["remove"], [("remove", t["remove"])]))
     blocks += [divider(), text_input("reason", t["reason"], multiline=True, hint=t["reason_hint"], max_length=2000)]
-    meta = {"f": family_id, "bl": [b["key"] for b in bottom], "c": [c["key"] for c in commitments]}
+    meta = {"f": family_id, "v": version or 0, "bl": [b["key"] for b in bottom], "c": [c["key"] for c in commitments]}
     return modal(tr, PLAN, t["title"], blocks, submit=t["submit"], meta=meta)
+
+
+CONTINGENCY_FIELD = 3000  # Slack's limit for a text input
 
 
 def slug(text: str, taken: set[str], prefix: str) -> str:
@@ -251,7 +254,10 @@ def read_plan(tr: Translator, view: dict[str, Any], latest: dict[str, Any]
     state = view["state"]["values"]
     errors: dict[str, str] = {}
     content = json.loads(json.dumps(latest))  # a deep copy: goals, review_by and meetings carry over
-    content["contingency"] = value(state, "contingency") or ""
+    shown = (latest.get("contingency") or "")[:CONTINGENCY_FIELD]
+    submitted = value(state, "contingency") or ""
+    if submitted != shown or len(latest.get("contingency") or "") <= CONTINGENCY_FIELD:
+        content["contingency"] = submitted  # a longer one, left untouched in the field, is kept whole
     content["people_to_avoid"] = [n.strip() for n in (value(state, "avoid") or "").splitlines() if n.strip()]
     bl_keys: list[str] = meta.get("bl", [])
     taken = set(bl_keys)
