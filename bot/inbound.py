@@ -243,6 +243,9 @@ class Router:
     # --- text and commands -----------------------------------------------------------------------
 
     def _text(self, ctx: Ctx, identity: ChatIdentity, actor: Actor, text: str, key: str) -> None:
+        if not text.strip():
+            notify.to_identity(ctx, identity, render.typed_only, key=key)
+            return
         waiting = self._awaited(ctx, identity)
         if waiting and waiting.startswith("note:"):
             checkins.add_note(ctx, actor, int(waiting.split(":")[1]), text)

@@ -268,6 +268,10 @@ def not_understood(tr: Translator) -> OutboundMessage:
                                 "Send /help for more."))
 
 
+def typed_only(tr: Translator) -> OutboundMessage:
+    return OutboundMessage(tr._("I can only read typed messages. Please write your answer or use the buttons."))
+
+
 def private_only(tr: Translator) -> OutboundMessage:
     return OutboundMessage(tr._("I only work in private chats. Please message me directly."))
 

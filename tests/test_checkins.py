@@ -234,3 +234,9 @@ async def test_an_answer_survives_a_database_hiccup(hs: Harness) -> None:
     await hs.say("gran", "done")
     hs.app.db.run = real_run  # type: ignore[method-assign]
     assert [c.state for c in hs.checkins() if c.due_at <= hs.now] == ["done"]
+
+
+async def test_a_voice_note_or_sticker_gets_asked_to_type(h: Harness) -> None:
+    await _family(h)
+    await h.say("gran", "")  # what the adapters pass on for a voice note, sticker or photo
+    assert "only read typed messages" in h.last("gran")

@@ -478,8 +478,9 @@ class Listeners:
             await self.publish_home(event["user"])
 
     async def on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("bot_id") or event.get("subtype") or not event.get("user"):
-            return  # our own messages, edits, joins: nothing to answer
+        if event.get("bot_id") or not event.get("user") or event.get("subtype") not in (None, "file_share",
+                                                                                          "thread_broadcast"):
+            return  # our own messages, edits, joins: nothing to answer (a shared file or photo is answered)
         await self.app.router.handle(Inbound(
             "slack", event["user"], "text", text=event.get("text") or "",
             private=event.get("channel_type") == "im", event_id=f"ev:{body.get('event_id') or event.get('ts')}"))

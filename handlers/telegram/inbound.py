@@ -64,7 +64,6 @@ def to_inbound(update: Update, bot_username: str | None) -> Inbound | None:
     if command is not None:
         return Inbound(PLATFORM, str(chat.id), "command", command=command[0], args=command[1],
                        display_name=user.full_name, language=user.language_code, event_id=event_id)
-    if not text.strip():
-        return None  # a sticker or a photo without a caption: nothing to record
+    # A voice note, sticker or photo without a caption arrives as empty text: the router asks them to type.
     return Inbound(PLATFORM, str(chat.id), "text", text=text, display_name=user.full_name,
                    language=user.language_code, event_id=event_id)
