@@ -22,14 +22,15 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.app import FamilyTeam
+from bot.app import App
+from bot.bootstrap import build
 from bot.clock import ManualClock
+from bot.ports import Delivery, Inbound
 from bot.services.context import Actor
 from bot.services.families import create_family
 from bot.services.invites import accept_invite, create_invite
 from bot.services.plans import apply_plan
 from bot.settings import Settings
-from handlers.base import Delivery, Inbound
 from messages.outbound import OutboundMessage
 
 PLAN = Path(__file__).resolve().parent.parent / "examples" / "rowan-family.toml"
@@ -53,7 +54,7 @@ class NullTransport:
         return Delivery(ref)
 
 
-def build(app: FamilyTeam, families: int) -> None:
+def populate(app: App, families: int) -> None:
     plan = PLAN.read_text()
     actor = Actor.cli("bench")
     for i in range(families):
@@ -85,11 +86,10 @@ async def run(families: int, url: str | None) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         db_url = url or f"sqlite:///{tmp}/bench.db"
         clock = ManualClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
-        app = FamilyTeam(Settings(DATABASE_URL=db_url, FAMILYTEAM_SECRET="bench"), clock=clock)
         transport = NullTransport()
-        app.add_transport(transport)
+        app = build(Settings(DATABASE_URL=db_url, FAMILYTEAM_SECRET="bench"), clock=clock, transports=[transport])
         t0 = time.perf_counter()
-        build(app, families)
+        populate(app, families)
         await app.tick()
         out = {"setup_s": time.perf_counter() - t0}
         clock.set(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
@@ -108,7 +108,7 @@ async def run(families: int, url: str | None) -> dict[str, float]:
             message = transport.last[f"{i}-Aunt Sue"]
             done = message.buttons[0][0].data
             start = time.perf_counter()
-            await app.router.handle(Inbound("console", f"{i}-Aunt Sue", "button", data=done, event_id=f"b{i}"))
+            await app.handle(Inbound("console", f"{i}-Aunt Sue", "button", data=done, event_id=f"b{i}"))
             latencies.append(time.perf_counter() - start)
         out["answer_p50_ms"] = statistics.median(latencies) * 1000
         out["answer_p95_ms"] = sorted(latencies)[int(len(latencies) * 0.95) - 1] * 1000

@@ -1,91 +1,37 @@
-"""The composition root: one FamilyTeam holds the database, clock, engine, dispatcher, router and
-the transports, and runs them under one APScheduler with a constant set of jobs."""
+"""The running app: the database, clock, engine, dispatcher and conversation router, the transports and
+services the bootstrap gave it, and the one APScheduler that triggers short sweeps. Built only by
+`bot.bootstrap.build`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy.exc import IntegrityError
-
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock
 from bot.engine.dispatcher import Dispatcher
 from bot.engine.engine import Engine
 from bot.inbound import Router
+from bot.ports import Inbound, Service, Transport
 from bot.services import audit
 from bot.services.context import Actor, Ctx
 from bot.services.errors import Refused
 from bot.settings import Settings
-from handlers.base import Transport
 from storage.db import Database
-from storage.migrate import alembic_config, upgrade
-from storage.models import KeyValue
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class SchemaOutOfDate(RuntimeError):
-    pass
-
-
-def prepare_database(db: Database) -> None:
-    """SQLite (the embedded default) is created and upgraded on first run; other databases must be
-    upgraded explicitly with `familyteam db upgrade`, so several instances never race a migration."""
-    head = ScriptDirectory.from_config(alembic_config(db.url)).get_current_head()
-    with db.engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-    if current == head:
-        return
-    if db.dialect == "sqlite":
-        upgrade(db.engine)
-        return
-    raise SchemaOutOfDate(f"database schema is at {current or 'nothing'}, code needs {head}: "
-                          "run `familyteam db upgrade`")
-
-
-def load_secret(db: Database, configured: str | None) -> bytes:
-    """FAMILYTEAM_SECRET if set; else one generated on first run and kept in the database."""
-    if configured:
-        return configured.encode()
-    with db.session() as s:
-        row = s.get(KeyValue, "button_secret")
-        if row is not None:
-            return row.value.encode()
-    try:
-        with db.session() as s:
-            s.add(KeyValue(key="button_secret", value=secrets.token_hex(32)))
-    except IntegrityError:
-        pass  # another instance made it first
-    with db.session() as s:
-        return s.get_one(KeyValue, "button_secret").value.encode()
-
-
-class Service(Protocol):
-    """A transport with a life: started with the app and stopped with it (Telegram, Slack)."""
-
-    async def start(self, app: FamilyTeam, web: Any) -> None: ...
-
-    async def stop(self) -> None: ...
-
-
-class FamilyTeam:
-    def __init__(self, settings: Settings, clock: Clock | None = None, db: Database | None = None) -> None:
-        self.settings = settings
-        self.clock = clock or SystemClock()
-        self.db = db or Database(settings.database_url)
-        prepare_database(self.db)
-        self.secret = load_secret(self.db, settings.secret)
+class App:
+    def __init__(self, settings: Settings, clock: Clock, db: Database, secret: bytes) -> None:
+        self.settings, self.clock, self.db, self.secret = settings, clock, db, secret
         self.transports: dict[str, Transport] = {}
         self.services: list[Service] = []
-        self.engine = Engine(self.db, self.clock, settings, self.secret)
-        self.dispatcher = Dispatcher(self.db, self.clock, settings, self.secret, self.transports)
-        self.router = Router(self.db, self.clock, settings, self.secret, on_outbox=self.kick)
+        self.engine = Engine(db, clock, settings, secret)
+        self.dispatcher = Dispatcher(db, clock, settings, secret, self.transports)
+        self.router = Router(db, clock, settings, secret, on_outbox=self.kick)
         self._kicked: asyncio.Task[Any] | None = None
 
     def add_transport(self, transport: Transport) -> None:
@@ -113,6 +59,10 @@ class FamilyTeam:
         self.kick()
         return result
 
+    async def handle(self, event: Inbound) -> None:
+        """The one inbound door: every platform's events go through the conversation router."""
+        await self.router.handle(event)
+
     def kick(self) -> None:
         """Deliver new outbox rows now rather than at the next dispatcher tick."""
         try:
@@ -127,23 +77,29 @@ class FamilyTeam:
         await self.engine.tick()
         await self.dispatcher.dispatch_once()
 
-    async def run_forever(self, stop: asyncio.Event | None = None,
-                          on_ready: Callable[[], Awaitable[None]] | None = None) -> None:
+    def scheduler(self) -> Any:
+        """The process's only APScheduler: two fixed interval jobs; the database decides what is due."""
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-        from bot.web import start_web
-
-        web, runner = await start_web(self)
-        for service in self.services:
-            await service.start(self, web)
         scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
         scheduler.add_job(self.engine.tick, "interval", seconds=self.settings.sweep_seconds, id="sweep",
                           next_run_time=self.clock.now())
         scheduler.add_job(self.dispatcher.dispatch_once, "interval", seconds=self.settings.dispatch_seconds,
                           id="dispatch")
+        return scheduler
+
+    async def run_forever(self, stop: asyncio.Event | None = None, *, serve_http: bool = True,
+                          on_ready: Callable[[], Awaitable[None]] | None = None) -> None:
+        from bot.web import start_web
+
+        runner = await start_web(self.db, self.services, self.transports.keys, self.settings.http_host,
+                                 self.settings.http_port) if serve_http else None
+        for service in self.services:
+            await service.start()
+        scheduler = self.scheduler()
         scheduler.start()
-        log.info("FamilyTeam running: transports %s, http on %s:%s", sorted(self.transports),
-                 self.settings.http_host, self.settings.http_port)
+        log.info("FamilyTeam running: transports %s, http %s", sorted(self.transports),
+                 f"on {self.settings.http_host}:{self.settings.http_port}" if serve_http else "off")
         try:
             if on_ready:
                 await on_ready()
@@ -152,5 +108,6 @@ class FamilyTeam:
             scheduler.shutdown(wait=False)
             for service in reversed(self.services):
                 await service.stop()
-            await runner.cleanup()
+            if runner is not None:
+                await runner.cleanup()
             self.db.dispose()

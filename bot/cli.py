@@ -23,9 +23,9 @@ def _out(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
 
 
 def _app(settings: Settings | None = None) -> Any:
-    from bot.app import FamilyTeam
+    from bot.bootstrap import build
 
-    return FamilyTeam(settings or Settings())
+    return build(settings or Settings(), transports=())
 
 
 def _actor() -> Actor:
@@ -54,11 +54,10 @@ def cmd_invite_create(args: argparse.Namespace) -> None:
     app = _app()
     actor = _actor()
     new = app.call(lambda ctx: create_invite(ctx, actor, args.family, args.name, args.role), actor)
-    link = None
-    if app.settings.telegram_bot_token:
-        from handlers.telegram.links import invite_link
+    from bot.bootstrap import invite_links
 
-        link = asyncio.run(invite_link(app.settings, new.code))
+    links = invite_links(app.settings)
+    link = asyncio.run(links.invite_link(new.code)) if links is not None else None
     text = f"Invite code for {args.name}: {new.code} (one use, expires in {app.settings.invite_ttl_hours} h)"
     if link:
         text += f"\nTelegram link: {link}"
@@ -171,9 +170,9 @@ def cmd_db_upgrade(args: argparse.Namespace) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from bot.composition import build_app
+    from bot.bootstrap import build
 
-    app = build_app(Settings())
+    app = build(Settings())
 
     async def serve() -> None:
         stop = asyncio.Event()
@@ -192,7 +191,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 
 def cmd_console(args: argparse.Namespace) -> None:
-    from handlers.console.repl import run_console
+    from bot.bootstrap import run_console
 
     run_console(Settings(), args.as_address)
 

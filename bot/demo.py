@@ -14,16 +14,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.app import FamilyTeam
+from bot.app import App
+from bot.bootstrap import build, console_transport
 from bot.clock import ManualClock
+from bot.ports import ChatLine, ChatRecorder, Inbound
 from bot.services.context import Actor, Ctx
 from bot.services.families import create_family
 from bot.services.invites import create_invite
 from bot.services.people import ensure_person
 from bot.services.plans import apply_plan
 from bot.settings import Settings
-from handlers.base import Inbound
-from handlers.console.transport import ConsoleLine, ConsoleTransport
 
 TZ = ZoneInfo("Europe/London")
 START = datetime(2026, 11, 30, 7, 0, tzinfo=TZ)  # a Monday
@@ -46,7 +46,7 @@ class Action:
 
 
 class Week:
-    def __init__(self, app: FamilyTeam, clock: ManualClock, console: ConsoleTransport) -> None:
+    def __init__(self, app: App, clock: ManualClock, console: ChatRecorder) -> None:
         self.app, self.clock, self.console = app, clock, console
         self.queue: list[Action] = []
         self.seq = itertools.count()
@@ -68,7 +68,7 @@ class Week:
 
     # --- what each person does when a message reaches them ---------------------------------------
 
-    def react(self, line: ConsoleLine) -> None:
+    def react(self, line: ChatLine) -> None:
         who, text, day = line.external_id, line.text, self.local().strftime("%a")
         has = {b.label for row in line.buttons for b in row}
         if "I agree" in has:
@@ -127,7 +127,7 @@ class Week:
                           + line.text.replace("\n", "\n                ") + self._buttons(line))
 
     @staticmethod
-    def _buttons(line: ConsoleLine) -> str:
+    def _buttons(line: ChatLine) -> str:
         labels = [f"[{b.label}]" for row in line.buttons for b in row]
         return ("\n                " + " ".join(labels)) if labels else ""
 
@@ -145,7 +145,7 @@ class Week:
             next_tick += STEP
 
 
-def setup(app: FamilyTeam) -> tuple[int, list[tuple[str, str]]]:
+def setup(app: App) -> tuple[int, list[tuple[str, str]]]:
     """The caseworker creates the family and invites the four members; returns (family id, codes)."""
     actor = Actor.cli("demo")
 
@@ -165,9 +165,8 @@ def setup(app: FamilyTeam) -> tuple[int, list[tuple[str, str]]]:
 async def _demo(db_path: Path) -> Week:
     clock = ManualClock(START.astimezone(UTC))
     settings = Settings(DATABASE_URL=f"sqlite:///{db_path}", FAMILYTEAM_SECRET="demo-secret-not-for-production")
-    app = FamilyTeam(settings, clock=clock)
-    console = ConsoleTransport()
-    app.add_transport(console)
+    console = console_transport()
+    app = build(settings, clock=clock, transports=[console])
     week = Week(app, clock, console)
     family_id, codes = setup(app)
     for chat, code in codes:

@@ -19,13 +19,13 @@ from bot import buttons
 from bot.clock import Clock
 from bot.domain.durations import parse_duration_minutes
 from bot.domain.schedule import parse_hhmm
+from bot.ports import Inbound
 from bot.services import audit, checkins, escalations, invites, meetings, membership, notify, plans
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, NotFound, Refused, ServiceError
 from bot.services.families import check_timezone, require_staff
 from bot.services.people import known_identity
 from bot.settings import Settings
-from handlers.base import Inbound
 from messages import render
 from messages.catalog import SUPPORTED_LANGUAGES
 from messages.outbound import OutboundMessage

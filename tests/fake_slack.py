@@ -196,8 +196,9 @@ class SlackEnv:
         adapter = SlackAdapter(h.app.settings, process_before_response=process_before_response)
         h.app.add_transport(adapter)
         h.app.add_service(adapter)
-        webapp, runner = await start_web(h.app)
-        await adapter.start(h.app, webapp)
+        adapter.attach(h.app)
+        runner = await start_web(h.app.db, h.app.services, h.app.transports.keys, "127.0.0.1", 0)
+        await adapter.start()
         host, port = runner.addresses[0][:2]
         return cls(h, fake, adapter, runner, f"http://{host}:{port}/slack/events")
 

@@ -367,17 +367,18 @@ class TelegramWorld:
             settings.update({"TELEGRAM_WEBHOOK_URL": self.webhook_url, "TELEGRAM_WEBHOOK_SECRET": "hook-Secret_1"})
         settings.update(self.extra)
         self.h = Harness(self.db_url, **settings)
-        self.adapter = TelegramAdapter(self.h.app.settings, pacer=ChatPacer(interval=0), poll_timeout=5)
+        self.adapter = TelegramAdapter(self.h.app.settings, sink=self.h.app.handle, pacer=ChatPacer(interval=0),
+                                       poll_timeout=5)
         self.h.app.add_transport(self.adapter)
         self.h.app.add_service(self.adapter)
         self.processed = Processed(self.adapter)
         if sock is not None:
-            webapp = build_web(self.h.app)
+            webapp = build_web(self.h.app.db, self.h.app.transports.keys)
             self.adapter.register_routes(webapp)
             self._runner = web.AppRunner(webapp)
             await self._runner.setup()
             await web.SockSite(self._runner, sock).start()
-        await self.adapter.start(self.h.app, None)
+        await self.adapter.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -93,7 +93,7 @@ async def test_staff_removal_does_the_same(h: Harness) -> None:
     assert all(c.state == "cancelled" for c in checkins_of(h, "school-run") if c.due_at > h.now)
     await h.tick()
     assert any("Gran has left" in t and "Collect the children" in t for t in h.texts("anna"))
-    assert [a.actor for a in h.audit("membership.remove")] == ["cli:test"]
+    assert [a.actor for a in h.audit("membership.remove")] == [OPERATOR.label]
     assert commitment_status(h, fid)["school-run"]["uncovered"] is True
     await h.advance_to(SCHOOL_RUN_MON + timedelta(hours=1), step=timedelta(hours=1))
     assert not any(t.startswith("Check-in") for t in h.texts("gran"))

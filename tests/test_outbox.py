@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.vocabulary import Priority
+from bot.ports import Delivery, DeliveryError
 from bot.services import notify
-from handlers.base import Delivery, DeliveryError
 from messages.outbound import OutboundMessage
 from storage.models import ChatIdentity
 from tests.harness import PLAN, Harness

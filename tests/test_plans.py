@@ -74,12 +74,12 @@ async def test_first_apply_is_version_1_with_author_and_reason(h: Harness) -> No
     assert sorted(result.told) == ["Gran", "Sue"]
     assert result.uncovered == []
     [v1] = versions(h, fid)
-    assert (v1.number, v1.author, v1.reason) == (1, "cli:test", "agreed at the family network meeting")
+    assert (v1.number, v1.author, v1.reason) == (1, "cli:scenario", "agreed at the family network meeting")
     assert v1.created_at == h.now
     assert v1.content["people_to_avoid"] == ["Kevin"]
     assert [c["key"] for c in v1.content["commitment"]] == ["school-run", "evening-call"]
     [audit] = h.audit("plan.apply")
-    assert audit.family_id == fid and audit.actor == "cli:test"
+    assert audit.family_id == fid and audit.actor == "cli:scenario"
     assert {c.key for c in h.call(lambda ctx: list(ctx.s.scalars(select(Commitment))))} == {
         "school-run", "evening-call"}
     await h.tick()
@@ -110,7 +110,7 @@ async def test_a_changed_file_is_version_2_and_version_1_is_kept(h: Harness) -> 
     assert (result.changed, result.version) == (True, 2)
     v1, v2 = versions(h, fid)
     assert (v1.reason, v2.reason) == ("first", "more time after school")
-    assert v2.created_at == h.now and v2.author == "cli:test"
+    assert v2.created_at == h.now and v2.author == "cli:scenario"
     assert v1.content["commitment"][0]["grace"] == "45m"
     assert v2.content["commitment"][0]["grace"] == "1h"
     assert commitment(h, "school-run").grace_minutes == 60

@@ -79,7 +79,7 @@ async def test_export_holds_the_whole_record(h: Harness) -> None:
     data = h.call(lambda ctx: export(ctx, fid))
     json.loads(json.dumps(data))
     assert [(v["number"], v["reason"], v["author"]) for v in data["plan_versions"]] == [
-        (1, "first plan", "cli:test"), (2, "more time", "cli:test")]
+        (1, "first plan", "cli:scenario"), (2, "more time", "cli:scenario")]
     answers = {a["answer"]: a for a in data["answers"]}
     assert set(answers) == {"done", "worried"}
     assert answers["done"]["note"] == GRAN_NOTE, "nothing the network says is lost"

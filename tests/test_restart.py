@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.app import FamilyTeam
-from handlers.console.transport import ConsoleTransport
+from bot.bootstrap import build, console_transport
 from storage.models import Checkin, OutboxMessage
 from tests.harness import PLAN, Harness, settings_for
 
@@ -21,8 +20,7 @@ async def _family(h: Harness) -> int:
 def _restart(h: Harness) -> None:
     """A new process on the same database: fresh engine, dispatcher and transport state."""
     h.app.db.dispose()
-    h.app = FamilyTeam(settings_for(h.url), clock=h.clock)
-    h.app.add_transport(h.console)
+    h.app = build(settings_for(h.url), clock=h.clock, transports=[h.console])
 
 
 async def test_downtime_is_caught_up_exactly_once(h: Harness) -> None:
@@ -64,9 +62,8 @@ async def test_restart_in_the_middle_does_not_ask_twice(h: Harness) -> None:
 
 async def test_two_instances_on_one_database_do_not_duplicate(h: Harness) -> None:
     await _family(h)
-    second_console = ConsoleTransport()
-    second = FamilyTeam(settings_for(h.url), clock=h.clock)
-    second.add_transport(second_console)
+    second_console = console_transport()
+    second = build(settings_for(h.url), clock=h.clock, transports=[second_console])
     try:
         for minute in range(0, 24 * 60, 30):
             h.clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC) + timedelta(minutes=minute))

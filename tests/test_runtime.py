@@ -8,8 +8,7 @@ import socket
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.app import FamilyTeam
-from handlers.console.transport import ConsoleTransport
+from bot.bootstrap import build, console_transport
 from tests.harness import PLAN, Harness, settings_for
 
 
@@ -27,9 +26,8 @@ async def test_scheduler_jobs_do_not_grow_with_families_and_healthz_answers(hs: 
         hs.apply(fid, PLAN)
     await hs.tick()
     port = _free_port()
-    app = FamilyTeam(settings_for(hs.url, FAMILYTEAM_HTTP_PORT=port, FAMILYTEAM_SWEEP_SECONDS=3600),
-                     clock=hs.clock)
-    app.add_transport(ConsoleTransport())
+    app = build(settings_for(hs.url, FAMILYTEAM_HTTP_PORT=port, FAMILYTEAM_SWEEP_SECONDS=3600), clock=hs.clock,
+                transports=[console_transport()])
     seen: dict[str, object] = {}
     started = []
     original_start = AsyncIOScheduler.start

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers.base import DeliveryError
+from bot.ports import DeliveryError
 from handlers.slack.blocks import message_blocks
 from messages.outbound import Button, OutboundMessage
 from storage.models import ChatIdentity

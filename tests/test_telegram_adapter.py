@@ -10,7 +10,7 @@ import pytest
 from telegram import Bot, Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 
-from handlers.base import DeliveryError
+from bot.ports import DeliveryError
 from handlers.telegram.adapter import delivery_error
 from handlers.telegram.inbound import to_inbound
 from handlers.telegram.pacing import ChatPacer
@@ -136,17 +136,17 @@ def test_updates_to_inbound() -> None:
 
 
 async def test_familyteam_run_serves_telegram(sqlite_url: str) -> None:
-    """What `familyteam run` does: build_app from settings, run_forever starts the adapter (long polling)
+    """What `familyteam run` does: bootstrap.build from settings, run_forever starts the adapter (long polling)
     and the shared HTTP server, a member's /start is answered, and shutdown is clean."""
     import asyncio
 
-    from bot.composition import build_app
+    from bot.bootstrap import build
     from handlers.telegram.adapter import TelegramAdapter
     from tests.harness import settings_for
 
     fake = FakeTelegram()
     await fake.start()
-    app = build_app(settings_for(sqlite_url, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.url,
+    app = build(settings_for(sqlite_url, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=fake.url,
                                  FAMILYTEAM_HTTP_PORT=0))
     assert sorted(app.transports) == ["telegram"]
     adapter = app.transports["telegram"]
@@ -173,7 +173,10 @@ async def test_polling_update_is_retried_when_handling_fails() -> None:
     from bot.settings import Settings
     from handlers.telegram.adapter import TelegramAdapter
 
-    adapter = TelegramAdapter(Settings(TELEGRAM_BOT_TOKEN="123:test", FAMILYTEAM_SECRET="x"))
+    async def nowhere(_event: object) -> None:
+        raise AssertionError("not reached")
+
+    adapter = TelegramAdapter(Settings(TELEGRAM_BOT_TOKEN="123:test", FAMILYTEAM_SECRET="x"), sink=nowhere)
     adapter.retry_delays = (0, 0, 0)
     calls: list[int] = []
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from handlers.telegram.links import invite_link
+from handlers.telegram.links import TelegramInviteLinks
 from storage.models import ChatIdentity
 from tests.fake_telegram import BOT_USERNAME, TelegramWorld
 from tests.harness import PLAN
@@ -31,8 +31,8 @@ async def test_join_checkin_escalation_late_answer(world: TelegramWorld) -> None
 
     # Invite link from getMe's username; /start <code> opens the consent message.
     code = h.invite(fid, "Gran", "key_safety_person")
-    link = await invite_link(h.app.settings, code)
-    assert link == f"https://t.me/{BOT_USERNAME}?start={code}" == w.adapter.invite_link(code)
+    link = await TelegramInviteLinks(h.app.settings).invite_link(code)
+    assert link == f"https://t.me/{BOT_USERNAME}?start={code}" == await w.adapter.invite_link(code)
     await w.say(GRAN, f"/start {code}", name="Gran")
     consent = fake.last(GRAN)
     assert "invited to join the safety network for the Rowan family" in consent.text

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.domain.vocabulary import MembershipState, OutboxState, Role
+from bot.ports import DeliveryError, Transport
 from bot.services import notify
 from bot.services.audit import record
 from bot.services.context import Actor, Ctx
 from bot.services.escalations import move_on_now
 from bot.services.families import staff_person
 from bot.settings import Settings
-from handlers.base import DeliveryError, Transport
 from messages import render
 from messages.outbound import OutboundMessage
 from storage.db import Database

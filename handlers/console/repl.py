@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import uuid
+from collections.abc import Callable
+from typing import Any
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-from bot.app import FamilyTeam
+from bot.ports import ChatLine, Inbound, InboundKind
 from bot.services.people import parse_address
-from bot.settings import Settings
-from handlers.base import Inbound
-from handlers.console.transport import ConsoleLine, ConsoleTransport
+from handlers.console.transport import ConsoleTransport
 from messages.outbound import Button
 
 
@@ -26,7 +25,7 @@ class NumberedConsole(ConsoleTransport):
         self.chat = chat
         self.numbered: list[Button] = []
 
-    def _print(self, line: ConsoleLine, prefix: str) -> None:
+    def _print(self, line: ChatLine, prefix: str) -> None:
         if line.external_id != self.chat:
             return
         print(f"\n{prefix} " + line.text.replace("\n", "\n   "))
@@ -36,28 +35,24 @@ class NumberedConsole(ConsoleTransport):
         print("> ", end="", flush=True)
 
 
-def to_inbound(chat: str, line: str, numbered: list[Button], n: int) -> Inbound | None:
+def to_inbound(chat: str, line: str, numbered: list[Button], event_id: str) -> Inbound | None:
     text = line.strip()
     if not text:
         return None
-    event_id = f"console-{chat}-{n}"
     if text.isdigit() and 1 <= int(text) <= len(numbered):
-        return Inbound("console", chat, "button", data=numbered[int(text) - 1].data, event_id=event_id)
+        return Inbound("console", chat, InboundKind.BUTTON, data=numbered[int(text) - 1].data, event_id=event_id)
     if text.startswith("/"):
         command, _, args = text[1:].partition(" ")
-        return Inbound("console", chat, "command", command=command.lower(), args=args, event_id=event_id)
-    return Inbound("console", chat, "text", text=text, event_id=event_id)
+        return Inbound("console", chat, InboundKind.COMMAND, command=command.lower(), args=args, event_id=event_id)
+    return Inbound("console", chat, InboundKind.TEXT, text=text, event_id=event_id)
 
 
-async def _run(settings: Settings, chat: str) -> None:
-    app = FamilyTeam(settings)
+async def _run(build: Callable[[ConsoleTransport], Any], chat: str) -> None:
     console = NumberedConsole(chat)
-    app.add_transport(console)
-    scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1})
-    scheduler.add_job(app.engine.tick, "interval", seconds=settings.sweep_seconds, id="sweep",
-                      next_run_time=app.clock.now())
-    scheduler.add_job(app.dispatcher.dispatch_once, "interval", seconds=settings.dispatch_seconds, id="dispatch")
+    app = build(console)
+    scheduler = app.scheduler()  # the app's own scheduler: the console runs no second one
     scheduler.start()
+    session = uuid.uuid4().hex[:8]  # event ids unique per session, so a second session is not deduplicated
     print(f"FamilyTeam console as console:{chat}. Type /help, an answer, or a button number. Ctrl-D to quit.")
     print("> ", end="", flush=True)
     loop = asyncio.get_running_loop()
@@ -68,17 +63,18 @@ async def _run(settings: Settings, chat: str) -> None:
             if not line:
                 break
             n += 1
-            event = to_inbound(chat, line, console.numbered, n)
+            event = to_inbound(chat, line, console.numbered, f"console-{chat}-{session}-{n}")
             if event is not None:
-                await app.router.handle(event)
+                await app.handle(event)
                 await app.dispatcher.dispatch_once()
     finally:
         scheduler.shutdown(wait=False)
         app.db.dispose()
 
 
-def run_console(settings: Settings, address: str) -> None:
+def run_console(build: Callable[[ConsoleTransport], Any], address: str) -> None:
+    """`build` makes the app around the given transport (bot.bootstrap does)."""
     platform, chat = parse_address(address)
     if platform != "console":
         raise SystemExit("familyteam console only speaks as console:NAME")
-    asyncio.run(_run(settings, chat))
+    asyncio.run(_run(build, chat))

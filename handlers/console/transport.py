@@ -4,22 +4,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TextIO
 
-from handlers.base import Delivery, DeliveryError
+from bot.ports import ChatLine, Delivery, DeliveryError
 from messages.outbound import Button, OutboundMessage
-
-
-@dataclass
-class ConsoleLine:
-    ref: str
-    external_id: str
-    text: str
-    buttons: list[list[Button]]
-    edited: int = 0
-    thread_ref: str | None = None
-    history: list[str] = field(default_factory=list)
 
 
 class ConsoleTransport:
@@ -27,14 +15,14 @@ class ConsoleTransport:
 
     def __init__(self, out: TextIO | None = None, show: Callable[[str], bool] | None = None,
                  label: Callable[[str], str] | None = None) -> None:
-        self.lines: list[ConsoleLine] = []
-        self._by_ref: dict[str, ConsoleLine] = {}
+        self.lines: list[ChatLine] = []
+        self._by_ref: dict[str, ChatLine] = {}
         self._refs = itertools.count(1)
         self.out, self.show, self.label = out, show, label or (lambda x: x)
         self.blocked: set[str] = set()  # external ids that "blocked the bot", for tests
         self.timestamp: Callable[[], str] = lambda: ""
 
-    def _print(self, line: ConsoleLine, prefix: str) -> None:
+    def _print(self, line: ChatLine, prefix: str) -> None:
         if self.out is None or (self.show and not self.show(line.external_id)):
             return
         stamp = self.timestamp()
@@ -49,7 +37,7 @@ class ConsoleTransport:
         if external_id in self.blocked:
             raise DeliveryError("blocked", "bot was blocked by the user")
         text, buttons = message.visible()
-        line = ConsoleLine(str(next(self._refs)), external_id, text, buttons, thread_ref=thread_ref)
+        line = ChatLine(str(next(self._refs)), external_id, text, buttons, thread_ref=thread_ref)
         self.lines.append(line)
         self._by_ref[line.ref] = line
         self._print(line, "bot →" if thread_ref is None else "bot ↳")
@@ -67,13 +55,13 @@ class ConsoleTransport:
 
     # --- for tests, the demo and the interactive console ------------------------------------------
 
-    def inbox(self, external_id: str) -> list[ConsoleLine]:
+    def inbox(self, external_id: str) -> list[ChatLine]:
         return [line for line in self.lines if line.external_id == external_id]
 
-    def last(self, external_id: str) -> ConsoleLine:
+    def last(self, external_id: str) -> ChatLine:
         return self.inbox(external_id)[-1]
 
-    def last_with_buttons(self, external_id: str) -> ConsoleLine | None:
+    def last_with_buttons(self, external_id: str) -> ChatLine | None:
         return next((ln for ln in reversed(self.inbox(external_id)) if ln.buttons), None)
 
     def button(self, external_id: str, label_part: str) -> Button:

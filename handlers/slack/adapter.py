@@ -14,14 +14,14 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.ports import Delivery, DeliveryError, InviteLinks
 from bot.settings import Settings
-from handlers.base import Delivery, DeliveryError
 from handlers.slack.blocks import message_blocks
 from handlers.slack.listeners import Listeners
 from messages.outbound import OutboundMessage
 
 if TYPE_CHECKING:
-    from bot.app import FamilyTeam
+    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,8 @@ class SlackAdapter:
 
     platform = "slack"
 
-    def __init__(self, settings: Settings, *, process_before_response: bool = False) -> None:
+    def __init__(self, settings: Settings, *, process_before_response: bool = False,
+                 invite_links: InviteLinks | None = None) -> None:
         if not settings.slack_bot_token:
             raise ValueError("SLACK_BOT_TOKEN is required for Slack")
         self.settings = settings
@@ -85,7 +86,8 @@ class SlackAdapter:
         self.bolt = AsyncApp(signing_secret=settings.slack_signing_secret, client=self.client,
                              process_before_response=process_before_response,
                              request_verification_enabled=not self.socket_mode)
-        self.app: FamilyTeam | None = None
+        self.app: App | None = None
+        self.invite_links = invite_links
         self.listeners = Listeners(self)
         self._socket: Any = None
 
@@ -128,11 +130,10 @@ class SlackAdapter:
         bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)  # type: ignore[arg-type]
         return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
 
-    def attach(self, app: FamilyTeam) -> None:
+    def attach(self, app: App) -> None:
         self.app = app
 
-    async def start(self, app: FamilyTeam, web: Any) -> None:
-        self.attach(app)
+    async def start(self) -> None:
         if self.socket_mode:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 

@@ -18,12 +18,12 @@ from slack_bolt.response import BoltResponse
 
 from bot import buttons
 from bot.domain.vocabulary import MeetingKind
+from bot.ports import Inbound
 from bot.services import escalations, families, home, records, slack_staff
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, NotFound, Refused, ServiceError
 from bot.services.people import identity_of
 from bot.services.plans import apply_plan_spec, latest_version
-from handlers.base import Inbound
 from handlers.slack import modals
 from handlers.slack.blocks import BUTTON_ACTION, escape
 from handlers.slack.home import SUMMARY_TIME_ACTION, home_view
@@ -311,13 +311,12 @@ class Listeners:
         await ack(response_action="update", view=modals.result_view(tr, texts.invite(tr)["title"], lines))
 
     async def telegram_link(self, code: str) -> str | None:
-        if not self.app.settings.telegram_bot_token:
+        links = self.adapter.invite_links
+        if links is None:
             return None
         try:
-            from handlers.telegram.links import invite_link
-
             # Slack wants its answer within 3 s: a slow Telegram must not cost the caseworker the code.
-            return str(await asyncio.wait_for(invite_link(self.app.settings, code), timeout=1.5))
+            return await asyncio.wait_for(links.invite_link(code), timeout=1.5)
         except Exception:  # Telegram unreachable: the code alone still works
             log.warning("could not build the Telegram invite link", exc_info=True)
             return None

@@ -20,7 +20,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
-from handlers.base import Delivery, DeliveryError
+from bot.ports import Delivery, DeliveryError, InboundSink
 from handlers.telegram.inbound import PLATFORM, to_inbound
 from handlers.telegram.links import api_base_urls, deep_link
 from handlers.telegram.pacing import ChatPacer
@@ -31,7 +31,6 @@ from messages.outbound import OutboundMessage
 from messages.telegram import command_menu
 
 if TYPE_CHECKING:
-    from bot.app import FamilyTeam
     from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -72,7 +71,7 @@ def delivery_error(exc: TelegramError) -> DeliveryError:
 class TelegramAdapter:
     platform = PLATFORM
 
-    def __init__(self, settings: Settings, *, pacer: ChatPacer | None = None,
+    def __init__(self, settings: Settings, *, sink: InboundSink, pacer: ChatPacer | None = None,
                  rate_limiter: BaseRateLimiter[Any] | None = None, poll_timeout: float = 30.0) -> None:
         if not settings.telegram_bot_token:
             raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
@@ -90,7 +89,8 @@ class TelegramAdapter:
         self.ptb = builder.build()
         self.ptb.add_handler(TypeHandler(Update, self._on_ptb_update))
         self.ptb.add_error_handler(self._on_ptb_error)
-        self.app: FamilyTeam | None = None
+        self.sink = sink
+        self.started = False
         self.username: str | None = None
         self.retry_delays: tuple[float, ...] = POLLING_RETRY_DELAYS
 
@@ -106,10 +106,10 @@ class TelegramAdapter:
             route = make_route(webhook_secret(self.settings), self._on_webhook)
             webapp.router.add_post(webhook_path(self.webhook_url), route)
 
-    async def start(self, app: FamilyTeam, web: Any = None) -> None:
+    async def start(self) -> None:
         await self.ptb.initialize()  # getMe: checks the token, gives the username for invite links
         self.username = self.bot.username
-        self.app = app
+        self.started = True
         await self._set_commands()
         if self.webhook_url:
             await self.bot.set_webhook(self.webhook_url, secret_token=webhook_secret(self.settings),
@@ -128,7 +128,7 @@ class TelegramAdapter:
             await self.ptb.updater.stop()
         if self.ptb.running:
             await self.ptb.stop()
-        self.app = None
+        self.started = False
         await self.ptb.shutdown()
 
     async def _set_commands(self) -> None:
@@ -141,10 +141,9 @@ class TelegramAdapter:
             except TelegramError as exc:  # a menu is a convenience: never a reason not to start
                 log.warning("telegram: setMyCommands(%s) failed: %s", code, exc)
 
-    def invite_link(self, code: str) -> str:
-        if not self.username:
-            raise RuntimeError("the adapter has not started yet")
-        return deep_link(self.username, code)
+    async def invite_link(self, code: str) -> str | None:
+        """ports.InviteLinks: the username is known from getMe at start, so no Bot API call here."""
+        return deep_link(self.username, code) if self.username else None
 
     # --- inbound ---------------------------------------------------------------------------------
 
@@ -157,9 +156,9 @@ class TelegramAdapter:
             except TelegramError as exc:  # too old, or already answered: the press still counts
                 log.info("telegram: answerCallbackQuery failed: %s", exc)
         event = to_inbound(update, self.username)
-        if event is None or self.app is None:
+        if event is None or not self.started:
             return
-        await self.app.router.handle(event)
+        await self.sink(event)
 
     async def _on_ptb_update(self, update: object, _context: ContextTypes.DEFAULT_TYPE | None) -> None:
         """Polling path. getUpdates has already confirmed the update to Telegram, so a failure here (the
@@ -181,7 +180,7 @@ class TelegramAdapter:
         log.error("telegram: update %s could not be handled", update_id, exc_info=context.error)
 
     async def _on_webhook(self, payload: dict[str, Any]) -> bool:
-        if self.app is None:
+        if not self.started:
             return False
         await self.handle_update(Update.de_json(payload, self.bot))
         return True

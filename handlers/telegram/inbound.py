@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from telegram import Chat, Message, Update
 
-from handlers.base import Inbound
+from bot.ports import Inbound
 
 PLATFORM = "telegram"
 

@@ -36,7 +36,14 @@ def deep_link(username: str, code: str) -> str:
     return f"https://t.me/{quote(username)}?start={code}"
 
 
-async def invite_link(settings: Settings, code: str) -> str:
-    """The link a caseworker sends to a new member (used by `familyteam invite create`)."""
-    async with make_bot(settings) as bot:
-        return deep_link(bot.username, code)
+class TelegramInviteLinks:
+    """ports.InviteLinks for Telegram: the bot's username is read once with getMe and kept."""
+
+    def __init__(self, settings: Settings, username: str | None = None) -> None:
+        self.settings, self.username = settings, username
+
+    async def invite_link(self, code: str) -> str | None:
+        if self.username is None:
+            async with make_bot(self.settings) as bot:
+                self.username = bot.username
+        return deep_link(self.username, code)

@@ -1,0 +1,124 @@
+"""The composition root: the only module that knows the concrete adapters. Everything that needs a
+running FamilyTeam (`familyteam run`, the CLI, the console, the demo, the scenario kit, tests and
+benchmarks) gets it from `build`."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.exc import IntegrityError
+
+from bot.app import App
+from bot.clock import Clock, SystemClock
+from bot.ports import ChatRecorder, InviteLinks, Transport
+from bot.settings import Settings
+from storage.db import Database
+from storage.migrate import alembic_config, upgrade
+from storage.models import KeyValue
+
+log = logging.getLogger(__name__)
+
+
+class SchemaOutOfDate(RuntimeError):
+    pass
+
+
+def migrate(db: Database) -> None:
+    """The explicit migration step. SQLite (the embedded default) is created and upgraded here; other
+    databases must be upgraded with `familyteam db upgrade`, so several instances never race a migration."""
+    head = ScriptDirectory.from_config(alembic_config(db.url)).get_current_head()
+    with db.engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current == head:
+        return
+    if db.dialect == "sqlite":
+        upgrade(db.engine)
+        return
+    raise SchemaOutOfDate(f"database schema is at {current or 'nothing'}, code needs {head}: "
+                          "run `familyteam db upgrade`")
+
+
+def load_secret(db: Database, configured: str | None) -> bytes:
+    """FAMILYTEAM_SECRET if set; else one generated on first run and kept in the database."""
+    if configured:
+        return configured.encode()
+    with db.session() as s:
+        row = s.get(KeyValue, "button_secret")
+        if row is not None:
+            return row.value.encode()
+    try:
+        with db.session() as s:
+            s.add(KeyValue(key="button_secret", value=secrets.token_hex(32)))
+    except IntegrityError:
+        pass  # another instance made it first
+    with db.session() as s:
+        return s.get_one(KeyValue, "button_secret").value.encode()
+
+
+def console_transport(out: TextIO | None = None) -> ChatRecorder:
+    """The in-process transport that keeps every chat's conversation (tests, demo, scenario kit)."""
+    from handlers.console.transport import ConsoleTransport
+
+    return ConsoleTransport(out=out)
+
+
+def build(settings: Settings, *, clock: Clock | None = None, db: Database | None = None,
+          transports: Iterable[Transport] | None = None, run_migrations: bool = True) -> App:
+    """settings -> database (migrated) -> secret -> app (engine, dispatcher, router) -> transports.
+
+    `transports=None` takes them from the settings (Telegram and Slack when their tokens are set, the
+    console otherwise); tests and the demo pass their own."""
+    db = db or Database(settings.database_url)
+    if run_migrations:
+        migrate(db)
+    app = App(settings, clock or SystemClock(), db, load_secret(db, settings.secret))
+    if transports is not None:
+        for transport in transports:
+            app.add_transport(transport)
+        return app
+    _add_platforms(app, settings)
+    return app
+
+
+def _add_platforms(app: App, settings: Settings) -> None:
+    links: InviteLinks | None = None
+    if settings.telegram_bot_token:
+        from handlers.telegram.adapter import TelegramAdapter
+
+        telegram = TelegramAdapter(settings, sink=app.handle)
+        links = telegram
+        app.add_transport(telegram)
+        app.add_service(telegram)
+    if settings.slack_bot_token:
+        from handlers.slack.adapter import SlackAdapter
+
+        slack = SlackAdapter(settings, invite_links=links)
+        slack.attach(app)
+        app.add_transport(slack)
+        app.add_service(slack)
+    if settings.console or not app.transports:
+        if not app.transports:
+            log.warning("no TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN: using the console transport (stdout)")
+        app.add_transport(console_transport(out=sys.stdout))
+
+
+def invite_links(settings: Settings) -> InviteLinks | None:
+    """Telegram deep links for invite codes, when Telegram is configured."""
+    if not settings.telegram_bot_token:
+        return None
+    from handlers.telegram.links import TelegramInviteLinks
+
+    return TelegramInviteLinks(settings)
+
+
+def run_console(settings: Settings, address: str) -> None:
+    """`familyteam console --as console:NAME`: chat in this terminal through the app built here."""
+    from handlers.console.repl import run_console as repl
+
+    repl(lambda transport: build(settings, transports=[transport]), address)

@@ -1,0 +1,166 @@
+"""The scenario kit: a complete FamilyTeam in one process, for practice scenarios and end-to-end tests.
+
+    world = World("sqlite:///scenario.db")
+    fid = await world.network(plan=PLAN)            # a family, two members joined, the plan applied
+    await world.advance_to(world.at("Mon 19:00"))   # time moves; the engine runs on the way
+    await world.say("sue", "mum has been drinking and the kids are here")
+    assert "worried" in world.last("anna").lower()
+    world.close()
+
+The app is the real one from `bot.bootstrap.build` (engine, dispatcher, conversation router, services,
+storage), on SQLite or PostgreSQL, with a hand-moved clock and the console transport standing in for
+every chat, members' and staff's alike (chat "gran" is the address console:gran). Nothing sleeps.
+The verbs are stable: later changes keep them. See docs/testing.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+
+from bot.app import App
+from bot.bootstrap import build, console_transport
+from bot.clock import ManualClock
+from bot.ports import ChatLine, ChatRecorder, Inbound, InboundKind
+from bot.services.context import Actor, Ctx
+from bot.services.families import create_family
+from bot.services.invites import create_invite
+from bot.services.plans import apply_plan
+from bot.settings import Settings
+from storage.models import AuditEvent, Checkin, Escalation, OutboxMessage
+
+T = TypeVar("T")
+MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday 30 Nov 2026, 08:00 in London too
+OPERATOR = Actor.cli("scenario")
+STEP = timedelta(minutes=5)
+
+
+def settings_for(url: str, **extra: Any) -> Settings:
+    values: dict[str, Any] = {"DATABASE_URL": url, "FAMILYTEAM_SECRET": "test-secret"}
+    values.update(extra)
+    return Settings(**values)
+
+
+class World:
+    """One agency's FamilyTeam with a hand-moved clock; every chat is a console chat."""
+
+    def __init__(self, url: str, start: datetime = MONDAY, **settings: Any) -> None:
+        self.url = url
+        self.clock = ManualClock(start)
+        self.console: ChatRecorder = console_transport()
+        self.app: App = build(settings_for(url, **settings), clock=self.clock, transports=[self.console])
+        self._events = itertools.count(1)
+
+    # --- time ------------------------------------------------------------------------------------
+
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    async def tick(self) -> None:
+        """One engine pass and one delivery pass at the current time."""
+        await self.app.tick()
+
+    async def advance(self, delta: timedelta, step: timedelta = STEP) -> None:
+        """Move the clock forward, running the engine and dispatcher every `step` on the way."""
+        end = self.clock.now() + delta
+        while self.clock.now() < end:
+            self.clock.advance(min(step, end - self.clock.now()))
+            await self.tick()
+
+    async def advance_to(self, when: datetime, step: timedelta = STEP) -> None:
+        await self.advance(when - self.clock.now(), step)
+
+    # --- staff set-up --------------------------------------------------------------------------------
+
+    def call(self, fn: Callable[[Ctx], T], actor: Actor | None = None) -> T:
+        """Run a use case (a function of Ctx) in one transaction, as the operator unless told otherwise."""
+        return self.app.call(fn, actor)
+
+    def make_family(self, alias: str = "the Rowan family", timezone: str = "Europe/London", **kw: Any) -> int:
+        kw.setdefault("caseworker", "console:anna")
+        kw.setdefault("caseworker_name", "Anna")
+        kw.setdefault("supervisor", "console:sam")
+        kw.setdefault("duty", "console:duty")
+        return self.call(lambda ctx: create_family(ctx, OPERATOR, alias=alias, timezone=timezone, **kw).id)
+
+    def invite(self, family_id: int, name: str, role: str = "supporter") -> str:
+        return self.call(lambda ctx: create_invite(ctx, OPERATOR, family_id, name, role).code)
+
+    async def join(self, family_id: int, name: str, chat: str, role: str = "supporter") -> None:
+        """Invite a member, who opens the invite in chat `chat` and agrees."""
+        code = self.invite(family_id, name, role)
+        await self.command(chat, "start", code)
+        await self.press(chat, "I agree")
+
+    async def network(self, plan: str | None = None, members: tuple[tuple[str, str, str], ...] = (
+            ("Gran", "gran", "key_safety_person"), ("Sue", "sue", "key_safety_person")), **family: Any) -> int:
+        """A family whose members have joined (and, given a plan, the plan applied and one tick run)."""
+        fid = self.make_family(**family)
+        for name, chat, role in members:
+            await self.join(fid, name, chat, role)
+        if plan is not None:
+            self.apply(fid, plan)
+            await self.tick()
+        return fid
+
+    def apply(self, family_id: int, text: str, reason: str = "scenario") -> Any:
+        """Apply a plan file's text (docs/plan-file.md) as a new plan version."""
+        return self.call(lambda ctx: apply_plan(ctx, OPERATOR, family_id, text, reason))
+
+    # --- people talking (members and staff alike) ------------------------------------------------
+
+    async def send(self, event: Inbound) -> None:
+        """Hand one event to the app's inbound door, then deliver what it queued."""
+        await self.app.handle(event)
+        await self.app.dispatcher.dispatch_once()
+
+    def _event_id(self) -> str:
+        return f"e{next(self._events)}"
+
+    async def command(self, chat: str, command: str, args: str = "", **kw: Any) -> None:
+        await self.send(Inbound("console", chat, InboundKind.COMMAND, command=command, args=args,
+                                event_id=self._event_id(), **kw))
+
+    async def say(self, chat: str, text: str, **kw: Any) -> None:
+        await self.send(Inbound("console", chat, InboundKind.TEXT, text=text, event_id=self._event_id(), **kw))
+
+    async def press(self, chat: str, label: str, *, data: str | None = None, event_id: str | None = None) -> None:
+        """Press the newest button in `chat` whose label contains `label` (or raw button data)."""
+        button_data = data if data is not None else self.console.button(chat, label).data
+        await self.send(Inbound("console", chat, InboundKind.BUTTON, data=button_data,
+                                event_id=event_id or self._event_id()))
+
+    # --- looking ---------------------------------------------------------------------------------
+
+    def inbox(self, chat: str) -> list[ChatLine]:
+        """Everything `chat` has received, in order, as it shows now (edits applied, buttons included)."""
+        return self.console.inbox(chat)
+
+    def texts(self, chat: str) -> list[str]:
+        return [line.text for line in self.console.inbox(chat)]
+
+    def last(self, chat: str) -> str:
+        return self.console.last(chat).text
+
+    def checkins(self) -> list[Checkin]:
+        return self.call(lambda ctx: list(ctx.s.scalars(select(Checkin).order_by(Checkin.due_at, Checkin.id))))
+
+    def escalations(self) -> list[Escalation]:
+        return self.call(lambda ctx: list(ctx.s.scalars(select(Escalation).order_by(Escalation.id))))
+
+    def audit(self, action: str | None = None) -> list[AuditEvent]:
+        q = select(AuditEvent).order_by(AuditEvent.id)
+        if action:
+            q = q.where(AuditEvent.action == action)
+        return self.call(lambda ctx: list(ctx.s.scalars(q)))
+
+    def outbox(self) -> list[OutboxMessage]:
+        return self.call(lambda ctx: list(ctx.s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))))
+
+    def close(self) -> None:
+        self.app.db.dispose()
