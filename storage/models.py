@@ -234,7 +234,13 @@ class OutboxMessage(Base):
     idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
     identity_id: Mapped[int] = mapped_column(ForeignKey("chat_identities.id"), index=True)
     family_id: Mapped[int | None] = mapped_column(ForeignKey("families.id"), index=True)
+    # What the message is for (bot.domain.vocabulary.OutboxPurpose), and what it belongs to: workers query
+    # these columns, never the idempotency key.
     kind: Mapped[str] = mapped_column(String(32))
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"), index=True)
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id"), index=True)
+    escalation_step: Mapped[int | None] = mapped_column(Integer)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
     priority: Mapped[int] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]]
     state: Mapped[str] = mapped_column(String(16))
@@ -270,6 +276,20 @@ class AuditEvent(Base):
     family_id: Mapped[int | None] = mapped_column(index=True)
     subject: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(String(120))
+
+
+class PendingReply(Base):
+    """A chat's conversation state: the bot asked this chat for a typed note (on a check-in, or resolving
+    an escalation) and takes its next text as that note until it expires."""
+
+    __tablename__ = "pending_replies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("chat_identities.id"), unique=True)
+    kind: Mapped[str] = mapped_column(String(24))  # bot.domain.vocabulary.PendingReplyKind
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))
+    escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
 
 
 class KeyValue(Base):

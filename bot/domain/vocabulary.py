@@ -86,3 +86,30 @@ class Priority:
 
     URGENT = 0
     NORMAL = 5
+
+
+class OutboxPurpose(StrEnum):
+    """What an outbox row is for (its `kind` column)."""
+
+    REPLY = "reply"  # a direct answer to what a person just did
+    CHECKIN = "checkin"  # a check-in question (checkin_id)
+    NUDGE = "nudge"  # the one reminder after a missed check-in (checkin_id)
+    ESCALATION = "escalation"  # an alert to one step of the chain (escalation_id, escalation_step)
+    ESCALATION_UPDATE = "escalation_update"  # a follow-up or in-place update of an alert (escalation_id)
+    COMMITMENTS = "commitments"
+    JOINED = "joined"
+    MEMBER_JOINED = "member_joined"
+    MEMBER_LEFT = "member_left"
+    CHAT_BLOCKED = "chat_blocked"
+    MEETING_INVITE = "meeting_invite"  # (meeting_id)
+    MEETING_REMINDER = "meeting_reminder"  # (meeting_id)
+    MEETING_CANCELLED = "meeting_cancelled"  # (meeting_id)
+    WEEKLY_THANKS = "weekly_thanks"
+    DAILY_SUMMARY = "daily_summary"
+
+
+class PendingReplyKind(StrEnum):
+    """What the next typed text of a chat is taken as (the pending_replies table)."""
+
+    CHECKIN_NOTE = "checkin_note"
+    RESOLVE_NOTE = "resolve_note"
