@@ -159,6 +159,14 @@ def alert_message(ctx: Ctx, tr: Translator, esc: Escalation, for_person: int, st
     return message
 
 
+def alert_title(ctx: Ctx, tr: Translator, escalation_id: int, for_person: int) -> str | None:
+    """The alert's one-line title as `for_person` sees it, or None once the escalation is resolved."""
+    esc = get_escalation(ctx, escalation_id)
+    if esc.state == EscalationState.RESOLVED:
+        return None
+    return alert_message(ctx, tr, esc, for_person).title or ""
+
+
 def _identities_told(ctx: Ctx, esc: Escalation, before_step: int | None = None) -> list[tuple[int, int, int]]:
     """(person id, identity id, step) for everyone sent this escalation's alert so far."""
     out = []
