@@ -16,7 +16,8 @@ from handlers.telegram.inbound import to_inbound
 from handlers.telegram.pacing import ChatPacer
 from handlers.telegram.render import MAX_TEXT, clip, split_text
 from messages.outbound import Button, OutboundMessage
-from tests.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, TelegramWorld
+from tests.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram
+from tests.telegram_world import TelegramWorld
 
 CHAT = 1001
 

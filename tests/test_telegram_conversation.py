@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import Checkin, Meeting, MeetingInvitee
-from tests.fake_telegram import TelegramWorld
 from tests.harness import PLAN
+from tests.telegram_world import TelegramWorld
 
 STEP = timedelta(minutes=30)
 GRAN, SUE, STRANGER = 1001, 1002, 1999

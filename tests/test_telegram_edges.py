@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 
 from bot.domain.vocabulary import OutboxState
 from storage.models import ChatIdentity, InboundReceipt
-from tests.fake_telegram import TOKEN, Sent, TelegramWorld
+from tests.fake_telegram import TOKEN, Sent
 from tests.harness import PLAN
+from tests.telegram_world import TelegramWorld
 
 STEP = timedelta(minutes=30)
 GRAN, SUE, GROUP = 1001, 1002, -5001

@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from handlers.telegram.links import TelegramInviteLinks
 from storage.models import ChatIdentity
-from tests.fake_telegram import BOT_USERNAME, TelegramWorld
+from tests.fake_telegram import BOT_USERNAME
 from tests.harness import PLAN
+from tests.telegram_world import TelegramWorld
 
 STEP = timedelta(minutes=30)
 GRAN, SUE = 1001, 1002
