@@ -112,8 +112,9 @@ def test_manifest_subscribes_only_to_handled_events_and_points_at_the_endpoint()
     """An event subscribed to but not handled gets 404, which makes Slack retry it."""
     from pathlib import Path
 
-    from handlers.slack.adapter import EVENTS_PATH
     from handlers.slack.listeners import COMMAND
+
+    from handlers.slack.adapter import EVENTS_PATH
 
     text = (Path(__file__).parents[1] / "slack" / "manifest.yaml").read_text()
     events = text.split("bot_events:", 1)[1].split("interactivity:", 1)[0]
