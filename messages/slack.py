@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from messages.catalog import Translator
 from messages import render
+from messages.catalog import Translator
 from messages.outbound import OutboundMessage
 from messages.render import ANSWER_ICONS, answer_label, meeting_kind_label
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot import buttons as signer
 from bot.domain.vocabulary import Answer, MeetingReply
+from bot.services.context import Actor, Ctx
+from bot.services.errors import Refused
 from messages.catalog import SUPPORTED_LANGUAGES
-
-if TYPE_CHECKING:
-    from bot.conversation.presses import Press
+from storage.models import ChatIdentity
 
 INT = "int"
 
@@ -47,8 +47,6 @@ PAYLOAD: dict[ButtonAction, tuple[str | tuple[str, ...], ...]] = {
     ButtonAction.LANGUAGE: (tuple(SUPPORTED_LANGUAGES),),
 }
 
-PressHandler = Callable[["Press"], None]
-HANDLERS: dict[ButtonAction, PressHandler] = {}
 
 
 @dataclass(frozen=True)
@@ -65,6 +63,29 @@ class Pressed:
 
     def word(self, i: int) -> str:
         return str(self.args[i])
+
+
+@dataclass
+class Press:
+    """A press being handled: the transaction, who pressed, what, and the reply's idempotency key."""
+
+    ctx: Ctx
+    identity: ChatIdentity
+    actor: Actor
+    pressed: Pressed
+    key: str
+    display_name: str | None = None
+
+    def member(self) -> Actor:
+        """The presser as a member: a chat not linked to anyone is refused."""
+        if self.actor.person_id is None:
+            raise Refused("unknown_chat", "this chat is not linked to a member",
+                          subject=f"button.{self.pressed.action.name.lower()}")
+        return self.actor
+
+
+PressHandler = Callable[[Press], None]
+HANDLERS: dict[ButtonAction, PressHandler] = {}
 
 
 def _valid(kind: str | tuple[str, ...], value: object) -> bool:

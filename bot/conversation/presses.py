@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot.conversation import replies, text
-from bot.conversation.buttons import ButtonAction, Pressed, handles
+from bot.conversation.buttons import ButtonAction, Press, handles
 from bot.domain.vocabulary import PendingReplyKind
 from bot.services import checkins, invites, meetings, notify, people
-from bot.services.context import Actor, Ctx
 from bot.services.errors import Refused
 from messages import render
 from messages.outbound import OutboundMessage
-from storage.models import ChatIdentity, OutboxMessage
-
-
-@dataclass
-class Press:
-    ctx: Ctx
-    identity: ChatIdentity
-    actor: Actor
-    pressed: Pressed
-    key: str
-    display_name: str | None = None
-
-    def member(self) -> Actor:
-        """The presser as a member: a chat not linked to anyone is refused."""
-        if self.actor.person_id is None:
-            raise Refused("unknown_chat", "this chat is not linked to a member",
-                          subject=f"button.{self.pressed.action.name.lower()}")
-        return self.actor
-
+from storage.models import OutboxMessage
 
 ANYONE = frozenset({ButtonAction.CONSENT})  # the only press a chat not yet linked to a person may make
 

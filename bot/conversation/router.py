@@ -133,7 +133,7 @@ class Router:
         pressed = buttons.read(ctx.secret, event.data)
         if pressed is None:
             raise Refused("bad_button", "this button is not valid", subject="button.forged")
-        press = presses.Press(ctx, identity, actor, pressed, key, event.display_name)
+        press = buttons.Press(ctx, identity, actor, pressed, key, event.display_name)
         if pressed.action not in presses.ANYONE:
             press.member()
         buttons.HANDLERS[pressed.action](press)

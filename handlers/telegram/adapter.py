@@ -1,6 +1,7 @@
 """TelegramAdapter: a Transport (send/edit for the outbox dispatcher) and a Service (polling or webhook).
 
-Handler code stays thin: an Update becomes an Inbound (inbound.py) and the core's Router does the rest.
+Handler code stays thin: an Update becomes an Inbound (inbound.py) and the conversation router (bot/conversation)
+does the rest.
 Outbound messages are plain text with an inline keyboard (render.py); errors become DeliveryError kinds
 the dispatcher understands.
 """
