@@ -10,9 +10,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from bot.clock import Clock
+from bot.conversation.router import Router
+from bot.conversation.staff import StaffDoor
 from bot.engine.dispatcher import Dispatcher
 from bot.engine.engine import Engine
-from bot.inbound import Router
 from bot.ports import Inbound, Service, Transport
 from bot.services import audit
 from bot.services.context import Actor, Ctx
@@ -32,6 +33,7 @@ class App:
         self.engine = Engine(db, clock, settings, secret)
         self.dispatcher = Dispatcher(db, clock, settings, secret, self.transports)
         self.router = Router(db, clock, settings, secret, on_outbox=self.kick)
+        self.staff = StaffDoor(db, clock, settings, secret, on_outbox=self.kick)
         self._kicked: asyncio.Task[Any] | None = None
 
     def add_transport(self, transport: Transport) -> None:

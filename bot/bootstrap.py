@@ -98,8 +98,7 @@ def _add_platforms(app: App, settings: Settings) -> None:
     if settings.slack_bot_token:
         from handlers.slack.adapter import SlackAdapter
 
-        slack = SlackAdapter(settings, invite_links=links)
-        slack.attach(app)
+        slack = SlackAdapter(settings, sink=app.handle, staff=app.staff, invite_links=links)
         app.add_transport(slack)
         app.add_service(slack)
     if settings.console or not app.transports:

@@ -1,11 +1,15 @@
-"""Texts only Slack shows: modals, App Home, ephemeral answers. Agency staff read these (supporters on
-Slack get the same check-in texts as everyone, from messages/render.py)."""
+"""Texts agency staff read in forms (Slack's modals, App Home, command answers). Plain words only: no
+markup in any msgid; the adapter adds emphasis (arguments such as `alias` may arrive already formatted).
+Supporters on Slack get the same check-in texts as everyone, from messages/render.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from messages import render
 from messages.catalog import Translator
+from messages.outbound import OutboundMessage
 from messages.render import ANSWER_ICONS, answer_label, meeting_kind_label
 
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -198,6 +202,13 @@ def refused(tr: Translator, reason: str) -> str:
     }.get(reason, tr._("Sorry, you can't do that here."))
 
 
+def refusal(tr: Translator, reason: str) -> OutboundMessage:
+    """The conversation's answer to a refused request, on every platform: why, when it is about staff."""
+    if reason == "not_assigned":
+        return OutboundMessage(refused(tr, reason))
+    return render.refused(tr)
+
+
 def invalid(tr: Translator, message: str) -> str:
     return tr._("That didn't work: {problem}").format(problem=message)
 
@@ -222,23 +233,24 @@ def already_handled(tr: Translator) -> str:
     return tr._("This was already handled.")
 
 
-def help_text(tr: Translator) -> str:
-    return "\n".join([
-        tr._("*FamilyTeam* commands:"),
-        "`/familyteam new` — " + tr._("set up a family"),
-        "`/familyteam invite [family]` — " + tr._("invite someone to a family's network"),
-        "`/familyteam plan [family]` — " + tr._("write or change the safety plan"),
-        "`/familyteam meeting [family]` — " + tr._("schedule a meeting"),
-        "`/familyteam status [family]` — " + tr._("a family's status, only for you"),
-        "`/familyteam away` — " + tr._("mark yourself away, with a cover"),
-        "`/familyteam summary HH:MM` — " + tr._("when your daily summary comes"),
-    ])
+def help_entries(tr: Translator) -> tuple[str, list[tuple[str, str]]]:
+    """(heading, [(command, what it does)]) for `/familyteam help`; the adapter formats them."""
+    return tr._("FamilyTeam commands:"), [
+        ("/familyteam new", tr._("set up a family")),
+        ("/familyteam invite [family]", tr._("invite someone to a family's network")),
+        ("/familyteam plan [family]", tr._("write or change the safety plan")),
+        ("/familyteam meeting [family]", tr._("schedule a meeting")),
+        ("/familyteam status [family]", tr._("a family's status, only for you")),
+        ("/familyteam away", tr._("mark yourself away, with a cover")),
+        ("/familyteam summary HH:MM", tr._("when your daily summary comes")),
+    ]
 
 
-def status_text(tr: Translator, data: dict[str, Any]) -> str:
+def status_text(tr: Translator, data: dict[str, Any], strong: Callable[[str], str] = str) -> str:
+    """A family's status; `strong` is the platform's emphasis for the family's alias."""
     fam = data["family"]
-    lines = [tr._("*{alias}* — plan version {version}").format(alias=fam["alias"],
-                                                              version=data["plan_version"] or "—")]
+    lines = [tr._("{alias} — plan version {version}").format(alias=strong(fam["alias"]),
+                                                            version=data["plan_version"] or "—")]
     if data.get("review_by"):
         lines.append(tr._("Review by {date}").format(date=data["review_by"]))
     members = [f"{m['name']} ({m['state']})" for m in data["members"] if m["role"] not in
@@ -277,17 +289,17 @@ def home(tr: Translator) -> dict[str, str]:
 
 def home_escalation(tr: Translator, alias: str, reason: str, state: str, member: str, commitment: str,
                     opened: str) -> str:
-    return tr._("*{alias}*: {commitment} ({member}) — {reason}, {state}, since {opened}").format(
+    return tr._("{alias}: {commitment} ({member}) — {reason}, {state}, since {opened}").format(
         alias=alias, commitment=commitment, member=member, reason=reason_label(tr, reason),
         state=escalation_state_label(tr, state), opened=opened)
 
 
 def home_checkin(tr: Translator, at: str, alias: str, member: str, commitment: str, state: str) -> str:
-    return f"{ANSWER_ICONS[state]} {at} *{alias}* — {commitment} ({member}): {answer_label(tr, state)}"
+    return f"{ANSWER_ICONS[state]} {at} {alias} — {commitment} ({member}): {answer_label(tr, state)}"
 
 
 def home_family(tr: Translator, alias: str, role: str) -> str:
-    return tr._("*{alias}* — you are {role}").format(alias=alias, role=staff_role_label(tr, role))
+    return tr._("{alias} — you are {role}").format(alias=alias, role=staff_role_label(tr, role))
 
 
 def plan_changed_meanwhile(tr: Translator) -> str:

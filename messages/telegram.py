@@ -1,21 +1,16 @@
 """Telegram-only texts: the command menu set with setMyCommands, one per supported language.
 
-The descriptions reuse the msgids of render.help_text, so one translation serves both."""
+The descriptions are those of the help text (messages/commands.py), so one translation serves both; the
+commands listed come from the command table (bot.conversation.commands.MENU)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from messages.catalog import Translator
+from messages.commands import describe
 
-COMMANDS = ("mine", "next", "language", "pause", "stop", "help")
 
-
-def command_menu(tr: Translator) -> list[tuple[str, str]]:
+def command_menu(tr: Translator, names: Iterable[str]) -> list[tuple[str, str]]:
     """(command, description) pairs for the chat's menu button."""
-    return [
-        ("mine", tr._("my commitments and today's check-ins")),
-        ("next", tr._("the next meeting")),
-        ("language", tr._("change language")),
-        ("pause", tr._("pause reminders for a while")),
-        ("stop", tr._("leave the network")),
-        ("help", tr._("what I can do")),
-    ]
+    return [(name, describe(tr, name)) for name in names]

@@ -193,10 +193,10 @@ class SlackEnv:
         fake = await FakeSlack().start()
         h = Harness(db_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.url,
                     FAMILYTEAM_HTTP_PORT=0, **settings)
-        adapter = SlackAdapter(h.app.settings, process_before_response=process_before_response)
+        adapter = SlackAdapter(h.app.settings, sink=h.app.handle, staff=h.app.staff,
+                               process_before_response=process_before_response)
         h.app.add_transport(adapter)
         h.app.add_service(adapter)
-        adapter.attach(h.app)
         runner = await start_web(h.app.db, h.app.services, h.app.transports.keys, "127.0.0.1", 0)
         await adapter.start()
         host, port = runner.addresses[0][:2]

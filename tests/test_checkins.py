@@ -193,9 +193,9 @@ async def test_answer_before_the_checkin_is_asked_is_refused(h: Harness) -> None
     await _family(h)
     await h.tick()
     future = h.checkins()[0]
-    from bot import buttons
+    from bot.conversation.buttons import ButtonAction, make
 
-    data = buttons.sign(b"test-secret", "ci", future.id, "done")
+    data = make(b"test-secret", ButtonAction.CHECKIN, future.id, "done")
     await h.press("gran", "", data=data)
     assert h.checkins()[0].state == "pending"
 

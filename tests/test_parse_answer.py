@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.inbound import parse_answer
+from bot.conversation.text import parse_answer
 
 
 @pytest.mark.parametrize(("text", "expected"), [

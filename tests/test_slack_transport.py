@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -113,7 +114,7 @@ def test_manifest_subscribes_only_to_handled_events_and_points_at_the_endpoint()
     from pathlib import Path
 
     from handlers.slack.adapter import EVENTS_PATH
-    from handlers.slack.listeners import COMMAND
+    from handlers.slack.commands import COMMAND
 
     text = (Path(__file__).parents[1] / "slack" / "manifest.yaml").read_text()
     events = text.split("bot_events:", 1)[1].split("interactivity:", 1)[0]
@@ -129,12 +130,16 @@ def test_socket_mode_serves_no_http_route(sqlite_url: str) -> None:
     from handlers.slack.adapter import SlackAdapter
     from tests.harness import settings_for
 
-    adapter = SlackAdapter(settings_for(sqlite_url, SLACK_BOT_TOKEN="xoxb-x", SLACK_APP_TOKEN="xapp-x"))
+    async def nowhere(*_args: object) -> Any:
+        raise AssertionError("not called")
+
+    adapter = SlackAdapter(settings_for(sqlite_url, SLACK_BOT_TOKEN="xoxb-x", SLACK_APP_TOKEN="xapp-x"),
+                           sink=nowhere, staff=nowhere)
     webapp = web.Application()
     adapter.register_routes(webapp)
     assert adapter.socket_mode and not [r for r in webapp.router.routes()]
     with pytest.raises(ValueError, match="SLACK_SIGNING_SECRET"):
-        SlackAdapter(settings_for(sqlite_url, SLACK_BOT_TOKEN="xoxb-x"))
+        SlackAdapter(settings_for(sqlite_url, SLACK_BOT_TOKEN="xoxb-x"), sink=nowhere, staff=nowhere)
 
 
 def test_a_summary_without_fields_keeps_its_text_in_the_blocks() -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bot import buttons
+from bot.conversation.buttons import ButtonAction, make
 from bot.domain.vocabulary import Answer, CheckinState, EscalationReason, MembershipState, OutboxState
 from bot.services import audit, escalations, notify
 from bot.services.context import Actor, Ctx
@@ -21,9 +21,9 @@ LATE_ANSWER_WINDOW = timedelta(hours=36)  # how long a plain "done" can still an
 
 
 def answer_buttons(ctx: Ctx, checkin_id: int, with_note: bool = True) -> dict[str, str]:
-    data = {a.value: buttons.sign(ctx.secret, "ci", checkin_id, a.value) for a in Answer}
+    data = {a.value: make(ctx.secret, ButtonAction.CHECKIN, checkin_id, a.value) for a in Answer}
     if with_note:
-        data["note"] = buttons.sign(ctx.secret, "cn", checkin_id)
+        data["note"] = make(ctx.secret, ButtonAction.NOTE, checkin_id)
     return data
 
 

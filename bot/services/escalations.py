@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bot import buttons
+from bot.conversation.buttons import ButtonAction, make
 from bot.domain.routing import escalation_chain
 from bot.domain.vocabulary import CheckinState, EscalationReason, EscalationState, MembershipState, Priority, Role
 from bot.services import audit, notify
@@ -139,9 +139,10 @@ def alert_message(ctx: Ctx, tr: Translator, esc: Escalation, for_person: int, st
         EscalationNotice.escalation_id == esc.id, EscalationNotice.person_id != for_person))]
     data = {}
     if esc.state == EscalationState.OPEN:
-        data = {"ack": buttons.sign(ctx.secret, "ea", esc.id), "resolve": buttons.sign(ctx.secret, "er", esc.id)}
+        data = {"ack": make(ctx.secret, ButtonAction.ACK, esc.id),
+                "resolve": make(ctx.secret, ButtonAction.RESOLVE, esc.id)}
     elif esc.state == EscalationState.ACKNOWLEDGED:
-        data = {"resolve": buttons.sign(ctx.secret, "er", esc.id)}
+        data = {"resolve": make(ctx.secret, ButtonAction.RESOLVE, esc.id)}
     view = render.EscalationView(
         alias=family.alias, reason=esc.reason, bottom_line=bottom_line.text if bottom_line else None,
         commitment=commitment.text if commitment else render.worry_outside_checkin(tr), member=owner.name,

@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.conversation.buttons import ButtonAction, make
 from bot.domain.schedule import parse_hhmm
 from bot.domain.vocabulary import CheckinState, EscalationState
 from bot.services import audit, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, Refused
-from bot.services.slack_staff import StaffFamily, staff_families
+from bot.services.staff import StaffFamily, staff_families
 from messages import render
 from messages.catalog import translator
 from storage.models import Checkin, Commitment, Escalation, Family, Membership, Person
@@ -33,6 +34,8 @@ class OpenEscalation:
     member: str
     commitment: str
     timezone: str
+    ack: str | None = None  # signed button data (Acknowledge only while open)
+    resolve: str = ""
 
 
 @dataclass
@@ -81,9 +84,11 @@ def home_for(ctx: Ctx, actor: Actor) -> Home:
         fam = by_id[esc.family_id]
         who = commitment.owner_membership_id if commitment else esc.membership_id
         what = commitment.text if commitment else render.worry_outside_checkin(tr)
-        home.escalations.append(OpenEscalation(esc.id, fam.id, fam.alias, esc.reason, esc.state, esc.opened_at,
-                                               names.get(who or 0, "?"), what,
-                                               notify.person_timezone(person, _family(ctx, fam.id))))
+        home.escalations.append(OpenEscalation(
+            esc.id, fam.id, fam.alias, esc.reason, esc.state, esc.opened_at, names.get(who or 0, "?"), what,
+            notify.person_timezone(person, _family(ctx, fam.id)),
+            make(ctx.secret, ButtonAction.ACK, esc.id) if esc.state == EscalationState.OPEN else None,
+            make(ctx.secret, ButtonAction.RESOLVE, esc.id)))
     for fam in families:
         tz = notify.person_timezone(person, _family(ctx, fam.id))
         local = ctx.now.astimezone(ZoneInfo(tz))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from bot import buttons
+from bot.conversation.buttons import ButtonAction, make
 from bot.domain.vocabulary import MeetingReply, MembershipState
 from bot.services import audit, notify
 from bot.services.context import Actor, Ctx
@@ -95,7 +95,7 @@ def send_meeting_notice(ctx: Ctx, meeting: Meeting, family: Family, membership: 
         return
     person = ctx.s.get_one(Person, membership.person_id)
     tz = notify.person_timezone(person, family)
-    data = {r.value: buttons.sign(ctx.secret, "mt", meeting.id, r.value) for r in MeetingReply}
+    data = {r.value: make(ctx.secret, ButtonAction.MEETING, meeting.id, r.value) for r in MeetingReply}
     notify.to_person(ctx, person.id, family,
                      lambda tr: render.meeting_notice(tr, family.alias, meeting.kind, tr.when(meeting.starts_at, tz),
                                                       meeting.place, data, reminder),

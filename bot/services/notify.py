@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy import select, update
 
-from bot import buttons
+from bot.conversation.buttons import ButtonAction, make
 from bot.domain.hours import quiet_until
 from bot.domain.vocabulary import OutboxState, Priority
 from bot.services.context import Ctx
@@ -44,7 +44,7 @@ def enqueue(ctx: Ctx, identity_id: int, message: OutboundMessage, *, key: str, k
         "attempts": 0, "next_attempt_at": when, "created_at": ctx.now,
     }, ["idempotency_key"])
     if oid is not None and message.discreet and message.discreet_text:
-        message.reveal = buttons.sign(ctx.secret, "sh", oid)
+        message.reveal = make(ctx.secret, ButtonAction.SHOW, oid)
         ctx.s.execute(update(OutboxMessage).where(OutboxMessage.id == oid).values(payload=message.to_payload()))
     return oid
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import select
 
-from bot.services.context import Ctx
-from bot.services.errors import InvalidInput
+from bot.domain.durations import parse_duration_minutes
+from bot.domain.schedule import parse_hhmm
+from bot.services import audit
+from bot.services.context import Actor, Ctx
+from bot.services.errors import InvalidInput, Refused
+from messages.catalog import SUPPORTED_LANGUAGES
 from storage.models import ChatIdentity, Person
 
 PLATFORMS = ("console", "telegram", "slack")
@@ -61,3 +67,63 @@ def known_identity(ctx: Ctx, platform: str, external_id: str, language: str | No
     elif language and not identity.language:
         identity.language = language
     return identity
+
+
+# --- a person's own settings (the member commands) ------------------------------------------------
+
+MAX_PAUSE = timedelta(days=14)
+
+
+def _person(ctx: Ctx, actor: Actor) -> Person:
+    if actor.person_id is None:
+        raise Refused("unknown_chat", "not a known person", subject="person.settings")
+    return ctx.s.get_one(Person, actor.person_id)
+
+
+def set_language(ctx: Ctx, actor: Actor, language: str) -> str:
+    if language not in SUPPORTED_LANGUAGES:
+        raise InvalidInput("bad_language", f"unsupported language: {language}")
+    person = _person(ctx, actor)
+    person.language = language
+    audit.record(ctx, actor, "person.language", subject=f"person:{person.id}", detail=language)
+    return language
+
+
+def set_quiet(ctx: Ctx, actor: Actor, hours: str) -> tuple[str, str]:
+    """Quiet hours from "21:00-08:00"."""
+    start, _, end = hours.replace(" ", "").partition("-")
+    try:
+        parse_hhmm(start), parse_hhmm(end)
+    except ValueError as exc:
+        raise InvalidInput("bad_hours", str(exc)) from exc
+    person = _person(ctx, actor)
+    person.quiet_start, person.quiet_end = start, end
+    audit.record(ctx, actor, "person.quiet_hours", subject=f"person:{person.id}", detail=f"{start}-{end}")
+    return start, end
+
+
+def set_timezone(ctx: Ctx, actor: Actor, zone: str) -> str:
+    """`zone` already checked (bot.services.families.check_timezone)."""
+    person = _person(ctx, actor)
+    person.timezone = zone
+    audit.record(ctx, actor, "person.timezone", subject=f"person:{person.id}", detail=person.timezone)
+    return person.timezone
+
+
+def set_discreet(ctx: Ctx, actor: Actor, value: str) -> bool:
+    person = _person(ctx, actor)
+    person.discreet = value.lower() not in ("off", "no", "0")
+    audit.record(ctx, actor, "person.discreet", subject=f"person:{person.id}", detail=str(person.discreet))
+    return person.discreet
+
+
+def pause(ctx: Ctx, actor: Actor, duration: str) -> datetime:
+    """Pause reminders for a while ("1d" by default, at most two weeks); returns the end (UTC)."""
+    try:
+        minutes = parse_duration_minutes(duration or "1d")
+    except ValueError:
+        minutes = 24 * 60
+    person = _person(ctx, actor)
+    person.paused_until = ctx.now + min(timedelta(minutes=minutes), MAX_PAUSE)
+    audit.record(ctx, actor, "person.pause", subject=f"person:{person.id}")
+    return person.paused_until

@@ -4,7 +4,8 @@ served at /slack/events on the bot's HTTP server, or over Socket Mode when SLACK
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+import re
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -14,14 +15,16 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.ports import Delivery, DeliveryError, InviteLinks
+from bot.ports import Delivery, DeliveryError, InboundSink, InviteLinks
 from bot.settings import Settings
-from handlers.slack.blocks import message_blocks
-from handlers.slack.listeners import Listeners
+from handlers.slack import modals
+from handlers.slack.blocks import BUTTON_ACTION, message_blocks
+from handlers.slack.commands import COMMAND, Commands
+from handlers.slack.context import SlackContext, StaffDoor
+from handlers.slack.events import Events
+from handlers.slack.home import SUMMARY_TIME_ACTION
+from handlers.slack.views import Views
 from messages.outbound import OutboundMessage
-
-if TYPE_CHECKING:
-    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +70,14 @@ def split_ref(ref: str) -> tuple[str, str]:
 
 
 class SlackAdapter:
-    """Transport + Service. `process_before_response=True` runs listeners before answering (tests, FaaS)."""
+    """Transport + Service. It gets what it uses: the inbound sink (what people say and press), the staff
+    door (forms), its settings and invite links. `process_before_response=True` runs listeners before
+    answering (tests, FaaS)."""
 
     platform = "slack"
 
-    def __init__(self, settings: Settings, *, process_before_response: bool = False,
-                 invite_links: InviteLinks | None = None) -> None:
+    def __init__(self, settings: Settings, *, sink: InboundSink, staff: StaffDoor,
+                 process_before_response: bool = False, invite_links: InviteLinks | None = None) -> None:
         if not settings.slack_bot_token:
             raise ValueError("SLACK_BOT_TOKEN is required for Slack")
         self.settings = settings
@@ -86,10 +91,22 @@ class SlackAdapter:
         self.bolt = AsyncApp(signing_secret=settings.slack_signing_secret, client=self.client,
                              process_before_response=process_before_response,
                              request_verification_enabled=not self.socket_mode)
-        self.app: App | None = None
-        self.invite_links = invite_links
-        self.listeners = Listeners(self)
+        self.context = SlackContext(self.client, sink, staff, settings, invite_links)
+        self._listen(self.context)
         self._socket: Any = None
+
+    def _listen(self, slack: SlackContext) -> None:
+        bolt, commands, views, events = self.bolt, Commands(slack), Views(slack), Events(slack)
+        bolt.command(COMMAND)(commands.on_command)
+        for callback_id, listener in ((modals.CHOOSE, views.on_choose), (modals.NEW, views.on_new),
+                                      (modals.INVITE, views.on_invite), (modals.PLAN, views.on_plan),
+                                      (modals.MEETING, views.on_meeting), (modals.AWAY, views.on_away),
+                                      (modals.RESOLVE, views.on_resolve)):
+            bolt.view(callback_id)(listener)
+        bolt.action(re.compile(f"^{BUTTON_ACTION}"))(events.on_button)
+        bolt.action(SUMMARY_TIME_ACTION)(events.on_summary_time)
+        bolt.event("app_home_opened")(events.on_home_opened)
+        bolt.event("message")(events.on_message)
 
     # --- Transport -------------------------------------------------------------------------------
 
@@ -123,15 +140,10 @@ class SlackAdapter:
             webapp.router.add_post(EVENTS_PATH, self.handle_http)
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        if self.app is None:
-            return web.Response(status=503, text="starting")
         body = await request.text()
         headers = {k.lower(): request.headers.getall(k) for k in request.headers}
         bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)  # type: ignore[arg-type]
         return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
-
-    def attach(self, app: App) -> None:
-        self.app = app
 
     async def start(self) -> None:
         if self.socket_mode:

@@ -1,8 +1,21 @@
-"""Block Kit from platform-neutral messages, and the small builders the modals and App Home share."""
+"""Block Kit (slack_sdk.models) from platform-neutral messages, and the small builders the modals and App
+Home share. Texts from the catalogues are plain words: escaping and emphasis are added here."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
 
 from messages.outbound import OutboundMessage
 
@@ -16,35 +29,48 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def plain(text: str, limit: int = 3000) -> dict[str, Any]:
-    return {"type": "plain_text", "text": (text or " ")[:limit], "emoji": True}
+def strong(text: str) -> str:
+    """Emphasis for words already escaped."""
+    return f"*{text}*" if text else text
 
 
-def mrkdwn(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": (text or " ")[:MAX_SECTION]}
+def plain(text: str, limit: int = 3000) -> PlainTextObject:
+    return PlainTextObject(text=(text or " ")[:limit], emoji=True)
 
 
-def section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": mrkdwn(text)}
+def mrkdwn(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=(text or " ")[:MAX_SECTION])
 
 
-def context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [mrkdwn(text)]}
+def section(text: str, block_id: str | None = None, accessory: Any = None) -> SectionBlock:
+    """A section of mrkdwn that is already escaped."""
+    return SectionBlock(text=mrkdwn(text), block_id=block_id, accessory=accessory)
 
 
-def header(text: str) -> dict[str, Any]:
-    return {"type": "header", "text": plain(text, 150)}
+def words(text: str) -> SectionBlock:
+    """A section showing plain words as they are."""
+    return section(escape(text))
 
 
-def divider() -> dict[str, Any]:
-    return {"type": "divider"}
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[mrkdwn(escape(text))])
 
 
-def button(label: str, value: str, action_id: str, style: str = "default") -> dict[str, Any]:
-    b: dict[str, Any] = {"type": "button", "text": plain(label, 75), "value": value, "action_id": action_id}
-    if style in ("primary", "danger"):
-        b["style"] = style
-    return b
+def header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=plain(text, 150))
+
+
+def divider() -> DividerBlock:
+    return DividerBlock()
+
+
+def button(label: str, value: str, action_id: str, style: str = "default") -> ButtonElement:
+    return ButtonElement(text=plain(label, 75), value=value, action_id=action_id,
+                         style=style if style in ("primary", "danger") else None)
+
+
+def as_dicts(blocks: list[Block]) -> list[dict[str, Any]]:
+    return [b.to_dict() for b in blocks]
 
 
 def _chunks(text: str, size: int = MAX_SECTION) -> list[str]:
@@ -61,21 +87,18 @@ def _chunks(text: str, size: int = MAX_SECTION) -> list[str]:
 def message_blocks(message: OutboundMessage) -> tuple[str, list[dict[str, Any]]]:
     """(plain-text fallback, blocks). A discreet member sees only the neutral line and Show."""
     text, rows = message.visible()
-    blocks: list[dict[str, Any]] = []
+    blocks: list[Block] = []
     shows_details = not (message.discreet and message.discreet_text and message.reveal)
     if shows_details and message.title and message.fields:
         blocks.append(header(message.title))
         for label, value in message.fields:
-            body = f"*{escape(label)}*\n{escape(value)}" if label else escape(value)
+            body = f"{strong(escape(label))}\n{escape(value)}" if label else escape(value)
             blocks += [section(chunk) for chunk in _chunks(body)]
     else:
         blocks += [section(chunk) for chunk in _chunks(escape(text))]
-    for r, row in enumerate(rows):
-        if row:
-            blocks.append({"type": "actions", "block_id": f"ft_row_{r}",
-                           "elements": [button(b.label, b.data, f"{BUTTON_ACTION}_{r}_{c}", b.style)
-                                        for c, b in enumerate(row)]})
-    if len(blocks) > MAX_BLOCKS:  # keep the buttons, shorten the body
-        actions = [b for b in blocks if b["type"] == "actions"]
-        blocks = blocks[:MAX_BLOCKS - len(actions)] + actions
-    return escape(text)[:40000], blocks
+    actions: list[Block] = [
+        ActionsBlock(block_id=f"ft_row_{r}", elements=[button(b.label, b.data, f"{BUTTON_ACTION}_{r}_{c}", b.style)
+                                                        for c, b in enumerate(row)])
+        for r, row in enumerate(rows) if row]
+    blocks = blocks[:MAX_BLOCKS - len(actions)] + actions  # keep the buttons, shorten the body
+    return escape(text)[:40000], as_dicts(blocks)

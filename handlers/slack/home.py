@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import buttons
+from slack_sdk.models.blocks import ActionsBlock, Block, TimePickerElement
+from slack_sdk.models.views import View
+
 from bot.services.home import Home
-from handlers.slack.blocks import BUTTON_ACTION, button, context, divider, escape, header, section
+from handlers.slack.blocks import BUTTON_ACTION, button, context, divider, escape, header, section, strong
 from messages import slack as texts
 from messages.catalog import Translator
 from messages.render import ANSWER_ICONS
@@ -14,22 +16,22 @@ from messages.render import ANSWER_ICONS
 SUMMARY_TIME_ACTION = "ft_summary_time"
 
 
-def home_view(tr: Translator, home: Home, secret: bytes) -> dict[str, Any]:
+def home_view(tr: Translator, home: Home) -> dict[str, Any]:
     t = texts.home(tr)
-    blocks: list[dict[str, Any]] = [header("🚨 " + t["escalations"])]
+    blocks: list[Block] = [header("🚨 " + t["escalations"])]
     if not home.escalations:
         blocks.append(context(t["no_escalations"]))
     for i, e in enumerate(home.escalations[:15]):
-        blocks.append(section(texts.home_escalation(tr, escape(e.alias), e.reason, e.state, escape(e.member),
-                                                    escape(e.commitment), tr.when(e.opened_at, e.timezone))))
+        blocks.append(section(texts.home_escalation(
+            tr, strong(escape(e.alias)), e.reason, e.state, escape(e.member), escape(e.commitment),
+            tr.when(e.opened_at, e.timezone))))
         row = []
-        if e.state == "open":
-            row.append(button(t["ack"], buttons.sign(secret, "ea", e.id), f"{BUTTON_ACTION}_h{i}_a",
-                              "primary"))
-        row.append(button(t["resolve"], buttons.sign(secret, "er", e.id), f"{BUTTON_ACTION}_h{i}_r"))
-        blocks.append({"type": "actions", "block_id": f"home_esc_{e.id}", "elements": row})
+        if e.ack:
+            row.append(button(t["ack"], e.ack, f"{BUTTON_ACTION}_h{i}_a", "primary"))
+        row.append(button(t["resolve"], e.resolve, f"{BUTTON_ACTION}_h{i}_r"))
+        blocks.append(ActionsBlock(block_id=f"home_esc_{e.id}", elements=row))
     blocks += [divider(), header("🗓 " + t["today"])]
-    lines = [texts.home_checkin(tr, tr.time(c.due_at, c.timezone), escape(c.alias), escape(c.member),
+    lines = [texts.home_checkin(tr, tr.time(c.due_at, c.timezone), strong(escape(c.alias)), escape(c.member),
                                 escape(c.commitment), c.state) for c in home.today[:40]]
     blocks.append(section("\n".join(lines)) if lines else context(t["no_today"]))
     blocks += [divider(), header("👪 " + t["families"])]
@@ -39,9 +41,12 @@ def home_view(tr: Translator, home: Home, secret: bytes) -> dict[str, Any]:
         blocks.append(context(t["weeks"] + "  " + t["legend"]))
     for glance in home.families[:20]:
         weeks = "   ".join(" ".join(f"{ANSWER_ICONS[s]}{n}" for s, n in w.items()) for w in glance.weeks)
-        blocks.append(section(texts.home_family(tr, escape(glance.family.alias), glance.family.role) + "\n" + weeks))
-    blocks += [divider(), {"type": "section", "block_id": "summary_time", "text": {"type": "mrkdwn",
-                                                                                  "text": t["summary"]},
-                           "accessory": {"type": "timepicker", "action_id": SUMMARY_TIME_ACTION,
-                                         "initial_time": home.summary_time}}]
-    return {"type": "home", "blocks": blocks[:100]}
+        blocks.append(section(texts.home_family(tr, strong(escape(glance.family.alias)), glance.family.role)
+                              + "\n" + weeks))
+    blocks += [divider(), section(escape(t["summary"]), block_id="summary_time", accessory=TimePickerElement(
+        action_id=SUMMARY_TIME_ACTION, initial_time=home.summary_time))]
+    return View(type="home", blocks=blocks[:100]).to_dict()
+
+
+def refused_view(text: str) -> dict[str, Any]:
+    return View(type="home", blocks=[section(escape(text))]).to_dict()

@@ -1,6 +1,7 @@
 """TelegramAdapter: a Transport (send/edit for the outbox dispatcher) and a Service (polling or webhook).
 
-Handler code stays thin: an Update becomes an Inbound (inbound.py) and the core's Router does the rest.
+Handler code stays thin: an Update becomes an Inbound (inbound.py) and the conversation router (bot/conversation)
+does the rest.
 Outbound messages are plain text with an inline keyboard (render.py); errors become DeliveryError kinds
 the dispatcher understands.
 """
@@ -20,6 +21,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.conversation import commands
 from bot.ports import Delivery, DeliveryError, InboundSink
 from handlers.telegram.inbound import PLATFORM, to_inbound
 from handlers.telegram.links import api_base_urls, deep_link
@@ -137,7 +139,7 @@ class TelegramAdapter:
         menus += [(lang, lang) for lang in SUPPORTED_LANGUAGES]
         for code, lang in menus:
             try:
-                await self.bot.set_my_commands(command_menu(translator(lang)), language_code=code)
+                await self.bot.set_my_commands(command_menu(translator(lang), commands.MENU), language_code=code)
             except TelegramError as exc:  # a menu is a convenience: never a reason not to start
                 log.warning("telegram: setMyCommands(%s) failed: %s", code, exc)
 

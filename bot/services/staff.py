@@ -1,34 +1,34 @@
-"""Use cases the Slack adapter needs beyond the core: who a Slack user is, which families they staff,
-a family created from Slack, a Slack user invited directly, and a meeting scheduled outside the plan."""
+"""Agency staff use cases beyond the plan file, whatever their platform: who a chat user is, which families
+they staff, a family created by a caseworker, a chat user invited directly, a meeting scheduled outside the
+plan, and being away until a day."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot import buttons
+from bot.conversation.buttons import ButtonAction, make
 from bot.domain.routing import is_away
 from bot.domain.vocabulary import STAFF_ROLES, MeetingKind, MembershipState, Role
 from bot.services import audit, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, Refused
-from bot.services.families import create_family, get_family, require_staff
+from bot.services.families import create_family, get_family, require_staff, set_away
 from bot.services.invites import create_invite, hash_code, is_avoided, people_to_avoid
 from bot.services.meetings import send_meeting_notice
 from bot.services.people import identity_of, known_identity
 from messages import render
 from storage.models import Family, Invite, Meeting, MeetingInvitee, Membership, Person
 
-PLATFORM = "slack"
 
-
-def slack_actor(ctx: Ctx, user_id: str) -> Actor:
-    """The person behind a Slack user. A Slack user nobody linked to a person is refused."""
-    identity = identity_of(ctx, PLATFORM, user_id)
+def staff_actor(ctx: Ctx, platform: str, user_id: str) -> Actor:
+    """The person behind a chat user. A user nobody linked to a person is refused."""
+    identity = identity_of(ctx, platform, user_id)
     if identity is None or identity.person_id is None:
-        raise Refused("unknown_chat", "this Slack user is not known to FamilyTeam", subject="slack.actor")
+        raise Refused("unknown_chat", "this user is not known to FamilyTeam", subject=f"{platform}.actor")
     return Actor(f"person:{identity.person_id}", identity.person_id, identity.id)
 
 
@@ -63,44 +63,46 @@ def require_any_staff(ctx: Ctx, actor: Actor, action: str) -> list[StaffFamily]:
     return families
 
 
-def create_family_from_slack(ctx: Ctx, actor: Actor, user_id: str, *, alias: str, timezone: str, language: str,
+def create_family_as_staff(ctx: Ctx, actor: Actor, address: str, *, alias: str, timezone: str, language: str,
                              work_start: str, work_end: str, work_days: str, supervisor: str | None,
                              duty: str | None) -> Family:
     """A caseworker already on the agency's team creates a family; they become its caseworker."""
     require_any_staff(ctx, actor, "family.create")
     assert actor.person_id is not None
     name = ctx.s.get_one(Person, actor.person_id).display_name
-    return create_family(ctx, actor, alias=alias, timezone=timezone, caseworker=f"{PLATFORM}:{user_id}",
+    return create_family(ctx, actor, alias=alias, timezone=timezone, caseworker=address,
                          caseworker_name=name, language=language, supervisor=supervisor, duty=duty,
                          work_start=work_start, work_end=work_end, work_days=work_days)
 
 
 @dataclass
-class SlackInvite:
+class StaffInvite:
     code: str
     membership_id: int
-    sent_to: str | None  # the Slack user asked for consent, if any
+    sent_to: str | None  # the chat user asked for consent, if any
 
 
-def invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str, slack_user: str | None) -> SlackInvite:
-    """An invite; for a Slack user, their consent request (the same as after /start CODE) is sent now."""
+def invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str, platform: str,
+           chat_user: str | None) -> StaffInvite:
+    """An invite; for a chat user on the staff's platform, their consent request (the same as after
+    /start CODE) is sent now."""
     new = create_invite(ctx, actor, family_id, name, role)
-    if not slack_user:
-        return SlackInvite(new.code, new.membership.id, None)
-    identity = known_identity(ctx, PLATFORM, slack_user)
+    if not chat_user:
+        return StaffInvite(new.code, new.membership.id, None)
+    identity = known_identity(ctx, platform, chat_user)
     if identity.person_id is not None and staff_families(ctx, identity.person_id) and any(
             f.id == family_id for f in staff_families(ctx, identity.person_id)):
-        raise InvalidInput("is_staff", "this Slack user is on the family's agency team already")
+        raise InvalidInput("is_staff", "this user is on the family's agency team already")
     invite_row = ctx.s.scalar(select(Invite).where(Invite.code_hash == hash_code(new.code)))
     assert invite_row is not None
     family = get_family(ctx, family_id)
     alias = family.alias
-    agree = buttons.sign(ctx.secret, "cs", invite_row.id, "y")
-    decline = buttons.sign(ctx.secret, "cs", invite_row.id, "n")
+    agree = make(ctx.secret, ButtonAction.CONSENT, invite_row.id, "y")
+    decline = make(ctx.secret, ButtonAction.CONSENT, invite_row.id, "n")
     notify.to_identity(ctx, identity, lambda tr: render.consent_request(tr, alias, agree, decline),
-                       key=f"slack-invite:{invite_row.id}", family=family)
+                       key=f"direct-invite:{invite_row.id}", family=family)
     audit.record(ctx, actor, "invite.slack_user", family_id=family_id, subject=f"membership:{new.membership.id}")
-    return SlackInvite(new.code, new.membership.id, slack_user)
+    return StaffInvite(new.code, new.membership.id, chat_user)
 
 
 def network_members(ctx: Ctx, actor: Actor, family_id: int, *, active_only: bool = False) -> list[Membership]:
@@ -128,28 +130,12 @@ def schedule_meeting(ctx: Ctx, actor: Actor, family_id: int, kind: str, starts_l
     starts = local_to_utc(starts_local, family.timezone)
     if starts <= ctx.now:
         raise InvalidInput("in_past", "the meeting must be in the future")
-    place = place.strip()[:200]
-    key = f"slack-{kind_value.value}-{starts_local:%Y%m%dT%H%M}"
+    key = f"slack-{kind_value.value}-{starts_local:%Y%m%dT%H%M}"  # kept: meetings scheduled before keep theirs
     if ctx.s.scalar(select(Meeting.id).where(Meeting.family_id == family.id, Meeting.key == key,
                                              Meeting.cancelled.is_(False))):
         raise InvalidInput("meeting_exists", "this meeting is already scheduled")
-    avoid = people_to_avoid(ctx, family.id)
-    invitees = []
-    for mid in dict.fromkeys(invitee_ids):
-        m = ctx.s.get(Membership, mid)
-        if m is None or m.family_id != family.id or m.state != MembershipState.ACTIVE:
-            raise InvalidInput("bad_invitee", "invitees must be active members of this family")
-        if is_avoided(m.name, avoid):
-            raise Refused("person_to_avoid", "this person is on the people-to-avoid list", family_id=family.id,
-                          subject="meeting.schedule")
-        invitees.append(m)
-    meeting = ctx.s.scalar(select(Meeting).where(Meeting.family_id == family.id, Meeting.key == key))
-    if meeting is None:
-        meeting = Meeting(family_id=family.id, key=key, kind=kind_value.value, starts_at=starts, place=place,
-                          invited_at=ctx.now)
-        ctx.s.add(meeting)
-    meeting.starts_at, meeting.place, meeting.cancelled = starts, place, False
-    ctx.s.flush()
+    invitees = _invitees(ctx, family, invitee_ids)
+    meeting = _upsert_meeting(ctx, family, key, kind_value, starts, place.strip()[:200])
     for m in invitees:
         if ctx.s.get(MeetingInvitee, (meeting.id, m.id)) is None:
             ctx.s.add(MeetingInvitee(meeting_id=meeting.id, membership_id=m.id))
@@ -160,3 +146,46 @@ def schedule_meeting(ctx: Ctx, actor: Actor, family_id: int, kind: str, starts_l
     audit.record(ctx, actor, "meeting.schedule", family_id=family.id, subject=f"meeting:{meeting.id}",
                  detail=kind_value.value)
     return meeting
+
+
+def _invitees(ctx: Ctx, family: Family, invitee_ids: list[int]) -> list[Membership]:
+    avoid = people_to_avoid(ctx, family.id)
+    invitees = []
+    for mid in dict.fromkeys(invitee_ids):
+        m = ctx.s.get(Membership, mid)
+        if m is None or m.family_id != family.id or m.state != MembershipState.ACTIVE:
+            raise InvalidInput("bad_invitee", "invitees must be active members of this family")
+        if is_avoided(m.name, avoid):
+            raise Refused("person_to_avoid", "this person is on the people-to-avoid list", family_id=family.id,
+                          subject="meeting.schedule")
+        invitees.append(m)
+    return invitees
+
+
+def _upsert_meeting(ctx: Ctx, family: Family, key: str, kind: MeetingKind, starts: datetime, place: str) -> Meeting:
+    meeting = ctx.s.scalar(select(Meeting).where(Meeting.family_id == family.id, Meeting.key == key))
+    if meeting is None:
+        meeting = Meeting(family_id=family.id, key=key, kind=kind.value, starts_at=starts, place=place,
+                          invited_at=ctx.now)
+        ctx.s.add(meeting)
+    meeting.starts_at, meeting.place, meeting.cancelled = starts, place, False
+    ctx.s.flush()
+    return meeting
+
+
+def set_away_until_day(ctx: Ctx, actor: Actor, address: str, until_day: date | None,
+                       cover: str | None) -> datetime | None:
+    """Away until the start of `until_day` in the time zone of the person's first family (back now when
+    None); `cover` (an address) gets their families' escalations meanwhile. Returns the moment, if any."""
+    mine = staff_families(ctx, actor.person_id or 0)
+    tz = mine[0].timezone if mine else "UTC"
+    until = datetime.combine(until_day, datetime.min.time(), ZoneInfo(tz)) if until_day else None
+    if until is not None and until <= ctx.now:
+        raise InvalidInput("in_past", "choose a day in the future")
+    set_away(ctx, actor, address, until, cover if until else None)
+    return until
+
+
+def away_timezone(ctx: Ctx, actor: Actor) -> str:
+    mine = staff_families(ctx, actor.person_id or 0)
+    return mine[0].timezone if mine else "UTC"

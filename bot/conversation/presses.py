@@ -1,0 +1,81 @@
+"""What each button does when pressed (the handlers of the registry in bot/conversation/buttons.py)."""
+
+from __future__ import annotations
+
+from bot.conversation import replies, text
+from bot.conversation.buttons import ButtonAction, Press, handles
+from bot.domain.vocabulary import PendingReplyKind
+from bot.services import checkins, invites, meetings, notify, people
+from bot.services.errors import Refused
+from messages import render
+from messages.outbound import OutboundMessage
+from storage.models import OutboxMessage
+
+ANYONE = frozenset({ButtonAction.CONSENT})  # the only press a chat not yet linked to a person may make
+
+
+@handles(ButtonAction.CONSENT)
+def consent(p: Press) -> None:
+    ctx, identity, invite_id = p.ctx, p.identity, p.pressed.number(0)
+    if p.pressed.word(1) != "y":
+        invites.decline_invite(ctx, invite_id, identity.platform, identity.external_id)
+        notify.to_identity(ctx, identity, render.declined, key=p.key)
+        return
+    result = invites.accept_invite(ctx, invite_id, identity.platform, identity.external_id, p.display_name)
+    if result.problem:
+        problem = result.problem
+        notify.to_identity(ctx, identity, lambda tr: render.invite_problem(tr, problem), key=p.key)
+
+
+@handles(ButtonAction.CHECKIN)
+def checkin_answer(p: Press) -> None:
+    checkins.answer_checkin(p.ctx, p.member(), p.pressed.number(0), p.pressed.word(1))
+
+
+@handles(ButtonAction.NOTE)
+def checkin_note(p: Press) -> None:
+    checkin, *_ = checkins.own_checkin(p.ctx, p.member(), p.pressed.number(0))
+    text.expect(p.ctx, p.identity, text.Pending(PendingReplyKind.CHECKIN_NOTE, checkin_id=checkin.id))
+    notify.to_identity(p.ctx, p.identity, render.note_prompt, key=p.key)
+
+
+@handles(ButtonAction.MEETING)
+def meeting_reply(p: Press) -> None:
+    reply = p.pressed.word(1)
+    meetings.reply_meeting(p.ctx, p.member(), p.pressed.number(0), reply)
+    notify.to_identity(p.ctx, p.identity, lambda tr: render.meeting_reply_recorded(tr, reply), key=p.key)
+
+
+@handles(ButtonAction.ACK)
+def acknowledge(p: Press) -> None:
+    replies.acknowledge(p.ctx, p.identity, p.member(), p.pressed.number(0), p.key)
+
+
+@handles(ButtonAction.RESOLVE)
+def resolve(p: Press) -> None:
+    """Resolving needs a note: ask for it (the next typed text is the note)."""
+    escalation_id = p.pressed.number(0)
+    if not replies.may_resolve(p.ctx, p.member(), escalation_id):
+        replies.already_handled(p.ctx, p.identity, p.key)
+        return
+    text.expect(p.ctx, p.identity, text.Pending(PendingReplyKind.RESOLVE_NOTE, escalation_id=escalation_id))
+    notify.to_identity(p.ctx, p.identity, render.resolve_note_prompt, key=p.key, urgent=True)
+
+
+@handles(ButtonAction.SHOW)
+def reveal(p: Press) -> None:
+    """A discreet member tapped Show: the same message, in place, with its details."""
+    p.member()
+    row = p.ctx.s.get(OutboxMessage, p.pressed.number(0))
+    if row is None or row.identity_id != p.identity.id:
+        raise Refused("not_yours", "not your message", subject="message.reveal")
+    message = OutboundMessage.from_payload(row.payload)
+    message.discreet, message.edit_of = False, row.id
+    notify.enqueue(p.ctx, p.identity.id, message, key=f"reveal:{row.id}@{p.identity.id}", kind="reply",
+                   family_id=row.family_id, priority=row.priority)
+
+
+@handles(ButtonAction.LANGUAGE)
+def language(p: Press) -> None:
+    people.set_language(p.ctx, p.member(), p.pressed.word(0))
+    notify.to_identity(p.ctx, p.identity, render.language_set, key=p.key)

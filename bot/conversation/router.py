@@ -1,0 +1,139 @@
+"""The one inbound door for what people say and press, on every platform (Telegram, Slack, console).
+
+It deduplicates redeliveries by the platform's event id (an InboundReceipt row, claimed in the event's own
+transaction: Telegram update ids, Slack event / trigger ids, console line numbers alike), finds who is
+speaking, hands the event to the command table, the button registry or the typed-text reader, and
+answers (and audits) refusals plainly. Authorisation itself happens in the services."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from functools import partial
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.conversation import buttons, commands, presses, text
+from bot.ports import Inbound, InboundKind
+from bot.services import audit, notify
+from bot.services.context import Actor, Ctx
+from bot.services.errors import InvalidInput, NotFound, Refused, ServiceError
+from bot.services.people import known_identity
+from bot.settings import Settings
+from messages import render
+from messages import slack as staff_texts
+from messages.catalog import Translator
+from messages.outbound import OutboundMessage
+from storage.db import Database
+from storage.models import ChatIdentity, InboundReceipt
+from storage.upsert import insert_ignore
+
+log = logging.getLogger(__name__)
+
+_missing = set(buttons.ButtonAction) - set(buttons.HANDLERS)
+assert not _missing and presses.ANYONE, f"buttons without a handler: {_missing}"
+
+
+def claim_receipt(ctx: Ctx, platform: str, event_id: str | None) -> bool:
+    """True the first time this platform's event id is seen (always True without an id)."""
+    if not event_id:
+        return True
+    return insert_ignore(ctx.s, InboundReceipt.__table__, {  # type: ignore[arg-type]
+        "platform": platform[:16], "event_id": event_id[:128], "received_at": ctx.now},
+        ["platform", "event_id"]) is not None
+
+
+def actor_for(identity: ChatIdentity) -> Actor:
+    if identity.person_id is None:
+        return Actor(f"{identity.platform}:{identity.external_id}"[:64], None, identity.id)
+    return Actor(f"person:{identity.person_id}", identity.person_id, identity.id)
+
+
+class Router:
+    def __init__(self, db: Database, clock: Clock, settings: Settings, secret: bytes,
+                 on_outbox: Callable[[], None] | None = None) -> None:
+        self.db, self.clock, self.settings, self.secret = db, clock, settings, secret
+        self.on_outbox = on_outbox
+
+    retry_delays: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
+
+    async def handle(self, event: Inbound) -> None:
+        """Handle one event. A database that is briefly unavailable (locked, failing over) is retried here,
+        whatever the platform: the platform may already consider the event delivered."""
+        for delay in self.retry_delays:
+            try:
+                await self.db.run(lambda s: self.handle_in(s, event))
+                break
+            except OperationalError:
+                log.warning("inbound %s:%s: database unavailable, retrying in %ss", event.platform,
+                            event.event_id, delay, exc_info=True)
+                await asyncio.sleep(delay)
+        else:
+            await self.db.run(lambda s: self.handle_in(s, event))
+        if self.on_outbox:
+            self.on_outbox()
+
+    def ctx(self, s: Session) -> Ctx:
+        return Ctx(s, self.clock.now(), self.settings, self.secret)
+
+    def handle_in(self, s: Session, event: Inbound) -> None:
+        """Handle one event in its own transaction; a refusal is audited and answered in a fresh one."""
+        ctx = self.ctx(s)
+        if not claim_receipt(ctx, event.platform, event.event_id):
+            log.info("inbound %s:%s already handled (a redelivery)", event.platform, event.event_id)
+            return
+        try:
+            with s.begin_nested():
+                self._dispatch(ctx, event)
+        except ServiceError as exc:
+            self._refused(self.ctx(s), event, exc)
+
+    def _refused(self, ctx: Ctx, event: Inbound, exc: ServiceError) -> None:
+        reply: Callable[[Translator], OutboundMessage]
+        identity = known_identity(ctx, event.platform, event.external_id, event.language)
+        if isinstance(exc, Refused):
+            audit.record(ctx, actor_for(identity), exc.subject or "refused", family_id=exc.family_id,
+                         outcome="refused", detail=exc.reason)
+            reason = exc.reason
+            reply = partial(staff_texts.refusal, reason=reason)
+        elif isinstance(exc, NotFound | InvalidInput):
+            reply = render.no_open_checkin if exc.reason in ("not_open", "no_checkin") else render.refused
+        else:
+            raise exc
+        notify.to_identity(ctx, identity, reply, key=f"refused:{event.event_id or ctx.now.timestamp()}")
+
+    def _dispatch(self, ctx: Ctx, event: Inbound) -> None:
+        identity = known_identity(ctx, event.platform, event.external_id, event.language)
+        if identity.blocked_at is not None:  # they wrote to us, so we can reach them again
+            identity.blocked_at = None
+            audit.record(ctx, actor_for(identity), "identity.unblocked", subject=f"identity:{identity.id}")
+        key = f"in:{event.platform}:{event.event_id or ctx.now.timestamp()}"
+        if not event.private:
+            notify.to_identity(ctx, identity, render.private_only, key=key)
+            return
+        actor = actor_for(identity)
+        if event.kind == InboundKind.BUTTON:
+            self._press(ctx, identity, actor, event, key)
+            return
+        call = commands.Call(ctx, identity, actor, event.args.strip(), key)
+        if event.kind == InboundKind.COMMAND and event.command == "start":
+            commands.start(call)
+        elif actor.person_id is None:
+            notify.to_identity(ctx, identity, render.start_without_code, key=key)
+        elif event.kind == InboundKind.COMMAND:
+            commands.run(call, event.command)
+        else:
+            text.handle_text(ctx, identity, actor, event.text, key)
+
+    @staticmethod
+    def _press(ctx: Ctx, identity: ChatIdentity, actor: Actor, event: Inbound, key: str) -> None:
+        pressed = buttons.read(ctx.secret, event.data)
+        if pressed is None:
+            raise Refused("bad_button", "this button is not valid", subject="button.forged")
+        press = buttons.Press(ctx, identity, actor, pressed, key, event.display_name)
+        if pressed.action not in presses.ANYONE:
+            press.member()
+        buttons.HANDLERS[pressed.action](press)

@@ -1,0 +1,210 @@
+"""One handler per staff intent (bot/conversation/staff_intents.py), run by the staff door in its
+transaction. Each returns an Outcome; a ServiceError raised here is audited and shown by the door."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.conversation import buttons, replies
+from bot.conversation import staff_intents as i
+from bot.domain.vocabulary import MeetingKind
+from bot.services import escalations, families, home, records, staff
+from bot.services.context import Actor, Ctx
+from bot.services.errors import InvalidInput, ServiceError
+from bot.services.people import known_identity
+from bot.services.plan_editor import edited_content
+from bot.services.plans import apply_plan_spec, latest_version
+from messages import slack as texts
+from messages.catalog import Translator
+
+Outcome = i.Outcome
+
+
+@dataclass
+class Asker:
+    ctx: Ctx
+    tr: Translator
+    actor: Actor
+    platform: str
+    user_id: str
+    event_id: str | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{self.platform}:{self.user_id}"
+
+    def out(self, *lines: str, value: Any = None) -> Outcome:
+        return Outcome(self.tr.language, list(lines), value)
+
+
+def field_for(intent: i.Intent, exc: ServiceError) -> str:
+    return intent.FIELDS.get(exc.reason, intent.FIELD)
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+def hello(a: Asker, _: i.Hello | i.Language) -> Outcome:
+    return a.out()
+
+
+def can_create_family(a: Asker, _: i.CanCreateFamily) -> Outcome:
+    staff.require_any_staff(a.ctx, a.actor, "family.create")
+    return a.out()
+
+
+def pick_family(mine: list[staff.StaffFamily], name: str) -> staff.StaffFamily | None:
+    if not name:
+        return mine[0] if len(mine) == 1 else None
+    if name.isdigit():
+        return next((f for f in mine if f.id == int(name)), None)
+    key = name.casefold()
+    exact = [f for f in mine if f.alias.casefold() == key]
+    if exact:
+        return exact[0]
+    partial = [f for f in mine if key in f.alias.casefold()]
+    return partial[0] if len(partial) == 1 else None
+
+
+def family_task(a: Asker, intent: i.FamilyTask) -> Outcome:
+    mine = staff.require_any_staff(a.ctx, a.actor, f"staff.{intent.then}")
+    chosen = pick_family(mine, intent.name)
+    if intent.name and chosen is None:
+        return a.out(texts.family_not_found(a.tr, intent.name))
+    if chosen is None and len(mine) > 1:
+        return a.out(value=i.FamilyChoice(intent.then, [(f.id, f.alias) for f in mine]))
+    return family_form(a, i.FamilyForm(intent.then, (chosen or mine[0]).id))
+
+
+def family_form(a: Asker, intent: i.FamilyForm) -> Outcome:
+    ctx, fid = a.ctx, intent.family_id
+    if intent.then == "status":
+        families.require_staff(ctx, a.actor, fid, "family.status")
+        return a.out(value=i.Status(records.status(ctx, fid)))
+    families.require_staff(ctx, a.actor, fid, f"staff.{intent.then}")
+    family = families.get_family(ctx, fid)
+    if intent.then == "invite":
+        return a.out(value=i.InviteForm(family.id, family.alias))
+    if intent.then == "meeting":
+        members = staff.network_members(ctx, a.actor, family.id, active_only=True)
+        today = ctx.now.astimezone(ZoneInfo(family.timezone)).date()
+        return a.out(value=i.MeetingForm(family.id, family.alias, [k.value for k in MeetingKind],
+                                         [(m.id, m.name) for m in members], today))
+    if intent.then == "plan":
+        latest = latest_version(ctx, family.id)
+        names = [m.name for m in staff.network_members(ctx, a.actor, family.id)]
+        return a.out(value=i.PlanForm(family.id, family.alias, latest.number if latest else None,
+                                      latest.content if latest else {}, names))
+    return a.out()
+
+
+def home_view(a: Asker, _: i.HomeView) -> Outcome:
+    return a.out(value=home.home_for(a.ctx, a.actor))
+
+
+def resolve_form(a: Asker, intent: i.ResolveForm) -> Outcome:
+    """(escalation id, title) when the data is a Resolve button this person may use now; else no value (the
+    press then goes through the conversation router, which answers and audits like on every platform)."""
+    pressed = buttons.read(a.ctx.secret, intent.data)
+    if a.actor.person_id is None or pressed is None or pressed.action != buttons.ButtonAction.RESOLVE:
+        return a.out()
+    try:
+        if not replies.may_resolve(a.ctx, a.actor, pressed.number(0)):
+            return a.out()
+    except ServiceError:
+        return a.out()
+    title = escalations.alert_title(a.ctx, a.tr, pressed.number(0), a.actor.person_id or 0)
+    return a.out(value=(pressed.number(0), title or ""))
+
+
+# --- doing ----------------------------------------------------------------------------------------
+
+def new_family(a: Asker, intent: i.NewFamily) -> Outcome:
+    if not intent.work_days:
+        return Outcome(a.tr.language, errors={"work_days": texts.new_family(a.tr)["no_days"]})
+    family = staff.create_family_as_staff(
+        a.ctx, a.actor, a.address, alias=intent.alias, timezone=intent.timezone.strip(), language=intent.language,
+        work_start=intent.work_start, work_end=intent.work_end, work_days=",".join(intent.work_days),
+        supervisor=f"{a.platform}:{intent.supervisor}" if intent.supervisor else None,
+        duty=f"{a.platform}:{intent.duty}" if intent.duty else None)
+    return a.out(texts.family_created(a.tr, family.alias, family.id), value=family.id)
+
+
+@dataclass(frozen=True)
+class Invited:
+    name: str
+    alias: str
+    code: str
+    sent_to: str | None
+    ttl_hours: int
+
+
+def invite(a: Asker, intent: i.Invite) -> Outcome:
+    made = staff.invite(a.ctx, a.actor, intent.family_id, intent.name, intent.role, a.platform, intent.chat_user)
+    alias = families.get_family(a.ctx, intent.family_id).alias
+    return a.out(value=Invited(" ".join(intent.name.split()), alias, made.code, made.sent_to,
+                               a.ctx.settings.invite_ttl_hours))
+
+
+def edit_plan(a: Asker, intent: i.EditPlan) -> Outcome:
+    ctx, fid = a.ctx, intent.family_id
+    families.require_staff(ctx, a.actor, fid, "plan.apply")
+    latest = latest_version(ctx, fid)
+    if (latest.number if latest else 0) != intent.version:
+        # Someone saved a new version while this editor was open: never overwrite it unseen.
+        return Outcome(a.tr.language, errors={"reason": texts.plan_changed_meanwhile(a.tr)})
+    edited = edited_content(latest.content if latest else {}, intent.edit)
+    if edited.spec is None:
+        t = texts.plan(a.tr)
+        return Outcome(a.tr.language, errors={f: t.get(code, code) for f, code in edited.problems.items()})
+    result = apply_plan_spec(ctx, a.actor, fid, edited.spec, intent.edit.reason.strip())
+    alias = families.get_family(ctx, fid).alias
+    return a.out(texts.plan_saved(a.tr, alias, result.version, result.changed, result.told, result.uncovered))
+
+
+def schedule_meeting(a: Asker, intent: i.ScheduleMeeting) -> Outcome:
+    m = staff.schedule_meeting(a.ctx, a.actor, intent.family_id, intent.kind, intent.starts_local, intent.place,
+                               intent.invitees)
+    family = families.get_family(a.ctx, intent.family_id)
+    return a.out(texts.meeting_scheduled(a.tr, m.kind, family.alias, a.tr.when(m.starts_at, family.timezone),
+                                         len(intent.invitees)))
+
+
+def away(a: Asker, intent: i.Away) -> Outcome:
+    if intent.cover == a.user_id:
+        return Outcome(a.tr.language, errors={"cover": texts.refused(a.tr, "not_self")})
+    cover = f"{a.platform}:{intent.cover}" if intent.cover else None
+    until = staff.set_away_until_day(a.ctx, a.actor, a.address, intent.until, cover)
+    shown = a.tr.when(until, staff.away_timezone(a.ctx, a.actor)).rsplit(",", 1)[0] if until else None
+    return a.out(texts.away_set(a.tr, shown, bool(intent.cover)))
+
+
+def resolve(a: Asker, intent: i.Resolve) -> Outcome:
+    """The note written in a form: the same use case and reply as a note typed after the Resolve prompt."""
+    identity = known_identity(a.ctx, a.platform, a.user_id)
+    key = f"in:{a.platform}:{a.event_id or a.ctx.now.timestamp()}"
+    replies.resolve(a.ctx, identity, a.actor, intent.escalation_id, intent.note, key)
+    return a.out()
+
+
+def set_summary_time(a: Asker, intent: i.SetSummaryTime) -> Outcome:
+    at = home.set_summary_time(a.ctx, a.actor, intent.at)
+    return a.out(texts.summary_time_set(a.tr, at))
+
+
+HANDLERS: dict[type[i.Intent], Callable[[Asker, Any], Outcome]] = {
+    i.Hello: hello, i.Language: hello, i.CanCreateFamily: can_create_family, i.FamilyTask: family_task,
+    i.FamilyForm: family_form,
+    i.HomeView: home_view, i.ResolveForm: resolve_form, i.NewFamily: new_family, i.Invite: invite,
+    i.EditPlan: edit_plan, i.ScheduleMeeting: schedule_meeting, i.Away: away, i.Resolve: resolve,
+    i.SetSummaryTime: set_summary_time,
+}
+
+
+def run(asker: Asker, intent: i.Intent) -> Outcome:
+    handler = HANDLERS.get(type(intent))
+    if handler is None:
+        raise InvalidInput("unknown_intent", type(intent).__name__)
+    return handler(asker, intent)
