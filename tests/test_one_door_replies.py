@@ -9,8 +9,8 @@ from bot.conversation.router import Router
 from messages import render
 from messages.catalog import translator
 from tests.fake_slack import SlackEnv
-from tests.fake_telegram import TelegramWorld
 from tests.harness import PLAN, Harness
+from tests.telegram_world import TelegramWorld
 
 EN = translator("en")
 ACKNOWLEDGED = render.staff_ack_done(EN, "acknowledged").text
