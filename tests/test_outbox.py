@@ -46,8 +46,8 @@ def _identity(h: Harness, external: str, person: bool = False) -> int:
 
 
 def _enqueue(h: Harness, identity_id: int, text: str, key: str, priority: int = Priority.NORMAL) -> int | None:
-    return h.call(lambda ctx: notify.enqueue(ctx, identity_id, OutboundMessage(text), key=key, purpose=OutboxPurpose.REPLY,
-                                             family_id=None, priority=priority))
+    return h.call(lambda ctx: notify.enqueue(ctx, identity_id, OutboundMessage(text), key=key,
+                                             purpose=OutboxPurpose.REPLY, family_id=None, priority=priority))
 
 
 async def test_same_key_is_recorded_and_sent_once(h: Harness) -> None:
