@@ -69,7 +69,7 @@ class Week:
     # --- what each person does when a message reaches them ---------------------------------------
 
     def react(self, line: ChatLine) -> None:
-        who, text, day = line.external_id, line.text, self.local().strftime("%a")
+        who, text = line.external_id, line.text
         has = {b.label for row in line.buttons for b in row}
         if "I agree" in has:
             self.later(2, who, "press", "I agree")
@@ -83,19 +83,23 @@ class Week:
             if who in ("gran", "tom"):
                 self.later(25, who, "text", "done - sorry, I couldn't get to my phone" if who == "tom" else "done")
         elif text.startswith("Check-in"):
-            if (who == "gran" and day == "Wed") or (who == "tom" and day == "Thu"):
-                return  # no answer: Wednesday's gets a nudge; Thursday's guards a bottom line
-            if who == "sue" and day == "Thu":
-                self.later(8, who, "text", "worried: Mum sounded very low tonight. I'm going round to stay with them.")
-            elif who == "patel" and day == "Tue":
-                self.later(20, who, "text", "not done, they arrived at 9:40 today, the bus was late")
-            else:
-                self.later(10 if who != "gran" else 20, who, "press", "Done")
+            self.answer_checkin(who)
         elif text.startswith("Please write a short note"):
             note = ("Spoke to Tom and Dad: the visit was cut short and the baby stayed with Mum. Plan reminded."
                     if who == "anna" else "Called Mum: she is tired, Aunt Sue is staying overnight. "
                                           "Caseworker to follow up tomorrow.")
             self.later(3, who, "text", note)
+
+    def answer_checkin(self, who: str) -> None:
+        day = self.local().strftime("%a")
+        if (who == "gran" and day == "Wed") or (who == "tom" and day == "Thu"):
+            return  # no answer: Wednesday's gets a nudge; Thursday's guards a bottom line
+        if who == "sue" and day == "Thu":
+            self.later(8, who, "text", "worried: Mum sounded very low tonight. I'm going round to stay with them.")
+        elif who == "patel" and day == "Tue":
+            self.later(20, who, "text", "not done, they arrived at 9:40 today, the bus was late")
+        else:
+            self.later(10 if who != "gran" else 20, who, "press", "Done")
 
     async def act(self, action: Action) -> None:
         addr = action.who

@@ -1,437 +1,68 @@
-"""Renderers: data in, a platform-neutral message out, in the reader's language.
-
-Rules for every text here (shared/domain.md): the family's alias, never a child's name; no
-allegation or case detail in anything a family member's phone shows; plain words; short;
-strength-based. Escalation texts go to agency staff only.
-"""
+"""All renderers by name, for older imports (`from messages import render`). The texts live by reader:
+messages/members.py, staff.py, escalations.py, summaries.py, labels.py. Data in, a platform-neutral
+message out, in the reader's language; no database."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from messages.catalog import Translator
-from messages.outbound import Button, OutboundMessage
-
-ANSWER_ICONS = {"done": "✅", "not_done": "❌", "worried": "⚠️", "missed": "…", "pending": "·", "cancelled": "–"}
-
-
-def answer_label(tr: Translator, answer: str) -> str:
-    return {
-        "done": tr._("Done"),
-        "not_done": tr._("Not done"),
-        "worried": tr._("Worried"),
-        "missed": tr._("No answer"),
-        "pending": tr._("Waiting"),
-        "cancelled": tr._("Cancelled"),
-    }[answer]
-
-
-def meeting_kind_label(tr: Translator, kind: str) -> str:
-    return {
-        "family_network": tr._("Family network meeting"),
-        "review": tr._("Review meeting"),
-        "core_group": tr._("Core group meeting"),
-        "child_in_need": tr._("Child in need meeting"),
-        "looked_after_review": tr._("Looked-after review"),
-        "permanence_planning": tr._("Permanence planning meeting"),
-        "other": tr._("Meeting"),
-    }.get(kind, tr._("Meeting"))
-
-
-# --- joining and leaving -------------------------------------------------------------------------
-
-def consent_request(tr: Translator, alias: str, agree: str, decline: str) -> OutboundMessage:
-    text = "\n\n".join([
-        tr._("Hello! You have been invited to join the safety network for {alias}.").format(alias=alias),
-        tr._("What FamilyTeam does: it reminds you of what you agreed to do in the plan, asks you short "
-             "check-ins (done / not done / worried), and reminds you of meetings."),
-        tr._("What it keeps: your name, your answers and notes, and when you gave them. Who sees them: "
-             "the family's caseworker and their team. Nobody else."),
-        tr._("You can leave at any time by sending /stop."),
-        tr._("Do you agree?"),
-    ])
-    return OutboundMessage(text, [[Button(tr._("I agree"), agree, "primary"), Button(tr._("No thanks"), decline)]])
-
-
-def joined(tr: Translator, alias: str) -> OutboundMessage:
-    return OutboundMessage(tr._("Thank you for joining the safety network for {alias}. "
-                                "Your commitments will be shown here.").format(alias=alias))
-
-
-def declined(tr: Translator) -> OutboundMessage:
-    return OutboundMessage(tr._("That's fine. Nothing has been linked and nothing more will be sent."))
-
-
-def invite_problem(tr: Translator, problem: str) -> OutboundMessage:
-    text = {
-        "used": tr._("This invite code has already been used. Please ask the caseworker for a new one."),
-        "expired": tr._("This invite code has expired. Please ask the caseworker for a new one."),
-        "unknown": tr._("We don't recognise this invite code. Please check it, or ask the caseworker."),
-        "slow_down": tr._("Too many codes were tried. Please wait a few minutes and try again."),
-        "already": tr._("You are already part of this network."),
-    }[problem]
-    return OutboundMessage(text)
-
-
-def start_without_code(tr: Translator) -> OutboundMessage:
-    return OutboundMessage(tr._("Welcome to FamilyTeam. To join a family's safety network you need an invite "
-                                "from their caseworker. Open the invite link, or send /start and the code."))
-
-
-def left(tr: Translator, alias: str) -> OutboundMessage:
-    return OutboundMessage(tr._("You have left the safety network for {alias}. Thank you for your help. "
-                                "The caseworker has been told.").format(alias=alias))
-
-
-# --- commitments and check-ins -------------------------------------------------------------------
-
-def your_commitments(tr: Translator, alias: str, items: list[tuple[str, str | None]], changed: bool) -> OutboundMessage:
-    head = (tr._("Your commitments for {alias} have changed. This is what you agreed to do now:")
-            if changed else tr._("Your commitments for {alias}:")).format(alias=alias)
-    if not items:
-        return OutboundMessage(head + "\n" + tr._("You have no commitments at the moment."))
-    lines = [head]
-    for text, next_text in items:
-        lines.append("• " + text + (" — " + tr._("next: {when}").format(when=next_text) if next_text else ""))
-    return OutboundMessage("\n".join(lines), discreet_text=tr._("Your plan has an update."))
-
-
-def checkin_prompt(tr: Translator, alias: str, question: str, due: str, data: dict[str, str]) -> OutboundMessage:
-    text = tr._("Check-in for {alias} ({due}):").format(alias=alias, due=due) + "\n" + question
-    buttons = [[Button("✅ " + tr._("Done"), data["done"], "primary"),
-                Button("❌ " + tr._("Not done"), data["not_done"]),
-                Button("⚠️ " + tr._("Worried"), data["worried"], "danger")]]
-    if "note" in data:
-        buttons.append([Button(tr._("Add a note"), data["note"])])
-    return OutboundMessage(text, buttons, discreet_text=tr._("You have a new check-in."))
-
-
-def answer_recorded(tr: Translator, question: str, answer: str, at: str, late: bool) -> OutboundMessage:
-    """The check-in question, edited once answered: what was recorded and when, and no buttons left."""
-    line = tr._("Recorded: {answer} at {at}.").format(answer=answer_label(tr, answer), at=at)
-    if late:
-        line += " " + tr._("(late)")
-    if answer == "done":
-        line += " " + tr._("Thank you!")
-    line += "\n" + tr._("To add a note, just send it as your next message.")
-    return OutboundMessage(question + "\n" + ANSWER_ICONS[answer] + " " + line,
-                           discreet_text=tr._("Your answer has been recorded."))
-
-
-def worried_reply(tr: Translator, emergency: str) -> OutboundMessage:
-    return OutboundMessage("\n".join([
-        tr._("Thank you for telling us. The caseworker has been told now and will contact you."),
-        tr._("If anyone is in danger right now, call {number}.").format(number=emergency),
-    ]), discreet_text=tr._("Thank you, your message has been passed on."))
-
-
-def not_done_reply(tr: Translator, escalated: bool) -> OutboundMessage:
-    if escalated:
-        return OutboundMessage(tr._("Thank you for being honest. This is part of the family's bottom lines, "
-                                    "so the caseworker has been told now."),
-                               discreet_text=tr._("Thank you, your message has been passed on."))
-    return OutboundMessage(tr._("Thank you for letting us know. It's fine to say when something didn't happen."),
-                           discreet_text=tr._("Your answer has been recorded."))
-
-
-def nudge(tr: Translator, question: str, due: str, data: dict[str, str]) -> OutboundMessage:
-    text = tr._("A gentle reminder: we haven't heard back about this check-in ({due}). "
-                "You can still answer.").format(due=due) + "\n" + question
-    buttons = [[Button("✅ " + tr._("Done"), data["done"], "primary"),
-                Button("❌ " + tr._("Not done"), data["not_done"]),
-                Button("⚠️ " + tr._("Worried"), data["worried"], "danger")]]
-    return OutboundMessage(text, buttons, discreet_text=tr._("You have a check-in waiting."))
-
-
-def answer_already(tr: Translator, answer: str) -> OutboundMessage:
-    return OutboundMessage(tr._("We already have your answer: {answer}.").format(answer=answer_label(tr, answer)))
-
-
-def note_prompt(tr: Translator) -> OutboundMessage:
-    return OutboundMessage(tr._("Please type your note and send it."))
-
-
-def note_saved(tr: Translator) -> OutboundMessage:
-    return OutboundMessage(tr._("Your note has been saved. Thank you."))
-
-
-def no_open_checkin(tr: Translator) -> OutboundMessage:
-    return OutboundMessage(tr._("There is no check-in waiting for an answer right now."))
-
-
-def today_checkins(tr: Translator, items: list[tuple[str, str, str]]) -> OutboundMessage:
-    """(time, question, state) for today's check-ins."""
-    if not items:
-        return OutboundMessage(tr._("No check-ins today."))
-    lines = [tr._("Today's check-ins:")]
-    lines += [f"{ANSWER_ICONS[state]} {when} {question} ({answer_label(tr, state)})" for when, question, state in items]
-    return OutboundMessage("\n".join(lines))
-
-
-def weekly_thanks(tr: Translator, alias: str, kept: int, total: int) -> OutboundMessage:
-    if kept == total:
-        text = tr.ngettext("This week you kept your commitment for {alias}. Thank you — it makes a real difference.",
-                           "This week you kept all {n} of your commitments for {alias}. Thank you — it makes a "
-                           "real difference.", total)
-    elif kept > 0:
-        text = tr._("This week you kept {kept} of {n} commitments for {alias}. Thank you for being there.")
-    else:
-        text = tr._("This week was a hard one for {alias}'s plan. Thank you for staying part of the network; "
-                    "the caseworker can help if something needs to change.")
-    return OutboundMessage(text.format(alias=alias, kept=kept, n=total),
-                           discreet_text=tr._("You have a message from FamilyTeam."))
-
-
-# --- meetings ------------------------------------------------------------------------------------
-
-def meeting_notice(tr: Translator, alias: str, kind: str, when: str, place: str, data: dict[str, str],
-                   reminder: bool) -> OutboundMessage:
-    head = (tr._("Reminder: {meeting} for {alias}") if reminder else tr._("You are invited: {meeting} for {alias}"))
-    lines = [head.format(meeting=meeting_kind_label(tr, kind), alias=alias), "🕒 " + when]
-    if place:
-        lines.append("📍 " + place)
-    lines.append(tr._("Can you come?"))
-    buttons = [[Button(tr._("Coming"), data["coming"], "primary"), Button(tr._("Can't come"), data["cant_come"])]]
-    return OutboundMessage("\n".join(lines), buttons, discreet_text=tr._("You have a meeting reminder."))
-
-
-def meeting_cancelled(tr: Translator, alias: str, kind: str, when: str) -> OutboundMessage:
-    text = tr._("Cancelled: {meeting} for {alias} on {when}. You will hear if a new time is set.")
-    return OutboundMessage(text.format(meeting=meeting_kind_label(tr, kind), alias=alias, when=when),
-                           discreet_text=tr._("You have a meeting update."))
-
-
-def meeting_reply_recorded(tr: Translator, reply: str) -> OutboundMessage:
-    if reply == "coming":
-        return OutboundMessage(tr._("Thank you, we have you down as coming."))
-    return OutboundMessage(tr._("Thank you for letting us know you can't come."))
-
-
-def next_meeting(tr: Translator, kind: str | None, when: str | None, place: str | None) -> OutboundMessage:
-    if kind is None or when is None:
-        return OutboundMessage(tr._("No meeting is planned at the moment."))
-    text = tr._("Next: {meeting}").format(meeting=meeting_kind_label(tr, kind)) + "\n🕒 " + when
-    return OutboundMessage(text + ("\n📍 " + place if place else ""))
-
-
-def quiet_set(tr: Translator, start: str, end: str) -> OutboundMessage:
-    return OutboundMessage(tr._("Quiet hours set: no routine messages from {start} to {end}. "
-                                "Check-ins you committed to still come at their time.").format(start=start, end=end))
-
-
-def quiet_help(tr: Translator) -> OutboundMessage:
-    return OutboundMessage(tr._("To set quiet hours, send for example: /quiet 21:00-08:00"))
-
-
-def timezone_set(tr: Translator, zone: str) -> OutboundMessage:
-    return OutboundMessage(tr._("Time zone set to {zone}. Times will be shown in it.").format(zone=zone))
-
-
-def timezone_help(tr: Translator) -> OutboundMessage:
-    return OutboundMessage(tr._("To set your time zone, send for example: /timezone Europe/Madrid"))
-
-
-def reveal_label(tr: Translator) -> str:
-    return tr._("Show")
-
-
-def discreet_set(tr: Translator, on: bool) -> OutboundMessage:
-    if on:
-        return OutboundMessage(tr._("Discreet mode is on: messages will only say that something is waiting, "
-                                    "and show the details when you tap Show."))
-    return OutboundMessage(tr._("Discreet mode is off: messages will show their details straight away."))
-
-
-# --- general -------------------------------------------------------------------------------------
-
-def refused(tr: Translator) -> OutboundMessage:
-    return OutboundMessage(tr._("Sorry, you can't do that here."))
-
-
-def help_text(tr: Translator) -> OutboundMessage:
-    return OutboundMessage("\n".join([
-        tr._("FamilyTeam helps the family's safety network keep the plan."),
-        tr._("Answer check-ins with the buttons, or write: done, not done, worried."),
-        "/mine — " + tr._("my commitments and today's check-ins"),
-        "/next — " + tr._("the next meeting"),
-        "/language — " + tr._("change language"),
-        "/pause — " + tr._("pause reminders for a while"),
-        "/quiet 21:00-08:00 — " + tr._("your quiet hours"),
-        "/timezone Europe/Madrid — " + tr._("your time zone"),
-        "/discreet — " + tr._("only show details after a tap (for a shared phone)"),
-        "/stop — " + tr._("leave the network"),
-    ]))
-
-
-def not_understood(tr: Translator) -> OutboundMessage:
-    return OutboundMessage(tr._("Sorry, I didn't understand. Use the buttons, or write done, not done or worried. "
-                                "Send /help for more."))
-
-
-def typed_only(tr: Translator) -> OutboundMessage:
-    return OutboundMessage(tr._("I can only read typed messages. Please write your answer or use the buttons."))
-
-
-def private_only(tr: Translator) -> OutboundMessage:
-    return OutboundMessage(tr._("I only work in private chats. Please message me directly."))
-
-
-# --- agency staff only ---------------------------------------------------------------------------
-
-@dataclass
-class EscalationView:
-    alias: str
-    reason: str  # missed | not_done | worried
-    bottom_line: str | None
-    commitment: str
-    member: str
-    due_local: str
-    due_utc: str
-    answered_local: str | None
-    words: str | None
-    history: list[tuple[str, str]]  # (local date, state), oldest first
-    contingency: str
-    told: list[str]
-    step: int
-    data: dict[str, str] = field(default_factory=dict)  # ack / resolve buttons
-
-
-def worry_outside_checkin(tr: Translator) -> str:
-    return tr._("A worry sent outside any check-in")
-
-
-def escalation_alert(tr: Translator, v: EscalationView) -> OutboundMessage:
-    reason = {
-        "missed": tr._("No answer by the end of the grace period"),
-        "not_done": tr._("Answered \"not done\""),
-        "worried": tr._("Answered \"worried\""),
-    }[v.reason]
-    title = ("🚨 " + tr._("Bottom line needs attention: {alias}") if v.bottom_line
-             else "⚠️ " + tr._("Worry raised: {alias}")).format(alias=v.alias)
-    fields = []
-    if v.bottom_line:
-        fields.append((tr._("Bottom line"), v.bottom_line))
-    fields += [
-        (tr._("What happened"), reason),
-        (tr._("Commitment"), f"{v.commitment} ({v.member})"),
-        (tr._("When"), f"{v.due_local} ({v.due_utc} UTC)"),
-    ]
-    if v.answered_local:
-        fields.append((tr._("Answered"), v.answered_local))
-    fields.append((tr._("Their words"), v.words or tr._("(no note)")))
-    history = "  ".join(f"{day} {ANSWER_ICONS[state]}" for day, state in v.history) or tr._("(none)")
-    fields.append((tr._("Last 7 days"), history))
-    fields.append((tr._("Contingency plan"), v.contingency or tr._("(none written)")))
-    fields.append((tr._("Also told"), ", ".join(v.told) or tr._("nobody else yet")))
-    if v.step > 0:
-        fields.append((tr._("Step"), tr._("Moved on: nobody acknowledged in time.")))
-    text = title + "\n" + "\n".join(f"{k}: {val}" for k, val in fields)
-    row = []
-    if "ack" in v.data:
-        row.append(Button(tr._("Acknowledge"), v.data["ack"], "primary"))
-    if "resolve" in v.data:
-        row.append(Button(tr._("Resolve"), v.data["resolve"]))
-    buttons = [row] if row else []
-    return OutboundMessage(text, buttons, title=title, fields=fields)
-
-
-def escalation_update(tr: Translator, what: str, who: str, at: str, note: str | None = None) -> OutboundMessage:
-    text = {
-        "acknowledged": tr._("Acknowledged by {who} at {at}."),
-        "resolved": tr._("Resolved by {who} at {at}."),
-        "moved_on": tr._("Not acknowledged in time: {who} has now been told ({at})."),
-    }[what].format(who=who, at=at)
-    if note:
-        text += "\n" + tr._("Note: {note}").format(note=note)
-    return OutboundMessage(text)
-
-
-def escalation_reminder(tr: Translator, alias: str) -> OutboundMessage:
-    return OutboundMessage("⏰ " + tr._("Still not acknowledged: {alias}. Please acknowledge, or resolve it "
-                                       "with a note.").format(alias=alias))
-
-
-def late_answer_followup(tr: Translator, alias: str, member: str, answer: str, at: str) -> OutboundMessage:
-    return OutboundMessage(tr._("Late answer for {alias}: {member} answered \"{answer}\" at {at}. "
-                                "The escalation stays open until someone resolves it.").format(
-        alias=alias, member=member, answer=answer_label(tr, answer), at=at))
-
-
-def staff_ack_done(tr: Translator, what: str) -> OutboundMessage:
-    if what == "acknowledged":
-        return OutboundMessage(tr._("Thank you. You have acknowledged it; nobody else will be asked."))
-    if what == "resolved":
-        return OutboundMessage(tr._("Thank you. It is marked resolved."))
-    return OutboundMessage(tr._("This was already handled."))
-
-
-def member_left_notice(tr: Translator, alias: str, member: str, uncovered: list[str]) -> OutboundMessage:
-    lines = [tr._("{member} has left the safety network for {alias}.").format(member=member, alias=alias)]
-    if uncovered:
-        lines.append(tr._("These commitments are now uncovered:"))
-        lines += ["• " + c for c in uncovered]
-    return OutboundMessage("\n".join(lines))
-
-
-def member_joined_notice(tr: Translator, alias: str, member: str) -> OutboundMessage:
-    text = tr._("{member} has joined the safety network for {alias}.")
-    return OutboundMessage(text.format(member=member, alias=alias))
-
-
-def resolve_note_prompt(tr: Translator) -> OutboundMessage:
-    return OutboundMessage(tr._("Please write a short note saying how it was resolved, and send it."))
-
-
-def language_set(tr: Translator) -> OutboundMessage:
-    return OutboundMessage(tr._("Language changed to English."))
-
-
-def language_choice(tr: Translator, data: dict[str, str]) -> OutboundMessage:
-    choices = [[Button("English", data["en"]), Button("Español", data["es"])]]
-    return OutboundMessage(tr._("Choose your language:"), choices)
-
-
-def paused(tr: Translator, until: str) -> OutboundMessage:
-    return OutboundMessage(tr._("Reminders are paused until {until}. Check-ins you committed to and anything urgent "
-                                "still come through.").format(until=until))
-
-
-def chat_unreachable_notice(tr: Translator, alias: str, member: str) -> OutboundMessage:
-    text = tr._("We can no longer reach {member} ({alias}) by chat: they may have blocked the bot. "
-                "Their check-ins will not arrive until this is fixed.")
-    return OutboundMessage(text.format(member=member, alias=alias))
-
-
-@dataclass
-class SummarySection:
-    alias: str
-    went_well: int
-    ordinary_misses: list[str]  # "Gran: collect the children (Mon 15:30)"
-    uncovered: list[str]
-    open_escalations: int
-    meetings: list[str]
-    review_by: str | None
-
-
-def daily_summary(tr: Translator, sections: list[SummarySection]) -> OutboundMessage:
-    lines = ["📋 " + tr._("Your daily summary")]
-    for s in sections:
-        lines.append("")
-        lines.append(f"*{s.alias}*")
-        lines.append("✅ " + tr.ngettext("{n} check-in kept yesterday", "{n} check-ins kept yesterday",
-                                         s.went_well).format(n=s.went_well))
-        if s.open_escalations:
-            lines.append("🚨 " + tr.ngettext("{n} escalation still open", "{n} escalations still open",
-                                             s.open_escalations).format(n=s.open_escalations))
-        if s.ordinary_misses:
-            lines.append(tr._("Missed (no escalation):"))
-            lines += ["  • " + m for m in s.ordinary_misses]
-        if s.uncovered:
-            lines.append(tr._("Uncovered commitments:"))
-            lines += ["  • " + u for u in s.uncovered]
-        if s.meetings:
-            lines.append(tr._("Coming up:"))
-            lines += ["  • " + m for m in s.meetings]
-        if s.review_by:
-            lines.append(tr._("Plan review due by {date}").format(date=s.review_by))
-    return OutboundMessage("\n".join(lines), title=tr._("Your daily summary"))
+from messages.escalations import (  # noqa: F401
+    EscalationView,
+    escalation_alert,
+    escalation_reminder,
+    escalation_update,
+    late_answer_followup,
+    worry_outside_checkin,
+)
+from messages.labels import (  # noqa: F401
+    ANSWER_ICONS,
+    answer_label,
+    meeting_kind_label,
+)
+from messages.members import (  # noqa: F401
+    answer_already,
+    answer_recorded,
+    checkin_prompt,
+    consent_request,
+    declined,
+    discreet_set,
+    help_text,
+    invite_problem,
+    joined,
+    language_choice,
+    language_set,
+    left,
+    meeting_cancelled,
+    meeting_notice,
+    meeting_reply_recorded,
+    next_meeting,
+    no_open_checkin,
+    not_done_reply,
+    not_understood,
+    note_prompt,
+    note_saved,
+    nudge,
+    paused,
+    private_only,
+    quiet_help,
+    quiet_set,
+    refused,
+    reveal_label,
+    start_without_code,
+    timezone_help,
+    timezone_set,
+    today_checkins,
+    typed_only,
+    worried_reply,
+    your_commitments,
+)
+from messages.staff import (  # noqa: F401
+    chat_unreachable_notice,
+    member_joined_notice,
+    member_left_notice,
+    resolve_note_prompt,
+    staff_ack_done,
+)
+from messages.summaries import (  # noqa: F401
+    SummarySection,
+    daily_summary,
+    weekly_thanks,
+)

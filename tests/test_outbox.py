@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.domain.vocabulary import Priority
+from bot.domain.vocabulary import OutboxPurpose, Priority
 from bot.ports import Delivery, DeliveryError
 from bot.services import notify
 from messages.outbound import OutboundMessage
@@ -46,8 +46,8 @@ def _identity(h: Harness, external: str, person: bool = False) -> int:
 
 
 def _enqueue(h: Harness, identity_id: int, text: str, key: str, priority: int = Priority.NORMAL) -> int | None:
-    return h.call(lambda ctx: notify.enqueue(ctx, identity_id, OutboundMessage(text), key=key, kind="test",
-                                             family_id=None, priority=priority))
+    return h.call(lambda ctx: notify.enqueue(ctx, identity_id, OutboundMessage(text), key=key,
+                                             purpose=OutboxPurpose.REPLY, family_id=None, priority=priority))
 
 
 async def test_same_key_is_recorded_and_sent_once(h: Harness) -> None:
@@ -148,7 +148,7 @@ async def test_edit_waits_for_the_message_it_edits(h: Harness) -> None:
     ident = _identity(h, "x")
     first = _enqueue(h, ident, "question", "q")
     h.call(lambda ctx: notify.enqueue(ctx, ident, OutboundMessage("answered", edit_of=first), key="q-edit",
-                                      kind="test", family_id=None, priority=Priority.URGENT))
+                                      purpose=OutboxPurpose.REPLY, family_id=None, priority=Priority.URGENT))
     flaky.failures = [DeliveryError("retry", "502")]
     await h.app.dispatcher.dispatch_once()
     assert flaky.sent == []

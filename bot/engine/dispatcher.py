@@ -1,38 +1,31 @@
 """The outbox dispatcher: claims due rows, delivers them through the right transport, and records
-the outcome. Urgent rows first; retries with backoff; honours a platform's "retry after"; a chat that
-blocked the bot is marked and the caseworker told."""
+the outcome. Urgent rows first; retries with backoff; honours a platform's "retry after". What a
+delivery that failed for good means (an alert moving on, a blocked chat) is bot.services.deliveries."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.domain.vocabulary import MembershipState, OutboxState, Role
+from bot.domain.vocabulary import OutboxState
 from bot.ports import DeliveryError, Transport
-from bot.services import notify
-from bot.services.audit import record
-from bot.services.context import Actor, Ctx
-from bot.services.escalations import move_on_now
-from bot.services.families import staff_person
+from bot.services import deliveries
+from bot.services.context import Ctx
 from bot.settings import Settings
-from messages import render
 from messages.outbound import OutboundMessage
 from storage.db import Database
-from storage.models import ChatIdentity, Family, Membership, OutboxMessage
+from storage.models import ChatIdentity, OutboxMessage
 from storage.upsert import claim
 
 log = logging.getLogger(__name__)
 
 CLAIM_FOR = timedelta(minutes=2)
-ESCALATION_ALERT = re.compile(r"^esc:(\d+):step:(\d+)@")
 BATCH = 50
 MAX_BACKOFF = timedelta(minutes=15)
 
@@ -47,7 +40,6 @@ class Job:
     edit_ref: str | None
     thread_ref: str | None
     attempts: int
-    key: str
     claimed_until: datetime
 
 
@@ -101,7 +93,7 @@ class Dispatcher:
                     state=OutboxState.FAILED, last_error="chat blocked"))
                 continue
             jobs.append(Job(row.id, identity.id, identity.platform, identity.external_id, message, edit_ref,
-                            thread_ref, row.attempts, row.idempotency_key, now + CLAIM_FOR))
+                            thread_ref, row.attempts, now + CLAIM_FOR))
         return jobs
 
     async def dispatch_once(self) -> int:
@@ -166,30 +158,7 @@ class Dispatcher:
             last_error=detail[:200], claimed_until=None))
 
     def _failed(self, s: Session, job: Job, detail: str) -> None:
-        s.execute(update(OutboxMessage).where(OutboxMessage.id == job.id).values(
-            state=OutboxState.FAILED, attempts=job.attempts + 1, last_error=detail[:200], claimed_until=None))
-        alert = ESCALATION_ALERT.match(job.key)
-        if alert:  # an escalation that cannot reach this person must not wait out the timeout
-            move_on_now(self._ctx(s), int(alert.group(1)), int(alert.group(2)))
-        record(self._ctx(s), Actor.engine(), "outbox.failed", subject=f"outbox:{job.id}", outcome="failed",
-               detail=detail[:120])
+        deliveries.failed(self._ctx(s), job.id, job.attempts + 1, detail)
 
     def _blocked(self, s: Session, job: Job, detail: str) -> None:
-        ctx = self._ctx(s)
-        self._failed(s, job, detail or "blocked")
-        identity = s.get_one(ChatIdentity, job.identity_id)
-        if identity.blocked_at is None:
-            identity.blocked_at = ctx.now
-        record(ctx, Actor.engine(), "identity.blocked", subject=f"identity:{identity.id}")
-        if identity.person_id is None:
-            return
-        for membership, family in s.execute(select(Membership, Family).join(Family, Family.id == Membership.family_id)
-                                            .where(Membership.person_id == identity.person_id,
-                                                   Membership.state == MembershipState.ACTIVE)).all():
-            if Role(membership.role).is_staff:
-                continue
-            caseworker = staff_person(ctx, family.id, Role.CASEWORKER)
-            if caseworker:
-                notify.to_person(ctx, caseworker, family,
-                                 partial(render.chat_unreachable_notice, alias=family.alias, member=membership.name),
-                                 key=f"blocked:{identity.id}:{family.id}:{ctx.now:%Y%m%d}", kind="chat_blocked")
+        deliveries.blocked(self._ctx(s), job.id, job.identity_id, job.attempts + 1, detail)

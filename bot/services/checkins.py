@@ -8,13 +8,23 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot.conversation.buttons import ButtonAction, make
-from bot.domain.vocabulary import Answer, CheckinState, EscalationReason, MembershipState, OutboxState
+from bot.domain.vocabulary import Answer, CheckinState, EscalationReason, MembershipState, OutboxPurpose, OutboxState
 from bot.services import audit, escalations, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import NotFound, Refused
-from messages import render
+from messages import members as texts
 from messages.catalog import Translator, translator
-from storage.models import Checkin, CheckinAnswer, Commitment, Escalation, Family, Membership, OutboxMessage, Person
+from storage.models import (
+    ChatIdentity,
+    Checkin,
+    CheckinAnswer,
+    Commitment,
+    Escalation,
+    Family,
+    Membership,
+    OutboxMessage,
+    Person,
+)
 from storage.upsert import claim
 
 LATE_ANSWER_WINDOW = timedelta(hours=36)  # how long a plain "done" can still answer a missed check-in
@@ -47,9 +57,10 @@ def ask(ctx: Ctx, checkin: Checkin) -> bool:
     audit.record(ctx, Actor.engine(), "checkin.asked", family_id=family.id, subject=f"checkin:{checkin.id}")
     # The member chose this time when they made the commitment, so the question is not held by quiet hours.
     notify.to_person(ctx, person.id, family,
-                     lambda tr: render.checkin_prompt(tr, family.alias, commitment.question,
+                     lambda tr: texts.checkin_prompt(tr, family.alias, commitment.question,
                                                       tr.when(checkin.due_at, tz), data),
-                     key=f"checkin:{checkin.id}:ask", kind="checkin", hold=False)
+                     key=f"checkin:{checkin.id}:ask", purpose=OutboxPurpose.CHECKIN, checkin_id=checkin.id,
+                     hold=False)
     return True
 
 
@@ -68,8 +79,8 @@ def mark_missed(ctx: Ctx, checkin: Checkin) -> bool:
         tz = notify.person_timezone(person, family)
         data = answer_buttons(ctx, checkin.id, with_note=False)
         notify.to_person(ctx, person.id, family,
-                         lambda tr: render.nudge(tr, commitment.question, tr.when(checkin.due_at, tz), data),
-                         key=f"checkin:{checkin.id}:nudge", kind="nudge")
+                         lambda tr: texts.nudge(tr, commitment.question, tr.when(checkin.due_at, tz), data),
+                         key=f"checkin:{checkin.id}:nudge", purpose=OutboxPurpose.NUDGE, checkin_id=checkin.id)
     return True
 
 
@@ -102,8 +113,9 @@ def answer_checkin(ctx: Ctx, actor: Actor, checkin_id: int, answer: str, note: s
     previous = checkin.state
     tr_person = ctx.s.get_one(Person, actor.person_id)
     if previous == value.value and note is None:
-        notify.to_person(ctx, tr_person.id, family, lambda tr: render.answer_already(tr, value.value),
-                         key=f"checkin:{checkin.id}:already:{ctx.now.timestamp()}", kind="reply", hold=False)
+        notify.to_person(ctx, tr_person.id, family, lambda tr: texts.answer_already(tr, value.value),
+                         key=f"checkin:{checkin.id}:already:{ctx.now.timestamp()}", checkin_id=checkin.id,
+                         hold=False)
         return AnswerOutcome(checkin, recorded=False, late=checkin.late, escalated=False)
     late = previous == CheckinState.MISSED or ctx.now > checkin.grace_ends_at or checkin.late
     row = CheckinAnswer(checkin_id=checkin.id, person_id=actor.person_id, answer=value.value, note=note, late=late,
@@ -113,7 +125,7 @@ def answer_checkin(ctx: Ctx, actor: Actor, checkin_id: int, answer: str, note: s
     checkin.state, checkin.answered_at, checkin.late = value.value, ctx.now, late
     # A nudge still held (quiet hours, pause) would now be wrong: it is not sent.
     ctx.s.execute(update(OutboxMessage).where(
-        OutboxMessage.idempotency_key.like(f"checkin:{checkin.id}:nudge@%"),
+        OutboxMessage.checkin_id == checkin.id, OutboxMessage.kind == OutboxPurpose.NUDGE,
         OutboxMessage.state == OutboxState.PENDING).values(state=OutboxState.FAILED, last_error="answered"),
         execution_options={"synchronize_session": False})
     if note:
@@ -139,22 +151,28 @@ def _confirm(ctx: Ctx, actor: Actor, checkin: Checkin, commitment: Commitment, f
     tz = notify.person_timezone(person, family)
     stamp = f"{ctx.now:%Y%m%dT%H%M%S}"
     if actor.identity_id is not None:
-        for step in ("ask", "nudge"):
-            parent = notify.outbox_id_for(ctx, f"checkin:{checkin.id}:{step}", actor.identity_id)
-            if parent is None:
-                continue
+        for parent, purpose in _questions_sent(ctx, checkin.id, actor.identity_id):
+            step = "ask" if purpose == OutboxPurpose.CHECKIN else "nudge"
             tr = _tr(person, family)
-            message = render.answer_recorded(tr, commitment.question, answer, tr.when(ctx.now, tz), late)
+            message = texts.answer_recorded(tr, commitment.question, answer, tr.when(ctx.now, tz), late)
             message.edit_of = parent
             notify.dress(message, person, tr)
             notify.enqueue(ctx, actor.identity_id, message, key=f"checkin:{checkin.id}:{step}:edit:{stamp}",
-                           kind="reply", family_id=family.id, priority=0)
+                           checkin_id=checkin.id, family_id=family.id, priority=0)
     if answer == Answer.WORRIED:
-        notify.to_person(ctx, person.id, family, lambda tr: render.worried_reply(tr, family.emergency_number),
-                         key=f"checkin:{checkin.id}:worried:{stamp}", kind="reply", urgent=True)
+        notify.to_person(ctx, person.id, family, lambda tr: texts.worried_reply(tr, family.emergency_number),
+                         key=f"checkin:{checkin.id}:worried:{stamp}", checkin_id=checkin.id, urgent=True)
     elif answer == Answer.NOT_DONE:
-        notify.to_person(ctx, person.id, family, lambda tr: render.not_done_reply(tr, escalated),
-                         key=f"checkin:{checkin.id}:notdone:{stamp}", kind="reply", hold=False)
+        notify.to_person(ctx, person.id, family, lambda tr: texts.not_done_reply(tr, escalated),
+                         key=f"checkin:{checkin.id}:notdone:{stamp}", checkin_id=checkin.id, hold=False)
+
+
+def _questions_sent(ctx: Ctx, checkin_id: int, identity_id: int) -> list[tuple[int, str]]:
+    """(outbox id, purpose) of the question and the nudge of this check-in sent to this chat, question first."""
+    rows = [(oid, kind) for oid, kind in ctx.s.execute(select(OutboxMessage.id, OutboxMessage.kind).where(
+        OutboxMessage.checkin_id == checkin_id, OutboxMessage.identity_id == identity_id,
+        OutboxMessage.kind.in_([OutboxPurpose.CHECKIN, OutboxPurpose.NUDGE])))]
+    return sorted(rows, key=lambda row: (row[1] != OutboxPurpose.CHECKIN, row[0]))
 
 
 def _tr(person: Person, family: Family) -> Translator:
@@ -175,8 +193,8 @@ def add_note(ctx: Ctx, actor: Actor, checkin_id: int, note: str) -> Checkin:
         latest.note = f"{latest.note}\n{text}" if latest.note else text
     checkin.note = f"{checkin.note}\n{text}" if checkin.note else text
     audit.record(ctx, actor, "checkin.note", family_id=family.id, subject=f"checkin:{checkin.id}")
-    notify.to_person(ctx, owner.person_id, family, render.note_saved,
-                     key=f"checkin:{checkin.id}:note:{ctx.now:%Y%m%dT%H%M%S}", kind="reply", hold=False)
+    notify.to_person(ctx, owner.person_id, family, texts.note_saved,
+                     key=f"checkin:{checkin.id}:note:{ctx.now:%Y%m%dT%H%M%S}", checkin_id=checkin.id, hold=False)
     return checkin
 
 
@@ -192,11 +210,16 @@ def just_answered_by(ctx: Ctx, person_id: int) -> Checkin | None:
 
 
 def open_checkin_for(ctx: Ctx, person_id: int) -> Checkin | None:
-    """The check-in a plain-text answer refers to: the newest asked and still open, or recently missed."""
+    """The check-in a plain-text answer refers to: the one this person was last asked about (its question or
+    its nudge; the newest such), if it is still open or recently missed and theirs as an active member."""
     return ctx.s.scalar(
-        select(Checkin).join(Commitment, Commitment.id == Checkin.commitment_id)
+        select(Checkin).join(OutboxMessage, OutboxMessage.checkin_id == Checkin.id)
+        .join(ChatIdentity, ChatIdentity.id == OutboxMessage.identity_id)
+        .join(Commitment, Commitment.id == Checkin.commitment_id)
         .join(Membership, Membership.id == Commitment.owner_membership_id)
-        .where(Membership.person_id == person_id, Membership.state == MembershipState.ACTIVE,
+        .where(ChatIdentity.person_id == person_id,
+               OutboxMessage.kind.in_([OutboxPurpose.CHECKIN, OutboxPurpose.NUDGE]),
+               Membership.person_id == person_id, Membership.state == MembershipState.ACTIVE,
                Checkin.due_at <= ctx.now, Checkin.due_at > ctx.now - LATE_ANSWER_WINDOW,
                Checkin.state.in_([CheckinState.PENDING, CheckinState.MISSED]))
-        .order_by(Checkin.due_at.desc()).limit(1))
+        .order_by(Checkin.due_at.desc(), OutboxMessage.id.desc()).limit(1))

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.conversation.buttons import ButtonAction, make
 from bot.domain.routing import escalation_chain
-from bot.domain.vocabulary import CheckinState, EscalationReason, EscalationState, MembershipState, Priority, Role
+from bot.domain.vocabulary import (
+    CheckinState,
+    EscalationReason,
+    EscalationState,
+    MembershipState,
+    OutboxPurpose,
+    Priority,
+    Role,
+)
 from bot.services import audit, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.families import in_working_hours, require_staff, staff_on_call
-from messages import render
+from messages import escalations as texts
 from messages.catalog import Translator, translator
 from messages.outbound import OutboundMessage
 from storage.models import (
@@ -27,6 +36,7 @@ from storage.models import (
     EscalationNotice,
     Family,
     Membership,
+    OutboxMessage,
     Person,
     PlanVersion,
 )
@@ -87,8 +97,10 @@ def notify_step(ctx: Ctx, esc: Escalation, step: int) -> None:
     esc.step = step
     # After the last person, reminders follow at the same pace (move_on_due), so it never goes quiet.
     esc.next_step_at = ctx.now + timedelta(minutes=family.ack_timeout_minutes)
-    sent = notify.to_person(ctx, person_id, family, lambda tr: alert_message(ctx, tr, esc, person_id),
-                            key=_alert_key(esc, step), kind="escalation", urgent=True)
+    facts, zone = alert_facts(ctx, esc), notify.person_timezone(person, family)
+    sent = notify.to_person(ctx, person_id, family, lambda tr: texts.alert_for(tr, facts, person_id, zone),
+                            key=_alert_key(esc, step), purpose=OutboxPurpose.ESCALATION, urgent=True,
+                            escalation_id=esc.id, escalation_step=step)
     if not sent:
         # No chat we can reach (never linked, or blocked): do not wait out the timeout for nobody.
         audit.record(ctx, Actor.engine(), "escalation.unreachable", family_id=family.id,
@@ -102,7 +114,7 @@ def notify_step(ctx: Ctx, esc: Escalation, step: int) -> None:
     ctx.s.add(EscalationNotice(escalation_id=esc.id, step=step, person_id=person_id, role=role, notified_at=ctx.now))
     ctx.s.flush()
     if step > 0:
-        _tell_earlier(ctx, esc, lambda tr: render.escalation_update(tr, "moved_on", person.display_name,
+        _tell_earlier(ctx, esc, lambda tr: texts.escalation_update(tr, "moved_on", person.display_name,
                                                                     tr.when(ctx.now, family.timezone)),
                       key=f"esc:{esc.id}:moved:{step}", before_step=step)
     audit.record(ctx, Actor.engine(), "escalation.notify", family_id=family.id, subject=f"escalation:{esc.id}",
@@ -116,48 +128,47 @@ def _role_of(ctx: Ctx, person_id: int, family_id: int) -> str:
     return role or "cover"
 
 
-def alert_message(ctx: Ctx, tr: Translator, esc: Escalation, for_person: int, status: str | None = None
-                  ) -> OutboundMessage:
-    family = ctx.s.get_one(Family, esc.family_id)
-    checkin = ctx.s.get(Checkin, esc.checkin_id) if esc.checkin_id else None
-    commitment = ctx.s.get_one(Commitment, checkin.commitment_id) if checkin else None
-    owner = ctx.s.get_one(Membership, commitment.owner_membership_id if commitment else esc.membership_id)
-    bottom_line = ctx.s.get(BottomLine, commitment.bottom_line_id) if commitment and commitment.bottom_line_id else None
-    answer = ctx.s.get(CheckinAnswer, esc.answer_id) if esc.answer_id else None
-    reader = ctx.s.get_one(Person, for_person)
-    tz = notify.person_timezone(reader, family)
-    history = [(tr.when(c.due_at, family.timezone).rsplit(",", 1)[0], c.state)
-               for c in ctx.s.scalars(select(Checkin).where(
-                   Checkin.commitment_id == commitment.id, Checkin.due_at > ctx.now - timedelta(days=7),
-                   Checkin.due_at <= ctx.now, Checkin.state != CheckinState.CANCELLED).order_by(Checkin.due_at))
-               ] if commitment else []
-    when = checkin.due_at if checkin else esc.opened_at
-    plan = ctx.s.scalar(select(PlanVersion).where(PlanVersion.family_id == family.id)
+def alert_facts(ctx: Ctx, esc: Escalation) -> texts.AlertFacts:
+    """Everything the alert says, in a few queries, once per escalation whoever reads it."""
+    family, checkin, commitment, owner, bottom_line, answer = ctx.s.execute(
+        select(Family, Checkin, Commitment, Membership, BottomLine, CheckinAnswer).select_from(Escalation)
+        .join(Family, Family.id == Escalation.family_id)
+        .outerjoin(Checkin, Checkin.id == Escalation.checkin_id)
+        .outerjoin(Commitment, Commitment.id == Checkin.commitment_id)
+        .join(Membership, Membership.id == func.coalesce(Commitment.owner_membership_id, Escalation.membership_id))
+        .outerjoin(BottomLine, BottomLine.id == Commitment.bottom_line_id)
+        .outerjoin(CheckinAnswer, CheckinAnswer.id == Escalation.answer_id)
+        .where(Escalation.id == esc.id)).one()
+    history = [(due, state) for due, state in ctx.s.execute(select(Checkin.due_at, Checkin.state).where(
+        Checkin.commitment_id == commitment.id, Checkin.due_at > ctx.now - timedelta(days=7),
+        Checkin.due_at <= ctx.now, Checkin.state != CheckinState.CANCELLED).order_by(Checkin.due_at)
+    )] if commitment else []
+    plan = ctx.s.scalar(select(PlanVersion.content).where(PlanVersion.family_id == family.id)
                         .order_by(PlanVersion.number.desc()).limit(1))
-    told = [p for p in ctx.s.scalars(select(Person.display_name).join(
+    told = [(pid, name) for pid, name in ctx.s.execute(select(Person.id, Person.display_name).join(
         EscalationNotice, EscalationNotice.person_id == Person.id).where(
-        EscalationNotice.escalation_id == esc.id, EscalationNotice.person_id != for_person))]
+        EscalationNotice.escalation_id == esc.id).order_by(EscalationNotice.id))]
     data = {}
     if esc.state == EscalationState.OPEN:
         data = {"ack": make(ctx.secret, ButtonAction.ACK, esc.id),
                 "resolve": make(ctx.secret, ButtonAction.RESOLVE, esc.id)}
     elif esc.state == EscalationState.ACKNOWLEDGED:
         data = {"resolve": make(ctx.secret, ButtonAction.RESOLVE, esc.id)}
-    view = render.EscalationView(
-        alias=family.alias, reason=esc.reason, bottom_line=bottom_line.text if bottom_line else None,
-        commitment=commitment.text if commitment else render.worry_outside_checkin(tr), member=owner.name,
-        due_local=f"{tr.when(when, family.timezone)} ({family.timezone})"
-        + (f" / {tr.when(when, tz)} ({tz})" if tz != family.timezone else ""),
-        due_utc=when.strftime("%Y-%m-%d %H:%M"),
-        answered_local=tr.when(answer.at, family.timezone) if answer else None,
-        words=answer.note if answer else esc.words, history=history,
-        contingency=(plan.content.get("contingency", "") if plan else ""), told=told, step=esc.step, data=data,
-    )
-    message = render.escalation_alert(tr, view)
-    if status:
-        message.text += "\n\n" + status
-        message.fields.append(("", status))
-    return message
+    return texts.AlertFacts(
+        alias=family.alias, family_tz=family.timezone, reason=esc.reason,
+        bottom_line=bottom_line.text if bottom_line else None, commitment=commitment.text if commitment else None,
+        member=owner.name, when=checkin.due_at if checkin else esc.opened_at,
+        answered_at=answer.at if answer else None, words=answer.note if answer else esc.words, history=history,
+        contingency=(plan or {}).get("contingency", ""), told=told, step=esc.step, data=data)
+
+
+def alert_message(ctx: Ctx, tr: Translator, esc: Escalation, for_person: int, status: str | None = None
+                  ) -> OutboundMessage:
+    """The alert as `for_person` reads it (one reader; for many, gather alert_facts once)."""
+    family = ctx.s.get_one(Family, esc.family_id)
+    reader = ctx.s.get(Person, for_person)
+    zone = notify.person_timezone(reader, family) if reader else family.timezone
+    return texts.alert_for(tr, alert_facts(ctx, esc), for_person, zone, status)
 
 
 def alert_title(ctx: Ctx, tr: Translator, escalation_id: int, for_person: int) -> str | None:
@@ -168,48 +179,49 @@ def alert_title(ctx: Ctx, tr: Translator, escalation_id: int, for_person: int) -
     return alert_message(ctx, tr, esc, for_person).title or ""
 
 
-def _identities_told(ctx: Ctx, esc: Escalation, before_step: int | None = None) -> list[tuple[int, int, int]]:
-    """(person id, identity id, step) for everyone sent this escalation's alert so far."""
-    out = []
-    q = select(EscalationNotice).where(EscalationNotice.escalation_id == esc.id)
+def _alerts_sent(ctx: Ctx, esc: Escalation, before_step: int | None = None) -> list[tuple[int, int, Person]]:
+    """(outbox id, identity id, person) of every alert of this escalation recorded so far."""
+    q = (select(OutboxMessage.id, OutboxMessage.identity_id, Person)
+         .join(ChatIdentity, ChatIdentity.id == OutboxMessage.identity_id)
+         .join(Person, Person.id == ChatIdentity.person_id)
+         .where(OutboxMessage.escalation_id == esc.id, OutboxMessage.kind == OutboxPurpose.ESCALATION))
     if before_step is not None:
-        q = q.where(EscalationNotice.step < before_step)
-    for notice in ctx.s.scalars(q):
-        for ident in ctx.s.scalars(select(ChatIdentity.id).where(ChatIdentity.person_id == notice.person_id)):
-            out.append((notice.person_id, ident, notice.step))
-    return out
+        q = q.where(OutboxMessage.escalation_step < before_step)
+    return [(oid, identity_id, person) for oid, identity_id, person in ctx.s.execute(q.order_by(OutboxMessage.id))]
+
+
+def _to_alerts(ctx: Ctx, esc: Escalation, family: Family, build: Callable[[Translator, Person], OutboundMessage],
+               *, key: str, before_step: int | None = None, edit: bool = False) -> None:
+    """A message for each alert sent so far: an in-place edit of it (`edit`), or a reply in its thread.
+    One statement for all of them, however many people were told."""
+    out = []
+    for parent, identity_id, person in _alerts_sent(ctx, esc, before_step):
+        message = build(translator(notify.person_language(person, family)), person)
+        if edit:
+            message.edit_of = parent
+        else:
+            message.thread_of = parent
+        out.append((identity_id, message, f"{key}@{identity_id}"))
+    notify.enqueue_many(ctx, out, notify.Link(OutboxPurpose.ESCALATION_UPDATE, escalation_id=esc.id),
+                        family_id=family.id, priority=Priority.URGENT)
 
 
 def _tell_earlier(ctx: Ctx, esc: Escalation, build: notify.Render, *, key: str, before_step: int | None = None) -> None:
     """A follow-up in the thread of each earlier alert."""
     family = ctx.s.get_one(Family, esc.family_id)
-    for person_id, identity_id, step in _identities_told(ctx, esc, before_step):
-        parent = notify.outbox_id_for(ctx, _alert_key(esc, step), identity_id)
-        if parent is not None:
-            _to_identity(ctx, person_id, identity_id, family, build, key=key, thread_of=parent)
-
-
-def _to_identity(ctx: Ctx, person_id: int, identity_id: int, family: Family, build: notify.Render, *, key: str,
-                 thread_of: int | None = None, edit_of: int | None = None) -> None:
-    person = ctx.s.get_one(Person, person_id)
-    message = build(translator(notify.person_language(person, family)))
-    message.thread_of, message.edit_of = thread_of, edit_of
-    notify.enqueue(ctx, identity_id, message, key=f"{key}@{identity_id}", kind="escalation_update",
-                   family_id=family.id, priority=Priority.URGENT)
+    _to_alerts(ctx, esc, family, lambda tr, _person: build(tr), key=key, before_step=before_step)
 
 
 def _refresh_alerts(ctx: Ctx, esc: Escalation, status_key: str, status: notify.Render) -> None:
-    """Update every alert in place (buttons follow the new state) where the platform can edit."""
+    """Update every alert in place (buttons follow the new state) where the platform can edit. What the
+    alert says is gathered once; each reader's copy is rendered from it."""
     family = ctx.s.get_one(Family, esc.family_id)
-    for person_id, identity_id, step in _identities_told(ctx, esc):
-        parent = notify.outbox_id_for(ctx, _alert_key(esc, step), identity_id)
-        if parent is None:
-            continue
+    facts = alert_facts(ctx, esc)
 
-        def build(tr: Translator, pid: int = person_id) -> OutboundMessage:
-            return alert_message(ctx, tr, esc, pid, status=status(tr).text)
+    def build(tr: Translator, person: Person) -> OutboundMessage:
+        return texts.alert_for(tr, facts, person.id, notify.person_timezone(person, family), status(tr).text)
 
-        _to_identity(ctx, person_id, identity_id, family, build, key=f"esc:{esc.id}:{status_key}", edit_of=parent)
+    _to_alerts(ctx, esc, family, build, key=f"esc:{esc.id}:{status_key}", edit=True)
 
 
 def get_escalation(ctx: Ctx, escalation_id: int) -> Escalation:
@@ -231,7 +243,7 @@ def acknowledge(ctx: Ctx, actor: Actor, escalation_id: int) -> bool:
     family = ctx.s.get_one(Family, esc.family_id)
     who = _actor_name(ctx, actor)
     audit.record(ctx, actor, "escalation.acknowledge", family_id=esc.family_id, subject=f"escalation:{esc.id}")
-    _refresh_alerts(ctx, esc, "ack", lambda tr: render.escalation_update(
+    _refresh_alerts(ctx, esc, "ack", lambda tr: texts.escalation_update(
         tr, "acknowledged", who, tr.when(ctx.now, family.timezone)))
     return True
 
@@ -253,7 +265,7 @@ def resolve(ctx: Ctx, actor: Actor, escalation_id: int, note: str) -> bool:
     family = ctx.s.get_one(Family, esc.family_id)
     who = _actor_name(ctx, actor)
     audit.record(ctx, actor, "escalation.resolve", family_id=esc.family_id, subject=f"escalation:{esc.id}")
-    _refresh_alerts(ctx, esc, "resolved", lambda tr: render.escalation_update(
+    _refresh_alerts(ctx, esc, "resolved", lambda tr: texts.escalation_update(
         tr, "resolved", who, tr.when(ctx.now, family.timezone), note))
     return True
 
@@ -268,7 +280,7 @@ def tell_late_answer(ctx: Ctx, checkin: Checkin, member: str, answer: str) -> No
     """A late answer never closes an escalation; it is shown as a follow-up to everyone told."""
     family = ctx.s.get_one(Family, checkin.family_id)
     for esc in ctx.s.scalars(select(Escalation).where(Escalation.checkin_id == checkin.id)):
-        _tell_earlier(ctx, esc, lambda tr: render.late_answer_followup(
+        _tell_earlier(ctx, esc, lambda tr: texts.late_answer_followup(
             tr, family.alias, member, answer, tr.when(ctx.now, family.timezone)),
             key=f"esc:{esc.id}:late:{answer}:{ctx.now:%Y%m%dT%H%M%S}")
 
@@ -300,7 +312,7 @@ REMINDER_ROUNDS = 3
 def _remind(ctx: Ctx, esc: Escalation, round_no: int) -> None:
     """Everyone in the chain has been told and nobody acknowledged: remind them all, a few times."""
     family = ctx.s.get_one(Family, esc.family_id)
-    _tell_earlier(ctx, esc, lambda tr: render.escalation_reminder(tr, family.alias),
+    _tell_earlier(ctx, esc, lambda tr: texts.escalation_reminder(tr, family.alias),
                   key=f"esc:{esc.id}:remind:{round_no}")
     audit.record(ctx, Actor.engine(), "escalation.remind", family_id=family.id, subject=f"escalation:{esc.id}",
                  detail=f"round {round_no}")

@@ -9,13 +9,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from bot.domain.avoid import is_avoided
 from bot.domain.vocabulary import MembershipState, Role
-from bot.services import audit, notify
+from bot.services import audit, onboarding
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, Refused
-from bot.services.families import get_family, staff_person
+from bot.services.families import get_family, require_staff
 from bot.services.people import identity_of, link_identity
-from messages import render
 from storage.models import AuditEvent, Family, Invite, Membership, Person, PlanVersion
 from storage.upsert import claim
 
@@ -36,11 +36,6 @@ def people_to_avoid(ctx: Ctx, family_id: int) -> list[str]:
     return list(latest.content.get("people_to_avoid", [])) if latest else []
 
 
-def is_avoided(name: str, avoid: list[str]) -> bool:
-    key = name.strip().casefold()
-    return any(key == a.strip().casefold() for a in avoid)
-
-
 @dataclass
 class NewInvite:
     membership: Membership
@@ -48,8 +43,6 @@ class NewInvite:
 
 
 def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str) -> NewInvite:
-    from bot.services.families import require_staff
-
     family = get_family(ctx, family_id)
     require_staff(ctx, actor, family.id, "invite.create")
     name = " ".join(name.split())
@@ -166,19 +159,7 @@ def accept_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str, dis
     actor = Actor(f"person:{person.id}", person.id, identity.id)
     audit.record(ctx, actor, "invite.accept", family_id=family.id, subject=f"membership:{membership.id}")
     audit.record(ctx, actor, "consent.given", family_id=family.id, subject=f"membership:{membership.id}")
-    notify.to_person(ctx, person.id, family, lambda tr: render.joined(tr, family.alias),
-                     key=f"joined:{membership.id}:{invite.id}", kind="joined", hold=False)
-    from bot.services.meetings import invite_to_upcoming
-    from bot.services.plans import send_commitments, uncover_restore
-
-    uncover_restore(ctx, membership)
-    send_commitments(ctx, membership, family, changed=False, key=f"commitments:{membership.id}:join:{invite.id}")
-    invite_to_upcoming(ctx, family, membership)
-    caseworker = staff_person(ctx, family.id, Role.CASEWORKER)
-    if caseworker:
-        notify.to_person(ctx, caseworker, family,
-                         lambda tr: render.member_joined_notice(tr, family.alias, membership.name),
-                         key=f"joined-staff:{membership.id}:{invite.id}", kind="member_joined")
+    onboarding.welcome(ctx, membership, family, person.id, invite_id=invite.id)
     return InviteCheck(None, invite, membership, family)
 
 

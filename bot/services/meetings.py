@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.conversation.buttons import ButtonAction, make
-from bot.domain.vocabulary import MeetingReply, MembershipState
+from bot.domain.schedule import localize
+from bot.domain.vocabulary import MeetingReply, MembershipState, OutboxPurpose
 from bot.services import audit, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import NotFound, Refused
-from messages import render
+from messages import members as texts
 from messages.catalog import Translator
 from messages.outbound import OutboundMessage
 from storage.models import Family, Meeting, MeetingInvitee, Membership, Person
@@ -25,43 +27,48 @@ def upsert_meetings(ctx: Ctx, family: Family, specs: Sequence[MeetingSpec], memb
                     previous_keys: Sequence[str]) -> None:
     """Meetings as the plan lists them. A meeting the previous plan listed and this one does not is
     cancelled; meetings scheduled outside the plan (e.g. from Slack) are left alone."""
-    from bot.services.plans import local_to_utc
-
     existing = {m.key: m for m in ctx.s.scalars(select(Meeting).where(Meeting.family_id == family.id))}
-    seen: set[str] = set()
-    for spec in specs:
-        key = spec.stable_key
-        seen.add(key)
-        starts = local_to_utc(spec.starts, family.timezone)
-        row = existing.get(key)
-        if row is None:
-            row = Meeting(family_id=family.id, key=key, kind=spec.kind.value, starts_at=starts, place=spec.place)
-            ctx.s.add(row)
-            ctx.s.flush()
-        moved = row.starts_at != starts or row.cancelled or row.invited_at is None
-        row.kind, row.starts_at, row.place, row.cancelled = spec.kind.value, starts, spec.place, False
-        if moved:
-            row.invited_at = ctx.now
-        invited = {members[n.casefold()].id for n in spec.invite}
-        current = {i.membership_id: i for i in ctx.s.scalars(select(MeetingInvitee)
-                                                             .where(MeetingInvitee.meeting_id == row.id))}
-        for mid, inv in current.items():
-            if mid not in invited:
-                ctx.s.delete(inv)
-            elif moved:
-                inv.reply, inv.replied_at = None, None  # a new time needs a new answer
-        for mid in invited - set(current):
-            ctx.s.add(MeetingInvitee(meeting_id=row.id, membership_id=mid))
-        ctx.s.flush()
-        if row.starts_at > ctx.now:
-            for mid in invited:
-                send_meeting_notice(ctx, row, family, ctx.s.get_one(Membership, mid), reminder=False,
-                                    key=f"meeting:{row.id}:invite:{row.starts_at:%Y%m%dT%H%M}:{mid}")
+    seen = {_upsert_meeting(ctx, family, spec, existing.get(spec.stable_key), members) for spec in specs}
     for key, row in existing.items():
         if key not in seen and key in previous_keys and not row.cancelled:
             row.cancelled = True
             if row.starts_at > ctx.now:
                 tell_cancelled(ctx, row, family)
+
+
+def _upsert_meeting(ctx: Ctx, family: Family, spec: MeetingSpec, row: Meeting | None,
+                    members: dict[str, Membership]) -> str:
+    """One meeting of the plan: created or updated, its invitees set, and (if new or moved) invitations sent."""
+    starts = localize(spec.starts, ZoneInfo(family.timezone))
+    if row is None:
+        row = Meeting(family_id=family.id, key=spec.stable_key, kind=spec.kind.value, starts_at=starts,
+                      place=spec.place)
+        ctx.s.add(row)
+        ctx.s.flush()
+    moved = row.starts_at != starts or row.cancelled or row.invited_at is None
+    row.kind, row.starts_at, row.place, row.cancelled = spec.kind.value, starts, spec.place, False
+    if moved:
+        row.invited_at = ctx.now
+    invited = {members[n.casefold()].id for n in spec.invite}
+    _set_invitees(ctx, row, invited, moved)
+    if row.starts_at > ctx.now:
+        for mid in invited:
+            send_meeting_notice(ctx, row, family, ctx.s.get_one(Membership, mid), reminder=False,
+                                key=f"meeting:{row.id}:invite:{row.starts_at:%Y%m%dT%H%M}:{mid}")
+    return spec.stable_key
+
+
+def _set_invitees(ctx: Ctx, meeting: Meeting, invited: set[int], moved: bool) -> None:
+    current = {i.membership_id: i for i in ctx.s.scalars(select(MeetingInvitee)
+                                                         .where(MeetingInvitee.meeting_id == meeting.id))}
+    for mid, inv in current.items():
+        if mid not in invited:
+            ctx.s.delete(inv)
+        elif moved:
+            inv.reply, inv.replied_at = None, None  # a new time needs a new answer
+    for mid in invited - set(current):
+        ctx.s.add(MeetingInvitee(meeting_id=meeting.id, membership_id=mid))
+    ctx.s.flush()
 
 
 def tell_cancelled(ctx: Ctx, meeting: Meeting, family: Family) -> None:
@@ -73,11 +80,11 @@ def tell_cancelled(ctx: Ctx, meeting: Meeting, family: Family) -> None:
         tz = notify.person_timezone(person, family)
 
         def build(tr: Translator, zone: str = tz) -> OutboundMessage:
-            return render.meeting_cancelled(tr, family.alias, meeting.kind, tr.when(meeting.starts_at, zone))
+            return texts.meeting_cancelled(tr, family.alias, meeting.kind, tr.when(meeting.starts_at, zone))
 
         notify.to_person(ctx, person.id, family, build,
                          key=f"meeting:{meeting.id}:cancelled:{meeting.starts_at:%Y%m%dT%H%M}:{membership.id}",
-                         kind="meeting_cancelled")
+                         purpose=OutboxPurpose.MEETING_CANCELLED, meeting_id=meeting.id)
 
 
 def invite_to_upcoming(ctx: Ctx, family: Family, membership: Membership) -> None:
@@ -97,9 +104,10 @@ def send_meeting_notice(ctx: Ctx, meeting: Meeting, family: Family, membership: 
     tz = notify.person_timezone(person, family)
     data = {r.value: make(ctx.secret, ButtonAction.MEETING, meeting.id, r.value) for r in MeetingReply}
     notify.to_person(ctx, person.id, family,
-                     lambda tr: render.meeting_notice(tr, family.alias, meeting.kind, tr.when(meeting.starts_at, tz),
+                     lambda tr: texts.meeting_notice(tr, family.alias, meeting.kind, tr.when(meeting.starts_at, tz),
                                                       meeting.place, data, reminder),
-                     key=key, kind="meeting_reminder" if reminder else "meeting_invite")
+                     key=key, purpose=OutboxPurpose.MEETING_REMINDER if reminder else OutboxPurpose.MEETING_INVITE,
+                     meeting_id=meeting.id)
 
 
 def reply_meeting(ctx: Ctx, actor: Actor, meeting_id: int, reply: str) -> Meeting:

@@ -6,13 +6,13 @@ from functools import partial
 
 from sqlalchemy import select, update
 
-from bot.domain.vocabulary import MembershipState, OutboxState, Role
+from bot.domain.vocabulary import MembershipState, OutboxPurpose, OutboxState, Role
 from bot.services import audit, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import NotFound, Refused
 from bot.services.families import require_staff, staff_person
 from bot.services.plans import withdraw_unasked
-from messages import render
+from messages import members, staff
 from storage.models import ChatIdentity, Commitment, Family, Invite, Membership, OutboxMessage
 
 
@@ -38,8 +38,8 @@ def _uncover(ctx: Ctx, actor: Actor, membership: Membership, action: str) -> lis
     caseworker = staff_person(ctx, family.id, Role.CASEWORKER)
     if caseworker:
         notify.to_person(ctx, caseworker, family,
-                         lambda tr: render.member_left_notice(tr, family.alias, membership.name, uncovered),
-                         key=f"left:{membership.id}:{ctx.now:%Y%m%dT%H%M%S}", kind="member_left")
+                         lambda tr: staff.member_left_notice(tr, family.alias, membership.name, uncovered),
+                         key=f"left:{membership.id}:{ctx.now:%Y%m%dT%H%M%S}", purpose=OutboxPurpose.MEMBER_LEFT)
     return uncovered
 
 
@@ -55,8 +55,8 @@ def leave(ctx: Ctx, actor: Actor) -> list[Family]:
         _uncover(ctx, actor, m, "membership.leave")
         family = ctx.s.get_one(Family, m.family_id)
         families.append(family)
-        notify.to_person(ctx, actor.person_id, family, partial(render.left, alias=family.alias),
-                         key=f"left-reply:{m.id}:{ctx.now:%Y%m%dT%H%M%S}", kind="reply", hold=False)
+        notify.to_person(ctx, actor.person_id, family, partial(members.left, alias=family.alias),
+                         key=f"left-reply:{m.id}:{ctx.now:%Y%m%dT%H%M%S}", purpose=OutboxPurpose.REPLY, hold=False)
     return families
 
 

@@ -1,22 +1,51 @@
-"""Putting messages in the outbox for a person, in their language, respecting their quiet hours."""
+"""Putting messages in the outbox for a person, in their language, respecting their quiet hours.
+
+Every row says what it is for (`purpose`, an OutboxPurpose, stored in the `kind` column) and what it
+belongs to (check-in, escalation and step, meeting). Workers query those columns; the idempotency key
+is only ever a dedup key."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.conversation.buttons import ButtonAction, make
 from bot.domain.hours import quiet_until
-from bot.domain.vocabulary import OutboxState, Priority
+from bot.domain.vocabulary import OutboxPurpose, OutboxState, Priority
 from bot.services.context import Ctx
 from messages.catalog import Translator, translator
+from messages.members import reveal_label
 from messages.outbound import OutboundMessage
-from messages.render import reveal_label
 from storage.models import ChatIdentity, Family, OutboxMessage, Person
 from storage.upsert import insert_ignore
 
 Render = Callable[[Translator], OutboundMessage]
+
+
+@dataclass(frozen=True)
+class Link:
+    """What an outbox row is for and what it belongs to (its typed columns)."""
+
+    purpose: OutboxPurpose = OutboxPurpose.REPLY
+    checkin_id: int | None = None
+    escalation_id: int | None = None
+    escalation_step: int | None = None
+    meeting_id: int | None = None
+
+    def columns(self) -> dict[str, Any]:
+        return {"kind": self.purpose.value, "checkin_id": self.checkin_id, "escalation_id": self.escalation_id,
+                "escalation_step": self.escalation_step, "meeting_id": self.meeting_id}
+
+
+def link(purpose: OutboxPurpose | None, kind: str | None, checkin_id: int | None = None,
+         escalation_id: int | None = None, escalation_step: int | None = None, meeting_id: int | None = None) -> Link:
+    """`kind` is the old name of `purpose` (a plain string), still accepted from older callers."""
+    return Link(purpose or OutboxPurpose(kind or OutboxPurpose.REPLY), checkin_id, escalation_id, escalation_step,
+                meeting_id)
 
 
 def person_language(person: Person, family: Family | None) -> str:
@@ -34,29 +63,53 @@ def reachable_identities(ctx: Ctx, person_id: int) -> list[ChatIdentity]:
     return list(rows)
 
 
-def enqueue(ctx: Ctx, identity_id: int, message: OutboundMessage, *, key: str, kind: str, family_id: int | None,
-            priority: int, not_before: object = None) -> int | None:
+def _row(ctx: Ctx, identity_id: int, message: OutboundMessage, key: str, about: Link, family_id: int | None,
+         priority: int, when: object) -> dict[str, Any]:
+    return {"idempotency_key": key[:160], "identity_id": identity_id, "family_id": family_id, **about.columns(),
+            "priority": priority, "payload": message.to_payload(), "state": OutboxState.PENDING,
+            "attempts": 0, "next_attempt_at": when, "created_at": ctx.now}
+
+
+def enqueue(ctx: Ctx, identity_id: int, message: OutboundMessage, *, key: str, family_id: int | None,
+            priority: int, not_before: object = None, purpose: OutboxPurpose | None = None, kind: str | None = None,
+            checkin_id: int | None = None, escalation_id: int | None = None, escalation_step: int | None = None,
+            meeting_id: int | None = None) -> int | None:
     """Record one outbound message. The same key twice records (and so sends) it once."""
-    when = not_before or ctx.now
-    oid = insert_ignore(ctx.s, OutboxMessage.__table__, {  # type: ignore[arg-type]
-        "idempotency_key": key[:160], "identity_id": identity_id, "family_id": family_id, "kind": kind,
-        "priority": priority, "payload": message.to_payload(), "state": OutboxState.PENDING,
-        "attempts": 0, "next_attempt_at": when, "created_at": ctx.now,
-    }, ["idempotency_key"])
+    about = link(purpose, kind, checkin_id, escalation_id, escalation_step, meeting_id)
+    oid = insert_ignore(ctx.s, OutboxMessage.__table__,  # type: ignore[arg-type]
+                        _row(ctx, identity_id, message, key, about, family_id, priority, not_before or ctx.now),
+                        ["idempotency_key"])
     if oid is not None and message.discreet and message.discreet_text:
         message.reveal = make(ctx.secret, ButtonAction.SHOW, oid)
         ctx.s.execute(update(OutboxMessage).where(OutboxMessage.id == oid).values(payload=message.to_payload()))
     return oid
 
 
-def to_person(ctx: Ctx, person_id: int, family: Family | None, render: Render, *, key: str, kind: str,
-              urgent: bool = False, hold: bool = True, prepare: Callable[[OutboundMessage, int], None] | None = None,
+def enqueue_many(ctx: Ctx, messages: Sequence[tuple[int, OutboundMessage, str]], about: Link, *,
+                 family_id: int | None, priority: int) -> None:
+    """Record several (identity id, message, key) at once, in one statement. For messages that are never
+    shown discreetly (staff alerts and their updates): no reveal button is signed."""
+    rows: dict[str, dict[str, Any]] = {}
+    for identity_id, message, key in messages:  # the same key twice: the first one counts
+        rows.setdefault(key[:160], _row(ctx, identity_id, message, key, about, family_id, priority, ctx.now))
+    if not rows:
+        return
+    table: Any = OutboxMessage.__table__
+    ins: Any = postgresql.insert(table) if ctx.s.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
+    ctx.s.execute(ins.on_conflict_do_nothing(index_elements=["idempotency_key"]), list(rows.values()))
+
+
+def to_person(ctx: Ctx, person_id: int, family: Family | None, render: Render, *, key: str,
+              purpose: OutboxPurpose | None = None, kind: str | None = None, urgent: bool = False, hold: bool = True,
+              prepare: Callable[[OutboundMessage, int], None] | None = None, checkin_id: int | None = None,
+              escalation_id: int | None = None, escalation_step: int | None = None, meeting_id: int | None = None,
               ) -> dict[int, int]:
     """Queue a message for a person. Urgent ones go to every identity they have and are never held;
     routine ones go to their newest identity and wait out quiet hours when `hold` is set.
 
     Returns {identity id: outbox id} for rows created now.
     """
+    about = link(purpose, kind, checkin_id, escalation_id, escalation_step, meeting_id)
     person = ctx.s.get(Person, person_id)
     if person is None:
         return {}
@@ -77,7 +130,9 @@ def to_person(ctx: Ctx, person_id: int, family: Family | None, render: Render, *
         dress(message, person, tr)
         if prepare:
             prepare(message, identity.id)
-        oid = enqueue(ctx, identity.id, message, key=f"{key}@{identity.id}", kind=kind,
+        oid = enqueue(ctx, identity.id, message, key=f"{key}@{identity.id}", purpose=about.purpose,
+                      checkin_id=about.checkin_id, escalation_id=about.escalation_id,
+                      escalation_step=about.escalation_step, meeting_id=about.meeting_id,
                       family_id=family.id if family else None,
                       priority=Priority.URGENT if urgent else Priority.NORMAL, not_before=not_before)
         if oid is not None:
@@ -91,18 +146,17 @@ def dress(message: OutboundMessage, person: Person | None, tr: Translator) -> No
         message.discreet, message.reveal_label = True, reveal_label(tr)
 
 
-def outbox_id_for(ctx: Ctx, key: str, identity_id: int) -> int | None:
-    return ctx.s.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == f"{key}@{identity_id}"))
-
-
-def to_identity(ctx: Ctx, identity: ChatIdentity, render: Render, *, key: str, kind: str = "reply",
-                family: Family | None = None, urgent: bool = False) -> int | None:
+def to_identity(ctx: Ctx, identity: ChatIdentity, render: Render, *, key: str, purpose: OutboxPurpose | None = None,
+                kind: str | None = None, family: Family | None = None, urgent: bool = False,
+                checkin_id: int | None = None, escalation_id: int | None = None, meeting_id: int | None = None,
+                ) -> int | None:
     """A direct reply to the chat that just wrote to us (linked to a member or not), never held."""
     person = ctx.s.get(Person, identity.person_id) if identity.person_id else None
     language = (person.language if person else None) or identity.language or (family.language if family else None)
     tr = translator(language or ctx.settings.default_language)
     message = render(tr)
     dress(message, person, tr)
-    return enqueue(ctx, identity.id, message, key=f"{key}@{identity.id}", kind=kind,
+    return enqueue(ctx, identity.id, message, key=f"{key}@{identity.id}", purpose=purpose, kind=kind,
+                   checkin_id=checkin_id, escalation_id=escalation_id, meeting_id=meeting_id,
                    family_id=family.id if family else None,
                    priority=Priority.URGENT if urgent else Priority.NORMAL)

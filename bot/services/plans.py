@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 
+from bot.domain.avoid import is_avoided
 from bot.domain.schedule import localize, occurrences
 from bot.domain.vocabulary import CheckinState, MembershipState
 from bot.planfile import MeetingSpec, PlanFileError, PlanSpec, error_at, parse_plan
@@ -18,7 +19,6 @@ from bot.services import audit, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput
 from bot.services.families import get_family, require_staff
-from bot.services.invites import is_avoided
 from bot.services.meetings import upsert_meetings
 from messages import render
 from storage.models import BottomLine, Checkin, Commitment, Family, Membership, Person, PlanVersion

@@ -1,0 +1,57 @@
+"""Summaries: the weekly thank-you to members, the daily summary for staff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from messages.catalog import Translator
+from messages.outbound import OutboundMessage
+
+
+def weekly_thanks(tr: Translator, alias: str, kept: int, total: int) -> OutboundMessage:
+    if kept == total:
+        text = tr.ngettext("This week you kept your commitment for {alias}. Thank you — it makes a real difference.",
+                           "This week you kept all {n} of your commitments for {alias}. Thank you — it makes a "
+                           "real difference.", total)
+    elif kept > 0:
+        text = tr._("This week you kept {kept} of {n} commitments for {alias}. Thank you for being there.")
+    else:
+        text = tr._("This week was a hard one for {alias}'s plan. Thank you for staying part of the network; "
+                    "the caseworker can help if something needs to change.")
+    return OutboundMessage(text.format(alias=alias, kept=kept, n=total),
+                           discreet_text=tr._("You have a message from FamilyTeam."))
+
+
+@dataclass
+class SummarySection:
+    alias: str
+    went_well: int
+    ordinary_misses: list[str]  # "Gran: collect the children (Mon 15:30)"
+    uncovered: list[str]
+    open_escalations: int
+    meetings: list[str]
+    review_by: str | None
+
+
+def daily_summary(tr: Translator, sections: list[SummarySection]) -> OutboundMessage:
+    lines = ["📋 " + tr._("Your daily summary")]
+    for s in sections:
+        lines.append("")
+        lines.append(f"*{s.alias}*")
+        lines.append("✅ " + tr.ngettext("{n} check-in kept yesterday", "{n} check-ins kept yesterday",
+                                         s.went_well).format(n=s.went_well))
+        if s.open_escalations:
+            lines.append("🚨 " + tr.ngettext("{n} escalation still open", "{n} escalations still open",
+                                             s.open_escalations).format(n=s.open_escalations))
+        if s.ordinary_misses:
+            lines.append(tr._("Missed (no escalation):"))
+            lines += ["  • " + m for m in s.ordinary_misses]
+        if s.uncovered:
+            lines.append(tr._("Uncovered commitments:"))
+            lines += ["  • " + u for u in s.uncovered]
+        if s.meetings:
+            lines.append(tr._("Coming up:"))
+            lines += ["  • " + m for m in s.meetings]
+        if s.review_by:
+            lines.append(tr._("Plan review due by {date}").format(date=s.review_by))
+    return OutboundMessage("\n".join(lines), title=tr._("Your daily summary"))
