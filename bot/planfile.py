@@ -7,8 +7,7 @@ import tomllib
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
-                      model_validator)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from bot.domain.durations import parse_duration_minutes
 from bot.domain.schedule import parse_rule
