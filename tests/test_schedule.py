@@ -189,6 +189,7 @@ def test_the_computed_most_per_day_is_what_a_fortnight_really_holds(rule: str) -
     ("FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30;BYHOUR=9", "never happens"),
     ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYHOUR=9", "skips whole years"),
     ("FREQ=YEARLY;BYWEEKNO=53;BYDAY=MO;BYHOUR=9", "skips whole years"),
+    ("FREQ=HOURLY;BYHOUR=9,10;BYMINUTE=0,30;BYSETPOS=1", "BYSETPOS with FREQ=HOURLY"),
 ])
 def test_a_rule_that_never_happens_or_skips_years_is_refused(rule: str, reason: str) -> None:
     with pytest.raises(ScheduleError, match=reason):
