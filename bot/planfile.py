@@ -7,10 +7,10 @@ import tomllib
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from bot.domain.durations import parse_duration_minutes
-from bot.domain.schedule import parse_rrule
+from bot.domain.schedule import parse_rule
 from bot.domain.vocabulary import MeetingKind
 
 Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
@@ -45,8 +45,10 @@ class CommitmentSpec(_Strict):
 
     @field_validator("schedule")
     @classmethod
-    def _schedule(cls, v: str) -> str:
-        parse_rrule(v)
+    def _schedule(cls, v: str, info: ValidationInfo) -> str:
+        # key and text are declared above, so they are checked already and the refusal can name them.
+        who = info.data.get("key") or info.data.get("text") or ""
+        parse_rule(v, who=f"commitment {who!r}" if who else "")
         return v.strip().upper()
 
     @field_validator("grace")

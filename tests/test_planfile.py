@@ -6,8 +6,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from bot.planfile import PlanFileError, parse_plan
+from bot.planfile import PlanFileError, PlanSpec, parse_plan
 from tests.harness import PLAN
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "rowan-family.toml"
@@ -244,3 +245,27 @@ def test_schedules_the_bot_cannot_keep_are_refused(schedule: str) -> None:
     err = error_of(text)
     assert err.field == "commitment[1].schedule"
     assert err.line == line_of(text, "schedule = ", 1)
+
+
+@pytest.mark.parametrize(("schedule", "reason"), [
+    ("FREQ=HOURLY", "would ask up to 24 times a day; a check-in may come at most 12 times a day"),
+    ("FREQ=DAILY;BYHOUR=8,9,10,11,12,13,14,15,16,17,18,19,20", "would ask up to 13 times a day"),
+    ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;BYHOUR=9", "never happens"),
+    ("FREQ=WEEKLY;BYHOUR=9", "say which days"),
+])
+def test_a_schedule_refusal_names_the_commitment_and_points_at_its_line(schedule: str, reason: str) -> None:
+    text = PLAN.replace('"FREQ=WEEKLY;BYDAY=MO,WE,FR;BYHOUR=15;BYMINUTE=30"', f'"{schedule}"')
+    err = error_of(text)
+    assert (err.line, err.field) == (line_of(text, "schedule = ", 1), "commitment[1].schedule")
+    assert err.message.startswith("commitment 'school-run': ")
+    assert reason in err.message
+
+
+def test_the_slack_editor_gets_the_same_refusal_from_the_same_parser() -> None:
+    content = parse_plan(PLAN).canonical()
+    content["commitment"][1]["schedule"] = "FREQ=HOURLY;BYHOUR=6,7,8,9,10,11,12,13,14,15,16,17,18"
+    with pytest.raises(ValidationError) as info:
+        PlanSpec.model_validate(content)
+    err = info.value.errors()[0]
+    assert err["loc"] == ("commitment", 1, "schedule")
+    assert "commitment 'evening-call': this rule would ask up to 13 times a day" in err["msg"]

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 from bot.domain.avoid import is_avoided
 from bot.domain.schedule import localize, occurrences
 from bot.domain.vocabulary import CheckinState, MembershipState
-from bot.planfile import MeetingSpec, PlanFileError, PlanSpec, error_at, parse_plan
+from bot.planfile import CommitmentSpec, MeetingSpec, PlanFileError, PlanSpec, error_at, parse_plan
 from bot.services import audit, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput
@@ -102,6 +102,23 @@ def apply_plan_spec(ctx: Ctx, actor: Actor, family_id: int, spec: PlanSpec, reas
     ctx.s.add(version)
     ctx.s.flush()
 
+    bottom_lines = _apply_bottom_lines(ctx, family, spec)
+    touched = _apply_commitments(ctx, family, spec, members, bottom_lines, version)
+    previous_meetings = [MeetingSpec.model_validate(m).stable_key
+                         for m in (latest.content.get("meeting", []) if latest else [])]
+    upsert_meetings(ctx, family, spec.meeting, members, previous_meetings)
+
+    result = ApplyResult(changed=True, version=version.number)
+    result.told = _tell_owners(ctx, family, touched, version, changed=latest is not None)
+    result.uncovered = [c.key for c in ctx.s.scalars(select(Commitment).where(
+        Commitment.family_id == family.id, Commitment.active.is_(True), Commitment.uncovered_since.is_not(None)))]
+    audit.record(ctx, actor, "plan.apply", family_id=family.id, subject=f"plan_version:{version.id}",
+                 detail=f"v{version.number}")
+    return result
+
+
+def _apply_bottom_lines(ctx: Ctx, family: Family, spec: PlanSpec) -> dict[str, BottomLine]:
+    """The plan's bottom lines become the active ones (by key); the others are kept, inactive."""
     bottom_lines = {b.key: b for b in ctx.s.scalars(select(BottomLine).where(BottomLine.family_id == family.id))}
     for b in bottom_lines.values():
         b.active = False
@@ -113,35 +130,28 @@ def apply_plan_spec(ctx: Ctx, actor: Actor, family_id: int, spec: PlanSpec, reas
             bottom_lines[spec_b.key] = line
         line.text, line.active = spec_b.text, True
     ctx.s.flush()
+    return bottom_lines
 
-    touched: set[int] = set()  # memberships whose own commitments changed
+
+def _apply_commitments(ctx: Ctx, family: Family, spec: PlanSpec, members: dict[str, Membership],
+                       bottom_lines: dict[str, BottomLine], version: PlanVersion) -> set[int]:
+    """Create, update and stop commitments by key; the memberships whose own commitments changed."""
+    touched: set[int] = set()
     existing = {c.key: c for c in ctx.s.scalars(select(Commitment).where(Commitment.family_id == family.id))}
-    seen: set[str] = set()
     for spec_c in spec.commitment:
-        seen.add(spec_c.key)
         owner = members[spec_c.member.casefold()]
         bl = bottom_lines[spec_c.guards].id if spec_c.guards else None
         row = existing.get(spec_c.key)
         if row is None:
-            row = Commitment(family_id=family.id, key=spec_c.key, owner_membership_id=owner.id, text=spec_c.text,
-                             question=spec_c.question or spec_c.text, rrule=spec_c.schedule,
-                             grace_minutes=spec_c.grace_minutes, bottom_line_id=bl, active=True,
-                             plan_version_id=version.id,
-                             uncovered_since=None if owner.state == MembershipState.ACTIVE else ctx.now)
-            ctx.s.add(row)
+            ctx.s.add(Commitment(family_id=family.id, key=spec_c.key, owner_membership_id=owner.id,
+                                 text=spec_c.text, question=spec_c.question or spec_c.text, rrule=spec_c.schedule,
+                                 grace_minutes=spec_c.grace_minutes, bottom_line_id=bl, active=True,
+                                 plan_version_id=version.id,
+                                 uncovered_since=None if owner.state == MembershipState.ACTIVE else ctx.now))
             touched.add(owner.id)
-            continue
-        before = _snapshot(row)
-        old_owner, old_timing = row.owner_membership_id, (row.rrule, row.grace_minutes, row.owner_membership_id)
-        row.owner_membership_id, row.text, row.question = owner.id, spec_c.text, spec_c.question or spec_c.text
-        row.rrule, row.grace_minutes, row.bottom_line_id, row.active = (spec_c.schedule, spec_c.grace_minutes, bl,
-                                                                        True)
-        row.plan_version_id = version.id
-        row.uncovered_since = None if owner.state == MembershipState.ACTIVE else (row.uncovered_since or ctx.now)
-        if (row.rrule, row.grace_minutes, row.owner_membership_id) != old_timing or not before[-1]:
-            withdraw_unasked(ctx, row)
-        if _snapshot(row) != before:
-            touched.update({old_owner, owner.id})
+        else:
+            touched.update(_update_commitment(ctx, row, spec_c, owner, bl, version))
+    seen = {c.key for c in spec.commitment}
     for key, row in existing.items():
         if key not in seen and row.active:
             row.active = False
@@ -149,23 +159,32 @@ def apply_plan_spec(ctx: Ctx, actor: Actor, family_id: int, spec: PlanSpec, reas
             withdraw_unasked(ctx, row, stopping=True)
             touched.add(row.owner_membership_id)
     ctx.s.flush()
+    return touched
 
-    previous_meetings = [MeetingSpec.model_validate(m).stable_key
-                         for m in (latest.content.get("meeting", []) if latest else [])]
-    upsert_meetings(ctx, family, spec.meeting, members, previous_meetings)
 
-    result = ApplyResult(changed=True, version=version.number)
+def _update_commitment(ctx: Ctx, row: Commitment, spec_c: CommitmentSpec, owner: Membership, bl: int | None,
+                       version: PlanVersion) -> set[int]:
+    """Bring an existing commitment in line with the plan; the owners to tell (none if nothing changed)."""
+    before = _snapshot(row)
+    old_owner, old_timing = row.owner_membership_id, (row.rrule, row.grace_minutes, row.owner_membership_id)
+    row.owner_membership_id, row.text, row.question = owner.id, spec_c.text, spec_c.question or spec_c.text
+    row.rrule, row.grace_minutes, row.bottom_line_id, row.active = spec_c.schedule, spec_c.grace_minutes, bl, True
+    row.plan_version_id = version.id
+    row.uncovered_since = None if owner.state == MembershipState.ACTIVE else (row.uncovered_since or ctx.now)
+    if (row.rrule, row.grace_minutes, row.owner_membership_id) != old_timing or not before[-1]:
+        withdraw_unasked(ctx, row)
+    return {old_owner, owner.id} if _snapshot(row) != before else set()
+
+
+def _tell_owners(ctx: Ctx, family: Family, touched: set[int], version: PlanVersion, *, changed: bool) -> list[str]:
+    """Each active owner whose commitments changed hears their own list; the names told."""
+    told = []
     for mid in sorted(touched):
         membership = ctx.s.get_one(Membership, mid)
         if membership.state == MembershipState.ACTIVE and membership.person_id:
-            send_commitments(ctx, membership, family, changed=latest is not None,
-                             key=f"commitments:{mid}:v{version.number}")
-            result.told.append(membership.name)
-    result.uncovered = [c.key for c in ctx.s.scalars(select(Commitment).where(
-        Commitment.family_id == family.id, Commitment.active.is_(True), Commitment.uncovered_since.is_not(None)))]
-    audit.record(ctx, actor, "plan.apply", family_id=family.id, subject=f"plan_version:{version.id}",
-                 detail=f"v{version.number}")
-    return result
+            send_commitments(ctx, membership, family, changed=changed, key=f"commitments:{mid}:v{version.number}")
+            told.append(membership.name)
+    return told
 
 
 def withdraw_unasked(ctx: Ctx, c: Commitment, *, stopping: bool = False) -> None:
