@@ -58,6 +58,21 @@ async def test_a_failed_alert_moves_the_escalation_on_found_by_its_columns(h: Ha
     assert any("needs attention" in t for t in h.texts("sam"))
 
 
+async def test_an_alert_to_a_chat_already_known_blocked_moves_the_escalation_on_at_once(h: Harness) -> None:
+    await h.network(DAYTIME_PLAN)
+    await h.advance_to(datetime(2026, 11, 30, 11, 55, tzinfo=UTC))
+    h.clock.set(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+    await h.app.engine.tick()  # the caseworker's alert is recorded, not yet sent
+    (esc,) = h.escalations()
+    h.call(lambda ctx: ctx.s.execute(update(ChatIdentity).where(ChatIdentity.external_id == "anna")
+                                     .values(blocked_at=ctx.now)))  # meanwhile another send found her chat blocked
+    await h.app.dispatcher.dispatch_once()  # the row is failed at claim time, without a send
+    (alert,) = [o for o in _rows(h, OutboxPurpose.ESCALATION) if o.escalation_step == 0]
+    assert (alert.state, alert.last_error) == (OutboxState.FAILED, "chat blocked")
+    (esc,) = h.escalations()
+    assert esc.next_step_at == h.now, "moved on at once, as for a send refused as blocked"
+
+
 async def test_answering_cancels_the_held_nudge_found_by_its_columns(h: Harness) -> None:
     await h.network(PLAN)
     await h.command("gran", "pause", "2d")

@@ -152,3 +152,34 @@ def test_a_summary_without_fields_keeps_its_text_in_the_blocks() -> None:
     _fallback, blocks = message_blocks(summary)
     shown = " ".join(str(b) for b in blocks)
     assert "Collect the children" in shown and "escalation still open" in shown
+
+
+async def test_one_send_is_one_request_the_dispatcher_owns_retries() -> None:
+    """slack-sdk would retry a dropped connection itself; FamilyTeam's one retry policy is the dispatcher's."""
+    from bot.settings import Settings
+    from handlers.slack.adapter import SlackAdapter
+
+    connections = 0
+
+    async def drop(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        writer.close()  # the server goes away mid-request
+
+    server = await asyncio.start_server(drop, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+
+    async def nowhere(*_a: Any, **_kw: Any) -> Any:
+        raise AssertionError("not reached")
+
+    settings = Settings(SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="s", SLACK_API_URL=f"http://127.0.0.1:{port}/",
+                        FAMILYTEAM_SECRET="x")
+    adapter = SlackAdapter(settings, sink=nowhere, staff=nowhere)
+    try:
+        with pytest.raises(DeliveryError) as exc:
+            await adapter.send(CASE, OutboundMessage("hello"))
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert exc.value.kind == "retry"
+    assert connections == 1, "no retry inside the Slack client"

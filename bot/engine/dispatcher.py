@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.domain.vocabulary import OutboxState
-from bot.ports import DeliveryError, Transport
+from bot.ports import DeliveryError, DeliveryFailure, Transport
 from bot.services import deliveries
 from bot.services.context import Ctx
 from bot.settings import Settings
@@ -88,9 +88,8 @@ class Dispatcher:
                     edit_ref = ref
                 else:
                     thread_ref = ref
-            if identity.blocked_at is not None:
-                s.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
-                    state=OutboxState.FAILED, last_error="chat blocked"))
+            if identity.blocked_at is not None:  # the same consequences as a send refused as blocked
+                deliveries.failed(self._ctx(s), row.id, row.attempts, "chat blocked")
                 continue
             jobs.append(Job(row.id, identity.id, identity.platform, identity.external_id, message, edit_ref,
                             thread_ref, row.attempts, now + CLAIM_FOR))
@@ -127,11 +126,11 @@ class Dispatcher:
                 delivery = await transport.send(job.external_id, job.message, thread_ref=job.thread_ref)
         except DeliveryError as exc:
             kind, detail, after = exc.kind, exc.detail, exc.retry_after
-            if kind == "retry":
+            if kind == DeliveryFailure.RETRY:
                 if after:
                     self.paused_until[job.platform] = self.clock.now() + timedelta(seconds=after)
                 await self.db.run(lambda s: self._retry(s, job, after, detail))
-            elif kind == "blocked":
+            elif kind == DeliveryFailure.BLOCKED:
                 await self.db.run(lambda s: self._blocked(s, job, detail))
             else:
                 await self.db.run(lambda s: self._failed(s, job, detail))

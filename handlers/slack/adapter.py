@@ -86,7 +86,8 @@ class SlackAdapter:
             raise ValueError("SLACK_SIGNING_SECRET is required for Slack in HTTP mode (or set SLACK_APP_TOKEN "
                              "for Socket Mode)")
         base_url = settings.slack_api_url or DEFAULT_API_URL
-        self.client = AsyncWebClient(token=settings.slack_bot_token,
+        # No retry handlers: the outbox dispatcher is the one retry policy for every send (backoff, Retry-After).
+        self.client = AsyncWebClient(token=settings.slack_bot_token, retry_handlers=[],
                                      base_url=base_url if base_url.endswith("/") else base_url + "/")
         self.bolt = AsyncApp(signing_secret=settings.slack_signing_secret, client=self.client,
                              process_before_response=process_before_response,
