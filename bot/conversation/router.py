@@ -23,8 +23,8 @@ from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, NotFound, Refused, ServiceError
 from bot.services.people import known_identity
 from bot.settings import Settings
+from messages import forms as staff_texts
 from messages import render
-from messages import slack as staff_texts
 from messages.catalog import Translator
 from messages.outbound import OutboundMessage
 from storage.db import Database

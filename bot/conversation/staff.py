@@ -22,7 +22,7 @@ from bot.services.errors import Refused, ServiceError
 from bot.services.people import identity_of
 from bot.services.staff import staff_actor
 from bot.settings import Settings
-from messages import slack as texts
+from messages import forms as texts
 from messages.catalog import Translator, translator
 from storage.db import Database
 from storage.models import Person

@@ -17,7 +17,7 @@ from bot.services.errors import InvalidInput, ServiceError
 from bot.services.people import known_identity
 from bot.services.plan_editor import edited_content
 from bot.services.plans import apply_plan_spec, latest_version
-from messages import slack as texts
+from messages import forms as texts
 from messages.catalog import Translator
 
 Outcome = i.Outcome

@@ -13,7 +13,7 @@ from handlers.slack.blocks import escape, strong
 from handlers.slack.context import PLATFORM, Ack, SlackContext, request_key
 from handlers.slack.modals import forms
 from handlers.slack.modals.plan_editor import plan
-from messages import slack as texts
+from messages import forms as texts
 from messages.catalog import Translator, translator
 
 COMMAND = "/familyteam"

@@ -17,7 +17,7 @@ from bot.ports import InboundSink, InviteLinks
 from bot.settings import Settings
 from handlers.slack.blocks import escape
 from handlers.slack.home import home_view, refused_view
-from messages import slack as texts
+from messages import forms as texts
 from messages.catalog import translator
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from slack_sdk.models.views import View
 
 from bot.services.home import Home
 from handlers.slack.blocks import BUTTON_ACTION, button, context, divider, escape, header, section, strong
-from messages import slack as texts
+from messages import forms as texts
 from messages.catalog import Translator
 from messages.render import ANSWER_ICONS
 

@@ -11,7 +11,7 @@ from handlers.slack.commands import family_view, status_text
 from handlers.slack.context import Ack, SlackContext, request_key
 from handlers.slack.modals import meta_int, meta_of, result_view, text, value
 from handlers.slack.modals.plan_editor import read_plan
-from messages import slack as texts
+from messages import forms as texts
 from messages.catalog import Translator, translator
 
 

@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from handlers.slack.blocks import plain, words
-from messages import slack as texts
+from messages import forms as texts
 from messages.catalog import Translator
 
 V = "v"  # the action_id of every input element; block ids name the fields

@@ -23,7 +23,7 @@ from handlers.slack.modals import (
     timepicker,
     users,
 )
-from messages import slack as texts
+from messages import forms as texts
 from messages.catalog import SUPPORTED_LANGUAGES, Translator
 
 

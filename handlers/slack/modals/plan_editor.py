@@ -12,7 +12,7 @@ from bot.services.plan_editor import NO_GUARD, EditedCommitment, EditedLine, Pla
 from handlers.slack.blocks import context, divider, escape, header, section, strong
 from handlers.slack.modals import PLAN, checkboxes, meta_of, modal, select, text, text_input, timepicker, value
 from handlers.slack.schedule import from_rrule, to_rrule
-from messages import slack as texts
+from messages import forms as texts
 from messages.catalog import Translator
 
 CONTINGENCY_FIELD = 3000  # Slack's limit for a text input
