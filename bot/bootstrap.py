@@ -74,6 +74,7 @@ def build(settings: Settings, *, clock: Clock | None = None, db: Database | None
 
     `transports=None` takes them from the settings (Telegram and Slack when their tokens are set, the
     console otherwise); tests and the demo pass their own."""
+    _register_address_rules()
     db = db or Database(settings.database_url)
     if run_migrations:
         migrate(db)
@@ -84,6 +85,13 @@ def build(settings: Settings, *, clock: Clock | None = None, db: Database | None
         return app
     _add_platforms(app, settings)
     return app
+
+
+def _register_address_rules() -> None:
+    from bot.services.people import register_address_rule
+    from handlers.telegram.addresses import contact_problem
+
+    register_address_rule("telegram", contact_problem)
 
 
 def _add_platforms(app: App, settings: Settings) -> None:

@@ -69,6 +69,9 @@ class Inbound:
         self.kind = InboundKind(self.kind)
 
 
+AddressRule = Callable[[str], str | None]
+"""A platform's rule for which of its chat ids can be a person's contact: the reason one cannot, or None."""
+
 InboundSink = Callable[[Inbound], Awaitable[None]]
 """Where an adapter hands in what people said and pressed: the conversation router's door."""
 

@@ -8,6 +8,7 @@ import pytest
 
 from bot.domain.hours import parse_days, quiet_until, within_working_hours
 from bot.domain.routing import StaffOnCall, escalation_chain
+from tests.harness import Harness
 
 
 def test_working_hours_use_the_family_zone() -> None:
@@ -65,10 +66,11 @@ def test_chain_without_supervisor_or_duty_still_reaches_the_caseworker() -> None
     assert escalation_chain(alone, in_working_hours=True) == [1]
 
 
-def test_a_telegram_group_can_never_be_a_contact() -> None:
+def test_a_telegram_group_can_never_be_a_contact(hs: Harness) -> None:
+    """The rule is Telegram's (handlers/telegram/addresses.py), registered by the bootstrap."""
     from bot.services.errors import InvalidInput
     from bot.services.people import parse_address
 
-    with pytest.raises(InvalidInput):
-        parse_address("telegram:-1001234567890")
+    with pytest.raises(InvalidInput, match="group or channel"):
+        hs.make_family(caseworker="telegram:-1001234567890")
     assert parse_address("telegram:12345") == ("telegram", "12345")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.domain.durations import parse_duration_minutes
 from bot.domain.schedule import parse_hhmm
+from bot.ports import AddressRule
 from bot.services import audit
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, Refused
@@ -15,16 +16,25 @@ from messages.catalog import SUPPORTED_LANGUAGES
 from storage.models import ChatIdentity, Person
 
 PLATFORMS = ("console", "telegram", "slack")
+# Each platform's own rule for which chat ids can be a person's contact, registered by bot.bootstrap.
+ADDRESS_RULES: dict[str, AddressRule] = {}
+
+
+def register_address_rule(platform: str, rule: AddressRule) -> None:
+    ADDRESS_RULES[platform] = rule
 
 
 def parse_address(address: str) -> tuple[str, str]:
     platform, sep, external = address.strip().partition(":")
-    if not sep or platform.lower() not in PLATFORMS or not external.strip():
+    platform, external = platform.lower(), external.strip()
+    if not sep or platform not in PLATFORMS or not external:
         raise InvalidInput("bad_address",
                            f"not a chat address: {address!r} (use telegram:ID, slack:USER or console:NAME)")
-    if platform.lower() == "telegram" and external.strip().startswith("-"):
-        raise InvalidInput("group_address", "a Telegram group or channel cannot be a contact: use a person's chat id")
-    return platform.lower(), external.strip()
+    rule = ADDRESS_RULES.get(platform)
+    problem = rule(external) if rule is not None else None
+    if problem:
+        raise InvalidInput("group_address", problem)
+    return platform, external
 
 
 def identity_of(ctx: Ctx, platform: str, external_id: str) -> ChatIdentity | None:
