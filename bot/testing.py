@@ -25,6 +25,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.bootstrap import build, console_transport
 from bot.clock import ManualClock
+from bot.engine.engine import next_delivery
 from bot.ports import ChatLine, ChatRecorder, Inbound, InboundKind
 from bot.services.context import Actor, Ctx
 from bot.services.families import create_family
@@ -37,6 +38,7 @@ T = TypeVar("T")
 MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday 30 Nov 2026, 08:00 in London too
 OPERATOR = Actor.cli("scenario")
 STEP = timedelta(minutes=5)
+MAX_PASSES = 10_000  # a jumping advance never needs more passes than stepping by STEP plus this
 
 
 def settings_for(url: str, **extra: Any) -> Settings:
@@ -65,14 +67,36 @@ class World:
         """One engine pass and one delivery pass at the current time."""
         await self.app.tick()
 
-    async def advance(self, delta: timedelta, step: timedelta = STEP) -> None:
-        """Move the clock forward, running the engine and dispatcher every `step` on the way."""
-        end = self.clock.now() + delta
-        while self.clock.now() < end:
-            self.clock.advance(min(step, end - self.clock.now()))
-            await self.tick()
+    def next_due(self) -> datetime | None:
+        """The earliest moment the engine or the dispatcher could have work (at or before now: work is due)."""
+        now, dispatcher = self.clock.now(), self.app.dispatcher
+        paused = {p: until for p, until in getattr(dispatcher, "paused_until", {}).items() if until > now}
+        moments = [self.app.engine.next_due(now),
+                   next_delivery(self.app.db, now, [p for p in dispatcher.transports if p not in paused]),
+                   *paused.values()]
+        return min((m for m in moments if m is not None), default=None)
 
-    async def advance_to(self, when: datetime, step: timedelta = STEP) -> None:
+    async def advance(self, delta: timedelta, step: timedelta | None = None) -> None:
+        """Move the clock forward, running the engine and dispatcher on the way: at each moment something
+        falls due (a check-in, a grace running out, an escalation step, a reminder, a summary, a delivery),
+        and at the end. Work already due runs one STEP on, where stepping every STEP would have run it.
+        With an explicit `step`, a pass every `step` instead (a bot that only wakes up that often)."""
+        end = self.clock.now() + delta
+        if step is not None:
+            while self.clock.now() < end:
+                self.clock.advance(min(step, end - self.clock.now()))
+                await self.tick()
+            return
+        for _ in range(MAX_PASSES + int(max(delta, timedelta(0)) / STEP)):
+            now = self.clock.now()
+            if now >= end:
+                return
+            due = self.next_due()
+            self.clock.set(min(end, end if due is None else now + STEP if due <= now else due))
+            await self.tick()
+        raise RuntimeError(f"advance: still short of {end} after {MAX_PASSES} passes more than stepping")
+
+    async def advance_to(self, when: datetime, step: timedelta | None = None) -> None:
         await self.advance(when - self.clock.now(), step)
 
     # --- staff set-up --------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from storage.models import ChatIdentity
 from tests.fake_telegram import BOT_USERNAME, TelegramWorld
 from tests.harness import PLAN
 
+pytestmark = pytest.mark.storage  # also on PostgreSQL
+
 STEP = timedelta(minutes=30)
 GRAN, SUE = 1001, 1002
 
