@@ -79,22 +79,27 @@ class World:
     async def advance(self, delta: timedelta, step: timedelta | None = None) -> None:
         """Move the clock forward, running the engine and dispatcher on the way: at each moment something
         falls due (a check-in, a grace running out, an escalation step, a reminder, a summary, a delivery),
-        and at the end. Work already due runs one STEP on, where stepping every STEP would have run it.
-        With an explicit `step`, a pass every `step` instead (a bot that only wakes up that often)."""
+        and at the end; work already due runs one STEP on. With a `step`, as a bot that sweeps only every
+        `step` would: each piece of work at the first multiple of `step` at or after its moment (the passes
+        in between, which would find nothing to do, are skipped)."""
         end = self.clock.now() + delta
-        if step is not None:
-            while self.clock.now() < end:
-                self.clock.advance(min(step, end - self.clock.now()))
-                await self.tick()
-            return
-        for _ in range(MAX_PASSES + int(max(delta, timedelta(0)) / STEP)):
+        for _ in range(MAX_PASSES + int(max(delta, timedelta(0)) / (step or STEP))):
             now = self.clock.now()
             if now >= end:
                 return
-            due = self.next_due()
-            self.clock.set(min(end, end if due is None else now + STEP if due <= now else due))
+            moment = self._next_pass(now, step)
+            self.clock.set(end if moment is None else min(end, moment))
             await self.tick()
         raise RuntimeError(f"advance: still short of {end} after {MAX_PASSES} passes more than stepping")
+
+    def _next_pass(self, now: datetime, step: timedelta | None) -> datetime | None:
+        """When the next pass that could find work runs (None: none before the end)."""
+        due = self.next_due()
+        if due is None:
+            return None
+        if step is None:
+            return due if due > now else now + STEP
+        return now + step * max(1, -((now - due) // step))  # the first step at or after `due`, never `now`
 
     async def advance_to(self, when: datetime, step: timedelta | None = None) -> None:
         await self.advance(when - self.clock.now(), step)
