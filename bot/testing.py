@@ -25,6 +25,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.bootstrap import build, console_transport
 from bot.clock import ManualClock
+from bot.engine.engine import next_delivery
 from bot.ports import ChatLine, ChatRecorder, Inbound, InboundKind
 from bot.services.context import Actor, Ctx
 from bot.services.families import create_family
@@ -37,6 +38,7 @@ T = TypeVar("T")
 MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday 30 Nov 2026, 08:00 in London too
 OPERATOR = Actor.cli("scenario")
 STEP = timedelta(minutes=5)
+MAX_PASSES = 10_000  # a jumping advance never needs more passes than stepping by STEP plus this
 
 
 def settings_for(url: str, **extra: Any) -> Settings:
@@ -65,14 +67,41 @@ class World:
         """One engine pass and one delivery pass at the current time."""
         await self.app.tick()
 
-    async def advance(self, delta: timedelta, step: timedelta = STEP) -> None:
-        """Move the clock forward, running the engine and dispatcher every `step` on the way."""
-        end = self.clock.now() + delta
-        while self.clock.now() < end:
-            self.clock.advance(min(step, end - self.clock.now()))
-            await self.tick()
+    def next_due(self) -> datetime | None:
+        """The earliest moment the engine or the dispatcher could have work (at or before now: work is due)."""
+        now, dispatcher = self.clock.now(), self.app.dispatcher
+        paused = {p: until for p, until in getattr(dispatcher, "paused_until", {}).items() if until > now}
+        moments = [self.app.engine.next_due(now),
+                   next_delivery(self.app.db, now, [p for p in dispatcher.transports if p not in paused]),
+                   *paused.values()]
+        return min((m for m in moments if m is not None), default=None)
 
-    async def advance_to(self, when: datetime, step: timedelta = STEP) -> None:
+    async def advance(self, delta: timedelta, step: timedelta | None = None) -> None:
+        """Move the clock forward, running the engine and dispatcher on the way: at each moment something
+        falls due (a check-in, a grace running out, an escalation step, a reminder, a summary, a delivery),
+        and at the end; work already due runs one STEP on. With a `step`, as a bot that sweeps only every
+        `step` would: each piece of work at the first multiple of `step` at or after its moment (the passes
+        in between, which would find nothing to do, are skipped)."""
+        end = self.clock.now() + delta
+        for _ in range(MAX_PASSES + int(max(delta, timedelta(0)) / (step or STEP))):
+            now = self.clock.now()
+            if now >= end:
+                return
+            moment = self._next_pass(now, step)
+            self.clock.set(end if moment is None else min(end, moment))
+            await self.tick()
+        raise RuntimeError(f"advance: still short of {end} after {MAX_PASSES} passes more than stepping")
+
+    def _next_pass(self, now: datetime, step: timedelta | None) -> datetime | None:
+        """When the next pass that could find work runs (None: none before the end)."""
+        due = self.next_due()
+        if due is None:
+            return None
+        if step is None:
+            return due if due > now else now + STEP
+        return now + step * max(1, -((now - due) // step))  # the first step at or after `due`, never `now`
+
+    async def advance_to(self, when: datetime, step: timedelta | None = None) -> None:
         await self.advance(when - self.clock.now(), step)
 
     # --- staff set-up --------------------------------------------------------------------------------

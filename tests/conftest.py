@@ -1,8 +1,11 @@
-"""Fixtures: every database-backed test runs on SQLite and, when FAMILYTEAM_TEST_POSTGRES_URL is set,
-on PostgreSQL too (a private database per test session, truncated between tests)."""
+"""Fixtures: database-backed tests run on SQLite; tests about storage (marked `storage`: migrations, claims,
+two instances, restarts, upserts, and one end-to-end flow per platform) run on PostgreSQL too when
+FAMILYTEAM_TEST_POSTGRES_URL is set (a private database per test session and xdist worker, truncated between
+tests, dropped at the end)."""
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import uuid
@@ -22,6 +25,20 @@ POSTGRES_URL = os.environ.get("FAMILYTEAM_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"]
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Fewer, cheaper garbage collections: the long-lived imports are frozen out of them (a few % of the run)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 1000)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test using the database gets a backend: both for `storage` tests, SQLite for the rest."""
+    if "db_url" in metafunc.fixturenames:
+        backends = BACKENDS if metafunc.definition.get_closest_marker("storage") else BACKENDS[:1]
+        metafunc.parametrize("db_url", backends, indirect=True)
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
@@ -36,23 +53,26 @@ def postgres_url() -> Iterator[str | None]:
     if not POSTGRES_URL:
         yield None
         return
-    name = f"familyteam_test_{uuid.uuid4().hex[:10]}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"familyteam_test_{worker}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    db = Database(url)
-    upgrade(db.engine)
-    db.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        db = Database(url)
+        upgrade(db.engine)
+        db.dispose()
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture
 def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
-    if request.param == "sqlite":
+    if getattr(request, "param", "sqlite") == "sqlite":
         path = tmp_path / "familyteam.db"
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"

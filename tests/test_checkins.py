@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import CheckinAnswer
@@ -60,6 +61,7 @@ async def test_same_answer_twice_is_recorded_once(h: Harness) -> None:
     assert "We already have your answer" in h.last("gran")
 
 
+@pytest.mark.storage
 async def test_duplicate_delivery_of_the_same_event_has_one_effect(h: Harness) -> None:
     await _family(h)
     await h.advance_to(datetime(2026, 11, 30, 15, 30, tzinfo=UTC))
@@ -142,6 +144,7 @@ async def test_ordinary_miss_gets_one_nudge_and_no_escalation(h: Harness) -> Non
     assert summary and "Collect the children from school" in summary[-1]
 
 
+@pytest.mark.storage
 async def test_dst_week_checkins_stay_at_local_time(h: Harness) -> None:
     h.clock.set(datetime(2026, 10, 22, 8, 0, tzinfo=UTC))  # the week London's clocks go back
     await _family(h, plan=DAILY_18)

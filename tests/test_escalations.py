@@ -164,6 +164,7 @@ async def test_caseworker_away_sends_to_the_named_cover(h: Harness) -> None:
     assert h.escalations()[0].state == "acknowledged", "the cover may act for the away caseworker"
 
 
+@pytest.mark.storage
 async def test_escalation_opened_once_per_checkin_and_reason(h: Harness) -> None:
     await _family(h, DAYTIME_PLAN)
     await h.advance_to(datetime(2026, 11, 30, 11, 0, tzinfo=UTC))

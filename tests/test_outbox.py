@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.domain.vocabulary import OutboxPurpose, Priority
 from bot.ports import Delivery, DeliveryError
 from bot.services import notify
@@ -50,6 +52,7 @@ def _enqueue(h: Harness, identity_id: int, text: str, key: str, priority: int = 
                                              purpose=OutboxPurpose.REPLY, family_id=None, priority=priority))
 
 
+@pytest.mark.storage
 async def test_same_key_is_recorded_and_sent_once(h: Harness) -> None:
     flaky = Flaky()
     h.app.add_transport(flaky)
@@ -173,6 +176,7 @@ async def test_quiet_hours_hold_routine_messages_but_not_escalations(h: Harness)
     assert any(t.startswith("A gentle reminder") for t in h.texts("gran"))
 
 
+@pytest.mark.storage
 async def test_a_claim_that_ran_out_is_not_sent_twice_by_two_instances(h: Harness) -> None:
     from bot.engine.dispatcher import Dispatcher
 

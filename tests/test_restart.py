@@ -6,11 +6,14 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.bootstrap import build, console_transport
 from storage.models import Checkin, OutboxMessage
 from tests.harness import PLAN, Harness, settings_for
+
+pytestmark = pytest.mark.storage  # also on PostgreSQL
 
 
 async def _family(h: Harness) -> int:

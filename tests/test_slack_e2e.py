@@ -15,6 +15,8 @@ from storage.models import Family, Meeting, MeetingInvitee, Membership, PlanVers
 from tests.fake_slack import SlackEnv
 from tests.harness import OPERATOR, PLAN
 
+pytestmark = pytest.mark.storage  # also on PostgreSQL
+
 CASE, SUP, OTHER, TEACHER = "U0CASE", "U0SUP", "U0OTHER", "U0TEACH"
 ALL_DAY = {"work_start": "00:00", "work_end": "23:59", "work_days": "MO-SU"}
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tests.harness import PLAN, Harness
+
+pytestmark = pytest.mark.storage  # one end-to-end flow on PostgreSQL too
 
 
 async def test_join_plan_checkin_answer(h: Harness) -> None:

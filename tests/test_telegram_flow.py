@@ -16,6 +16,8 @@ from tests.fake_telegram import BOT_USERNAME
 from tests.harness import PLAN
 from tests.telegram_world import TelegramWorld
 
+pytestmark = pytest.mark.storage  # also on PostgreSQL
+
 STEP = timedelta(minutes=30)
 GRAN, SUE = 1001, 1002
 

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
 
 from bot.clock import Clock
-from bot.engine.sweeps import BATCH, SWEEPS
+from bot.domain.vocabulary import OutboxState
+from bot.engine.sweeps import BATCH, SWEEPS, WHEN_NEXT
 from bot.services.context import Ctx
 from bot.settings import Settings
 from storage.db import Database
+from storage.models import ChatIdentity, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -47,3 +53,27 @@ class Engine:
 
     async def tick(self) -> TickReport:
         return await asyncio.to_thread(self.tick_sync)
+
+    def next_due(self, now: datetime | None = None) -> datetime | None:
+        """The earliest moment at which a sweep could have work: a few indexed MIN() queries, no writes.
+        A moment at or before `now` means some sweep has work now; None means nothing is scheduled."""
+        now = self.clock.now() if now is None else now
+        with self.db.session() as s:
+            ctx = Ctx(s, now, self.settings, self.secret)
+            moments = [moment for _, when in WHEN_NEXT if (moment := when(ctx)) is not None]
+        return min(moments, default=None)
+
+
+def next_delivery(db: Database, now: datetime, platforms: Iterable[str]) -> datetime | None:
+    """The earliest moment the dispatcher could have a row to send on these platforms: a pending row's next
+    attempt (at or before `now`: one is due now), or just after a stale claim runs out."""
+    names = list(platforms)
+    with db.session() as s:
+        pending = s.scalar(select(func.min(OutboxMessage.next_attempt_at))
+                           .join(ChatIdentity, ChatIdentity.id == OutboxMessage.identity_id)
+                           .where(OutboxMessage.state == OutboxState.PENDING, ChatIdentity.platform.in_(names)))
+        claimed = s.scalar(select(func.min(OutboxMessage.claimed_until)).where(
+            OutboxMessage.state == OutboxState.SENDING, OutboxMessage.claimed_until >= now))
+    if claimed is not None:
+        claimed += timedelta(seconds=1)  # a claim is taken over once it has run out (strictly after)
+    return min((m for m in (pending, claimed) if m is not None), default=None)

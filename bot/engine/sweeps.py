@@ -4,19 +4,26 @@ and it catches up on whatever fell due while the bot was down."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from bot.domain.schedule import occurrences
-from bot.domain.vocabulary import CheckinState, MembershipState
+from bot.domain.vocabulary import CheckinState, EscalationState, MembershipState
 from bot.services import checkins, escalations, summaries
 from bot.services.context import Ctx
 from bot.services.meetings import send_meeting_notice
-from storage.models import Checkin, Commitment, Family, Meeting, MeetingInvitee, Membership
+from storage.models import Checkin, Commitment, Escalation, Family, Meeting, MeetingInvitee, Membership
 from storage.upsert import insert_ignore
 
 BATCH = 500
+
+
+def _schedulable() -> tuple[Any, ...]:
+    """Commitments whose check-ins are written ahead: active, covered, owned by an active member."""
+    return (Commitment.active.is_(True), Commitment.uncovered_since.is_(None),
+            Membership.state == MembershipState.ACTIVE)
 
 
 def schedule_checkins(ctx: Ctx) -> int:
@@ -27,9 +34,8 @@ def schedule_checkins(ctx: Ctx) -> int:
     rows = ctx.s.execute(
         select(Commitment, Family.timezone).join(Family, Family.id == Commitment.family_id)
         .join(Membership, Membership.id == Commitment.owner_membership_id)
-        .where(Commitment.active.is_(True), Commitment.uncovered_since.is_(None),
-               Membership.state == MembershipState.ACTIVE,
-               or_(Commitment.scheduled_until.is_(None), Commitment.scheduled_until < refill_before))
+        .where(*_schedulable(),
+               or_(Commitment.scheduled_until.is_(None), Commitment.scheduled_until <= refill_before))
         .limit(BATCH)).all()
     for commitment, tz in rows:
         start = commitment.scheduled_until or ctx.now
@@ -66,21 +72,31 @@ def move_escalations(ctx: Ctx) -> int:
     return escalations.move_on_due(ctx, BATCH)
 
 
-def meeting_reminders(ctx: Ctx) -> int:
-    """Each reminder offset (e.g. 24h and 2h before) once; after downtime only the latest one due."""
+def _reminder_mark(meeting: Meeting, offset: int) -> str:
+    return f"remind:{meeting.id}:{meeting.starts_at:%Y%m%dT%H%M}:{offset}"
+
+
+def _reminders_due(ctx: Ctx) -> list[tuple[Meeting, int]]:
+    """The meetings with a reminder due now, each with the latest reminder offset due (marked or not)."""
     offsets = ctx.settings.reminder_offsets_minutes
     if not offsets:
-        return 0
-    sent = 0
+        return []
+    found = []
     for meeting in ctx.s.scalars(select(Meeting).where(
             Meeting.cancelled.is_(False), Meeting.starts_at > ctx.now,
             Meeting.starts_at <= ctx.now + timedelta(minutes=max(offsets)))):
         due = [o for o in offsets if meeting.starts_at - timedelta(minutes=o) <= ctx.now
                and (meeting.invited_at is None or meeting.starts_at - timedelta(minutes=o) >= meeting.invited_at)]
-        if not due:
-            continue  # invited after this reminder's time: the invitation was the reminder
-        offset = min(due)
-        if not summaries.mark_once(ctx, f"remind:{meeting.id}:{meeting.starts_at:%Y%m%dT%H%M}:{offset}"):
+        if due:  # none due: invited after this reminder's time, so the invitation was the reminder
+            found.append((meeting, min(due)))
+    return found
+
+
+def meeting_reminders(ctx: Ctx) -> int:
+    """Each reminder offset (e.g. 24h and 2h before) once; after downtime only the latest one due."""
+    sent = 0
+    for meeting, offset in _reminders_due(ctx):
+        if not summaries.mark_once(ctx, _reminder_mark(meeting, offset)):
             continue
         family = ctx.s.get_one(Family, meeting.family_id)
         for invitee in ctx.s.scalars(select(MeetingInvitee).where(MeetingInvitee.meeting_id == meeting.id)):
@@ -93,6 +109,45 @@ def meeting_reminders(ctx: Ctx) -> int:
     return sent
 
 
+# --- when next: the earliest moment each sweep could have work (at or before ctx.now: it has work now) -----------
+
+def next_schedule_fill(ctx: Ctx) -> datetime | None:
+    """A commitment never scheduled is due now; the others when their horizon is half used up."""
+    base = select(func.count()).select_from(Commitment).join(
+        Membership, Membership.id == Commitment.owner_membership_id).where(*_schedulable())
+    if ctx.s.scalar(base.where(Commitment.scheduled_until.is_(None))):
+        return ctx.now
+    until = ctx.s.scalar(base.with_only_columns(func.min(Commitment.scheduled_until)))
+    return None if until is None else until - timedelta(hours=ctx.settings.schedule_horizon_hours / 2)
+
+
+def next_checkin_moment(ctx: Ctx) -> datetime | None:
+    """The next question to ask (a pending check-in's due time) or the next grace to run out."""
+    pending = Checkin.state == CheckinState.PENDING
+    ask = ctx.s.scalar(select(func.min(Checkin.due_at)).where(
+        pending, Checkin.asked_at.is_(None), Checkin.grace_ends_at > ctx.now))
+    miss = ctx.s.scalar(select(func.min(Checkin.grace_ends_at)).where(pending))
+    return min((m for m in (ask, miss) if m is not None), default=None)
+
+
+def next_escalation_step(ctx: Ctx) -> datetime | None:
+    return ctx.s.scalar(select(func.min(Escalation.next_step_at)).where(Escalation.state == EscalationState.OPEN))
+
+
+def next_meeting_reminder(ctx: Ctx) -> datetime | None:
+    """Now if a reminder is due and not yet sent; else the next reminder time of any meeting."""
+    due = _reminders_due(ctx)
+    if due and len(summaries.already_marked(ctx, [_reminder_mark(m, o) for m, o in due])) < len(due):
+        return ctx.now
+    moments = []
+    for offset in ctx.settings.reminder_offsets_minutes:
+        starts = ctx.s.scalar(select(func.min(Meeting.starts_at)).where(
+            Meeting.cancelled.is_(False), Meeting.starts_at > ctx.now + timedelta(minutes=offset)))
+        if starts is not None:
+            moments.append(starts - timedelta(minutes=offset))
+    return min(moments, default=None)
+
+
 Sweep = Callable[[Ctx], int]
 
 SWEEPS: list[tuple[str, Sweep]] = [
@@ -103,4 +158,15 @@ SWEEPS: list[tuple[str, Sweep]] = [
     ("meeting_reminders", meeting_reminders),
     ("weekly_thanks", summaries.weekly_thanks),
     ("daily_summaries", summaries.daily_summaries),
+]
+
+WhenNext = Callable[[Ctx], datetime | None]
+
+WHEN_NEXT: list[tuple[str, WhenNext]] = [
+    ("schedule_checkins", next_schedule_fill),
+    ("checkins", next_checkin_moment),
+    ("move_escalations", next_escalation_step),
+    ("meeting_reminders", next_meeting_reminder),
+    ("weekly_thanks", summaries.next_weekly_thanks),
+    ("daily_summaries", summaries.next_daily_summary),
 ]

@@ -39,6 +39,24 @@ def last_weekly_moment(now: datetime, tz_name: str, spec: str) -> datetime:
     return moment if moment <= now else localize(datetime.combine(d - timedelta(days=7), at), tz)
 
 
+def next_weekly_moment(now: datetime, tz_name: str, spec: str) -> datetime:
+    """The first "SU 18:00" (in the family's zone) after now."""
+    day_txt, _, hhmm = spec.strip().partition(" ")
+    weekday, at = WEEKDAYS.index(day_txt.upper()), parse_hhmm(hhmm)
+    tz = ZoneInfo(tz_name)
+    local = now.astimezone(tz)
+    d = local.date() + timedelta(days=(weekday - local.weekday()) % 7)
+    moment = localize(datetime.combine(d, at), tz)
+    return moment if moment > now else localize(datetime.combine(d + timedelta(days=7), at), tz)
+
+
+def next_daily_moment(now: datetime, tz_name: str, hhmm: str) -> datetime:
+    tz = ZoneInfo(tz_name)
+    d: date = now.astimezone(tz).date()
+    moment = localize(datetime.combine(d, parse_hhmm(hhmm)), tz)
+    return moment if moment > now else localize(datetime.combine(d + timedelta(days=1), parse_hhmm(hhmm)), tz)
+
+
 def last_daily_moment(now: datetime, tz_name: str, hhmm: str) -> datetime:
     tz = ZoneInfo(tz_name)
     d: date = now.astimezone(tz).date()
@@ -53,16 +71,29 @@ def already_marked(ctx: Ctx, names: list[str]) -> set[str]:
     return set(ctx.s.scalars(select(SweepMark.name).where(SweepMark.name.in_(names))))
 
 
-def weekly_thanks(ctx: Ctx) -> int:
-    sent = 0
+def _weekly_due(ctx: Ctx) -> list[tuple[Family, datetime, str]]:
+    """The families whose weekly thank-you is due now and not yet sent, each with its moment and mark."""
     due: list[tuple[Family, datetime, str]] = []
     for family in ctx.s.scalars(select(Family)):
         moment = last_weekly_moment(ctx.now, family.timezone, ctx.settings.weekly_summary)
         if ctx.now - moment <= timedelta(hours=24):
             due.append((family, moment, f"weekly:{family.id}:{moment:%Y-%m-%d}"))
     done = already_marked(ctx, [name for _, _, name in due])
-    for family, moment, name in due:
-        if name in done or not mark_once(ctx, name):
+    return [item for item in due if item[2] not in done]
+
+
+def next_weekly_thanks(ctx: Ctx) -> datetime | None:
+    """Now if a weekly thank-you is due and unsent; else the next weekly moment in any family's zone."""
+    if _weekly_due(ctx):
+        return ctx.now
+    zones = ctx.s.scalars(select(Family.timezone).distinct())
+    return min((next_weekly_moment(ctx.now, tz, ctx.settings.weekly_summary) for tz in zones), default=None)
+
+
+def weekly_thanks(ctx: Ctx) -> int:
+    sent = 0
+    for family, moment, name in _weekly_due(ctx):
+        if not mark_once(ctx, name):
             continue
         for m in ctx.s.scalars(select(Membership).where(Membership.family_id == family.id,
                                                         Membership.state == MembershipState.ACTIVE,
@@ -109,8 +140,8 @@ def _section(ctx: Ctx, family: Family, since: datetime, until: datetime, tr: Tra
     return render.SummarySection(family.alias, went_well, misses, uncovered, open_count, meetings, review_soon)
 
 
-def daily_summaries(ctx: Ctx) -> int:
-    sent = 0
+def _caseworkers(ctx: Ctx) -> list[tuple[Person, list[Family], str]]:
+    """Every caseworker with their families and the time zone their summary follows."""
     rows = ctx.s.execute(select(Person, Family).join(Membership, Membership.person_id == Person.id)
                          .join(Family, Family.id == Membership.family_id)
                          .where(Membership.role == Role.CASEWORKER, Membership.state == MembershipState.ACTIVE)
@@ -118,15 +149,35 @@ def daily_summaries(ctx: Ctx) -> int:
     by_person: dict[int, tuple[Person, list[Family]]] = {}
     for person, family in rows:
         by_person.setdefault(person.id, (person, []))[1].append(family)
+    return [(person, families, notify.person_timezone(person, families[0]))
+            for person, families in by_person.values()]
+
+
+def _daily_due(ctx: Ctx, staff: list[tuple[Person, list[Family], str]]
+               ) -> list[tuple[Person, list[Family], str, datetime]]:
+    """The caseworkers whose daily summary is due now and not yet sent."""
     due: list[tuple[Person, list[Family], str, datetime]] = []
-    for person, families in by_person.values():
-        tz = notify.person_timezone(person, families[0])
+    for person, families, tz in staff:
         moment = last_daily_moment(ctx.now, tz, person.summary_time)
         if ctx.now - moment <= timedelta(hours=12):
             due.append((person, families, tz, moment))
     done = already_marked(ctx, [f"daily:{p.id}:{m:%Y-%m-%d}" for p, _, _, m in due])
-    for person, families, tz, moment in due:
-        if f"daily:{person.id}:{moment:%Y-%m-%d}" in done or not mark_once(ctx, f"daily:{person.id}:{moment:%Y-%m-%d}"):
+    return [item for item in due if f"daily:{item[0].id}:{item[3]:%Y-%m-%d}" not in done]
+
+
+def next_daily_summary(ctx: Ctx) -> datetime | None:
+    """Now if a daily summary is due and unsent; else the next summary time of any caseworker."""
+    staff = _caseworkers(ctx)
+    if _daily_due(ctx, staff):
+        return ctx.now
+    times = {(tz, person.summary_time) for person, _, tz in staff}
+    return min((next_daily_moment(ctx.now, tz, hhmm) for tz, hhmm in times), default=None)
+
+
+def daily_summaries(ctx: Ctx) -> int:
+    sent = 0
+    for person, families, tz, moment in _daily_due(ctx, _caseworkers(ctx)):
+        if not mark_once(ctx, f"daily:{person.id}:{moment:%Y-%m-%d}"):
             continue
 
         def build(tr: Translator, fams: list[Family] = families, m: datetime = moment, z: str = tz) -> OutboundMessage:
