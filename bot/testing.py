@@ -15,9 +15,12 @@ The verbs are stable: later changes keep them. See docs/testing.md.
 
 from __future__ import annotations
 
-import itertools
+import sqlite3
+import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -41,6 +44,32 @@ STEP = timedelta(minutes=5)
 MAX_PASSES = 10_000  # a jumping advance never needs more passes than stepping by STEP plus this
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """A network built once in this process: the database file, what every chat received, the event count."""
+
+    path: Path
+    chats: object
+    events: int
+    family_id: int
+
+
+_SNAPSHOTS: dict[str, _Snapshot] = {}
+
+
+def _sqlite_path(url: str) -> Path | None:
+    prefix = "sqlite:///"
+    return Path(url[len(prefix):]) if url.startswith(prefix) and ":memory:" not in url else None
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy through SQLite's online backup (safe with WAL and open connections)."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+
+
 def settings_for(url: str, **extra: Any) -> Settings:
     values: dict[str, Any] = {"DATABASE_URL": url, "FAMILYTEAM_SECRET": "test-secret"}
     values.update(extra)
@@ -55,7 +84,8 @@ class World:
         self.clock = ManualClock(start)
         self.console: ChatRecorder = console_transport()
         self.app: App = build(settings_for(url, **settings), clock=self.clock, transports=[self.console])
-        self._events = itertools.count(1)
+        self._events = 0
+        self._touched = False  # nothing done yet: network() may start from a snapshot
 
     # --- time ------------------------------------------------------------------------------------
 
@@ -65,6 +95,7 @@ class World:
 
     async def tick(self) -> None:
         """One engine pass and one delivery pass at the current time."""
+        self._touched = True
         await self.app.tick()
 
     def next_due(self) -> datetime | None:
@@ -108,6 +139,7 @@ class World:
 
     def call(self, fn: Callable[[Ctx], T], actor: Actor | None = None) -> T:
         """Run a use case (a function of Ctx) in one transaction, as the operator unless told otherwise."""
+        self._touched = True
         return self.app.call(fn, actor)
 
     def make_family(self, alias: str = "the Rowan family", timezone: str = "Europe/London", **kw: Any) -> int:
@@ -128,14 +160,45 @@ class World:
 
     async def network(self, plan: str | None = None, members: tuple[tuple[str, str, str], ...] = (
             ("Gran", "gran", "key_safety_person"), ("Sue", "sue", "key_safety_person")), **family: Any) -> int:
-        """A family whose members have joined (and, given a plan, the plan applied and one tick run)."""
+        """A family whose members have joined (and, given a plan, the plan applied and one tick run).
+
+        On SQLite, a world that has done nothing yet starts from a copy of the same network built earlier in
+        this process (same plan, members, family, settings and time): the same rows and chats, built once."""
+        key = self._snapshot_key(plan, members, family) if not self._touched else None
+        if key is not None and key in _SNAPSHOTS:
+            return self._restore(_SNAPSHOTS[key])
         fid = self.make_family(**family)
         for name, chat, role in members:
             await self.join(fid, name, chat, role)
         if plan is not None:
             self.apply(fid, plan)
             await self.tick()
+        if key is not None:
+            self._save(key, fid)
         return fid
+
+    def _snapshot_key(self, plan: str | None, members: object, family: dict[str, Any]) -> str | None:
+        if _sqlite_path(self.url) is None:
+            return None
+        settings = self.app.settings.model_dump(exclude={"database_url"})
+        return repr((plan, members, sorted(family.items()), self.clock.now().isoformat(), sorted(settings.items())))
+
+    def _save(self, key: str, family_id: int) -> None:
+        source = _sqlite_path(self.url)
+        assert source is not None
+        target = Path(tempfile.mkdtemp(prefix="familyteam-network-")) / "network.db"
+        _copy_sqlite(source, target)
+        _SNAPSHOTS[key] = _Snapshot(target, self.console.snapshot(), self._events, family_id)
+
+    def _restore(self, snap: _Snapshot) -> int:
+        target = _sqlite_path(self.url)
+        assert target is not None
+        self.app.db.dispose()
+        _copy_sqlite(snap.path, target)
+        self.console.restore(snap.chats)
+        self._events = snap.events
+        self._touched = True
+        return snap.family_id
 
     def apply(self, family_id: int, text: str, reason: str = "scenario") -> Any:
         """Apply a plan file's text (docs/plan-file.md) as a new plan version."""
@@ -145,11 +208,13 @@ class World:
 
     async def send(self, event: Inbound) -> None:
         """Hand one event to the app's inbound door, then deliver what it queued."""
+        self._touched = True
         await self.app.handle(event)
         await self.app.dispatcher.dispatch_once()
 
     def _event_id(self) -> str:
-        return f"e{next(self._events)}"
+        self._events += 1
+        return f"e{self._events}"
 
     async def command(self, chat: str, command: str, args: str = "", **kw: Any) -> None:
         await self.send(Inbound("console", chat, InboundKind.COMMAND, command=command, args=args,

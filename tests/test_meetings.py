@@ -37,13 +37,8 @@ def meetings(h: Harness) -> list[Meeting]:
 
 
 async def network(h: Harness, plan: str = WITH_MEETING) -> int:
-    fid = h.make_family()
-    await h.join(fid, "Gran", "gran", "key_safety_person")
-    await h.join(fid, "Sue", "sue", "key_safety_person")
-    await h.join(fid, "Tom", "tom", "supporter")
-    h.apply(fid, plan)
-    await h.tick()
-    return fid
+    return await h.network(plan, members=(("Gran", "gran", "key_safety_person"), ("Sue", "sue", "key_safety_person"),
+                                          ("Tom", "tom", "supporter")))
 
 
 async def test_plan_meeting_invites_its_invitees_only(h: Harness) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import Callable
 from typing import TextIO
@@ -54,6 +55,17 @@ class ConsoleTransport:
         return Delivery(ref)
 
     # --- for tests, the demo and the interactive console ------------------------------------------
+
+    def snapshot(self) -> object:
+        return copy.deepcopy((self.lines, set(self.blocked)))
+
+    def restore(self, state: object) -> None:
+        lines: list[ChatLine]
+        blocked: set[str]
+        lines, blocked = copy.deepcopy(state)  # type: ignore[misc]
+        self.lines, self.blocked = lines, blocked
+        self._by_ref = {line.ref: line for line in self.lines}
+        self._refs = itertools.count(len(self.lines) + 1)
 
     def inbox(self, external_id: str) -> list[ChatLine]:
         return [line for line in self.lines if line.external_id == external_id]
