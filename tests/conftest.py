@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Base
-from tests.harness import Harness
+from tests.support.harness import Harness
 
 POSTGRES_URL = os.environ.get("FAMILYTEAM_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"]

@@ -1,0 +1,1 @@
+"""The platform adapters through the real libraries against fake servers on loopback."""

@@ -1,0 +1,256 @@
+"""`familyteam` as the caseworker uses it: create a family, invite, apply the plan, status, export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli import main
+from storage.db import Database
+from storage.models import AuditEvent, Invite, PlanVersion
+from tests.support.harness import PLAN
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "rowan-family.toml"
+
+
+class Cli:
+    def __init__(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        self.capsys, self.tmp_path = capsys, tmp_path
+
+    def run(self, *argv: str) -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        code = main(list(argv))
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def json(self, *argv: str) -> Any:
+        code, out, err = self.run("--json", *argv)
+        assert code == 0, err
+        return json.loads(out)
+
+    def file(self, name: str, text: str) -> str:
+        path = self.tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("FAMILYTEAM_SECRET", "cli-test-secret")
+    for name in ("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN", "FAMILYTEAM_INVITE_TTL_HOURS"):
+        monkeypatch.delenv(name, raising=False)
+    return Cli(capsys, tmp_path)
+
+
+def db(tmp_path: Path) -> Database:
+    return Database(f"sqlite:///{tmp_path / 'cli.db'}")
+
+
+def make_family(cli: Cli) -> int:
+    data = cli.json("family", "create", "--alias", "the Rowan family", "--timezone", "Europe/London",
+                    "--caseworker", "console:anna")
+    assert set(data) == {"family_id"}
+    return int(data["family_id"])
+
+
+def test_family_create_prints_the_id(cli: Cli) -> None:
+    assert make_family(cli) == 1
+    assert make_family(cli) == 2
+    code, out, _ = cli.run("family", "create", "--alias", "the Birch family", "--timezone", "Europe/London",
+                           "--caseworker", "console:bea")
+    assert code == 0 and "id 3" in out
+
+
+def test_json_flag_after_the_command_works_too(cli: Cli) -> None:
+    code, out, _ = cli.run("family", "create", "--alias", "the Rowan family", "--timezone", "Europe/London",
+                           "--caseworker", "console:anna", "--json")
+    assert code == 0
+    assert json.loads(out) == {"family_id": 1}
+
+
+def test_bad_time_zone_is_exit_2_with_a_clear_message(cli: Cli, tmp_path: Path) -> None:
+    code, out, err = cli.run("family", "create", "--alias", "the Rowan family", "--timezone", "Europe/Londn",
+                             "--caseworker", "console:anna")
+    assert code == 2
+    assert out == ""
+    assert "time zone" in err and "Europe/Londn" in err
+    code, _, err = cli.run("--json", "family", "create", "--alias", "the Rowan family", "--timezone", "Mars/Base",
+                           "--caseworker", "console:anna")
+    assert code == 2
+    assert json.loads(err)["error"] == "bad_timezone"
+    # Nothing was created.
+    assert make_family(cli) == 1
+
+
+def test_bad_caseworker_address_is_exit_2(cli: Cli) -> None:
+    code, _, err = cli.run("family", "create", "--alias", "the Rowan family", "--timezone", "Europe/London",
+                           "--caseworker", "anna")
+    assert code == 2 and "anna" in err
+
+
+def test_invite_create_prints_a_code_and_no_link_without_a_token(cli: Cli, tmp_path: Path) -> None:
+    fid = make_family(cli)
+    data = cli.json("invite", "create", "--family", str(fid), "--name", "Gran", "--role", "key_safety_person")
+    assert data["telegram_link"] is None
+    code = data["code"]
+    assert isinstance(code, str) and len(code) == 10 and code.isalnum() and code.isupper()
+    assert isinstance(data["membership_id"], int)
+    database = db(tmp_path)
+    with database.session() as s:
+        [invite] = s.scalars(select(Invite)).all()
+        assert invite.code_hash != code and code not in invite.code_hash
+    database.dispose()
+    again = cli.json("invite", "create", "--family", str(fid), "--name", "Sue", "--role", "supporter")
+    assert again["code"] != code
+
+
+def test_staff_roles_are_not_offered_by_invite_create(cli: Cli) -> None:
+    fid = make_family(cli)
+    with pytest.raises(SystemExit) as info:
+        cli.run("invite", "create", "--family", str(fid), "--name", "Bob", "--role", "caseworker")
+    assert info.value.code == 2
+
+
+def test_invite_for_a_missing_family_is_exit_2(cli: Cli) -> None:
+    code, _, err = cli.run("invite", "create", "--family", "42", "--name", "Gran", "--role", "supporter")
+    assert code == 2 and "42" in err
+
+
+def test_plan_apply_then_reapply(cli: Cli, tmp_path: Path) -> None:
+    fid = make_family(cli)
+    for name in ("Gran", "Sue"):
+        cli.json("invite", "create", "--family", str(fid), "--name", name, "--role", "key_safety_person")
+    path = cli.file("plan.toml", PLAN)
+    data = cli.json("plan", "apply", "--family", str(fid), path, "--reason", "first plan")
+    assert data["changed"] is True and data["version"] == 1
+    assert data["told"] == [], "nobody has joined yet"
+    assert sorted(data["uncovered"]) == ["evening-call", "school-run"]
+    again = cli.json("plan", "apply", "--family", str(fid), path, "--reason", "again")
+    assert again["changed"] is False and again["version"] == 1
+    code, out, _ = cli.run("plan", "apply", "--family", str(fid), path)
+    assert code == 0 and "No change" in out
+    changed = cli.file("plan2.toml", PLAN.replace('grace = "45m"', 'grace = "1h"'))
+    assert cli.json("plan", "apply", "--family", str(fid), changed, "--reason", "more time")["version"] == 2
+    database = db(tmp_path)
+    with database.session() as s:
+        rows = s.scalars(select(PlanVersion).order_by(PlanVersion.number)).all()
+        assert [(v.number, v.reason) for v in rows] == [(1, "first plan"), (2, "more time")]
+        assert all(v.author.startswith("cli:") for v in rows)
+    database.dispose()
+
+
+def test_the_shipped_example_applies(cli: Cli) -> None:
+    fid = make_family(cli)
+    for name, role in (("Gran", "key_safety_person"), ("Aunt Sue", "key_safety_person"), ("Tom", "supporter"),
+                       ("Ms Patel", "supporter")):
+        cli.json("invite", "create", "--family", str(fid), "--name", name, "--role", role)
+    data = cli.json("plan", "apply", "--family", str(fid), str(EXAMPLE), "--reason", "first plan")
+    assert data["changed"] is True and data["version"] == 1
+
+
+def test_a_bad_plan_file_is_exit_2_naming_the_line(cli: Cli, tmp_path: Path) -> None:
+    fid = make_family(cli)
+    for name in ("Gran", "Sue"):
+        cli.json("invite", "create", "--family", str(fid), "--name", name, "--role", "key_safety_person")
+    bad = PLAN.replace("FREQ=WEEKLY;BYDAY=MO,WE,FR;BYHOUR=15;BYMINUTE=30", "FREQ=SOMETIMES")
+    line = next(n for n, text in enumerate(bad.splitlines(), 1) if "FREQ=SOMETIMES" in text)
+    code, out, err = cli.run("plan", "apply", "--family", str(fid), cli.file("bad.toml", bad))
+    assert code == 2
+    assert out == ""
+    assert f"line {line}" in err and "commitment[1].schedule" in err
+    code, _, err = cli.run("--json", "plan", "apply", "--family", str(fid), cli.file("bad.toml", bad))
+    assert code == 2
+    payload = json.loads(err)
+    assert payload["error"] == "bad_plan" and f"line {line}" in payload["message"]
+    status = cli.json("status", "--family", str(fid))
+    assert status["plan_version"] is None and status["commitments"] == []
+
+
+def test_status_json(cli: Cli) -> None:
+    fid = make_family(cli)
+    cli.json("invite", "create", "--family", str(fid), "--name", "Gran", "--role", "key_safety_person")
+    cli.json("invite", "create", "--family", str(fid), "--name", "Sue", "--role", "key_safety_person")
+    cli.json("plan", "apply", "--family", str(fid), cli.file("plan.toml", PLAN))
+    data = cli.json("status", "--family", str(fid))
+    assert data["family"]["id"] == fid and data["family"]["alias"] == "the Rowan family"
+    assert data["plan_version"] == 1
+    assert {m["name"]: m["state"] for m in data["members"]}["Gran"] == "invited"
+    assert {c["key"]: c["uncovered"] for c in data["commitments"]} == {"school-run": True, "evening-call": True}
+    assert data["open_escalations"] == [] and data["upcoming_meetings"] == []
+    code, out, _ = cli.run("status", "--family", str(fid))
+    assert code == 0 and "UNCOVERED" in out and "the Rowan family" in out
+
+
+def test_status_of_a_missing_family_is_exit_2(cli: Cli) -> None:
+    code, _, err = cli.run("status", "--family", "7")
+    assert code == 2 and "7" in err
+
+
+def test_export_is_valid_json(cli: Cli) -> None:
+    fid = make_family(cli)
+    cli.json("invite", "create", "--family", str(fid), "--name", "Gran", "--role", "key_safety_person")
+    cli.json("invite", "create", "--family", str(fid), "--name", "Sue", "--role", "key_safety_person")
+    cli.json("plan", "apply", "--family", str(fid), cli.file("plan.toml", PLAN), "--reason", "first")
+    code, out, _ = cli.run("export", "--family", str(fid))
+    assert code == 0
+    data = json.loads(out)
+    assert data["family"]["alias"] == "the Rowan family"
+    assert [v["reason"] for v in data["plan_versions"]] == ["first"]
+    assert {"family.create", "invite.create", "plan.apply"} <= {a["action"] for a in data["audit"]}
+
+
+def test_member_remove(cli: Cli) -> None:
+    fid = make_family(cli)
+    cli.json("invite", "create", "--family", str(fid), "--name", "Gran", "--role", "key_safety_person")
+    cli.json("invite", "create", "--family", str(fid), "--name", "Sue", "--role", "key_safety_person")
+    cli.json("plan", "apply", "--family", str(fid), cli.file("plan.toml", PLAN))
+    data = cli.json("member", "remove", "--family", str(fid), "--name", "Sue")
+    assert data == {"removed": "Sue", "uncovered": ["Call Mum at 7 and check everyone is settled"]}
+    code, _, _ = cli.run("member", "remove", "--family", str(fid), "--name", "Sue")
+    assert code == 2
+
+
+def test_inviting_a_person_to_avoid_is_exit_2_and_audited(cli: Cli, tmp_path: Path) -> None:
+    fid = make_family(cli)
+    cli.json("plan", "apply", "--family", str(fid), cli.file("avoid.toml", 'people_to_avoid = ["Kevin"]\n'))
+    code, out, err = cli.run("invite", "create", "--family", str(fid), "--name", "Kevin", "--role", "supporter")
+    assert code == 2 and out == "" and "avoid" in err
+    database = db(tmp_path)
+    with database.session() as s:
+        refused = s.scalars(select(AuditEvent).where(AuditEvent.outcome == "refused")).all()
+        assert [(a.action, a.family_id) for a in refused] == [("invite.create", fid)]
+        assert s.scalars(select(Invite)).all() == []
+    database.dispose()
+
+
+def test_db_upgrade(cli: Cli, tmp_path: Path) -> None:
+    assert not (tmp_path / "cli.db").exists()
+    assert cli.json("db", "upgrade") == {"upgraded": True}
+    assert (tmp_path / "cli.db").exists()
+    assert make_family(cli) == 1
+    assert cli.json("db", "upgrade") == {"upgraded": True}, "running it again is fine and keeps the data"
+    assert cli.json("status", "--family", "1")["family"]["alias"] == "the Rowan family"
+
+
+def test_bad_cli_input_is_a_clear_error_not_a_traceback(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from bot.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    monkeypatch.setenv("FAMILYTEAM_SECRET", "x")
+    assert main(["staff", "away", "--person", "console:anna", "--until", "tomorrow"]) == 2
+    assert "not a date-time" in capsys.readouterr().err
+    assert main(["family", "create", "--alias", "the Oak family", "--timezone", "Europe/London",
+                 "--caseworker", "console:anna"]) == 0
+    assert main(["plan", "apply", "--family", "1", str(tmp_path / "missing.toml")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    latin = tmp_path / "latin1.toml"
+    latin.write_bytes("contingency = \"caf\xe9\"".encode("latin-1"))
+    assert main(["plan", "apply", "--family", "1", str(latin)]) == 2
+    assert "cannot read" in capsys.readouterr().err

@@ -1,0 +1,58 @@
+"""The weekly thank-you to members and the caseworker's daily summary."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.support.harness import PLAN, Harness
+
+
+async def _week(h: Harness) -> int:
+    return await h.network(PLAN)
+
+
+async def test_weekly_thank_you_once_on_sunday_evening(h: Harness) -> None:
+    await _week(h)
+    for day in (0, 2, 4):  # Gran answers Mon, Wed, Fri
+        await h.advance_to(datetime(2026, 11, 30, 15, 30, tzinfo=UTC) + timedelta(days=day), step=timedelta(hours=2))
+        await h.press("gran", "Done")
+    await h.advance_to(datetime(2026, 12, 6, 17, 55, tzinfo=UTC), step=timedelta(hours=2))
+    assert not any("This week" in t for t in h.texts("gran"))
+    await h.advance_to(datetime(2026, 12, 6, 18, 0, tzinfo=UTC))
+    thanks = [t for t in h.texts("gran") if "This week" in t]
+    assert thanks == ["This week you kept all 3 of your commitments for the Rowan family. "
+                      "Thank you — it makes a real difference."]
+    sue = [t for t in h.texts("sue") if "This week" in t]
+    assert len(sue) == 1 and "hard one" in sue[0], "Sue missed every evening call: still thanked, gently"
+    await h.advance(timedelta(hours=6), step=timedelta(hours=1))
+    assert len([t for t in h.texts("gran") if "This week" in t]) == 1
+
+
+async def test_weekly_thank_you_is_not_sent_days_late_after_downtime(h: Harness) -> None:
+    await _week(h)
+    await h.tick()
+    h.clock.set(datetime(2026, 12, 8, 12, 0, tzinfo=UTC))  # down over the whole of Sunday evening and Monday
+    await h.tick()
+    assert not any("This week" in t for t in h.texts("gran"))
+
+
+async def test_daily_summary_lists_misses_uncovered_and_meetings(h: Harness) -> None:
+    fid = h.make_family()
+    await h.join(fid, "Gran", "gran", "key_safety_person")
+    h.invite(fid, "Sue", "key_safety_person")  # invited, never joined: her commitment is uncovered
+    h.apply(fid, PLAN + """
+[[meeting]]
+kind = "review"
+starts = 2026-12-03T10:00:00
+place = "Town Hall"
+invite = ["Gran"]
+""")
+    await h.advance_to(datetime(2026, 12, 1, 8, 30, tzinfo=UTC), step=timedelta(minutes=30))
+    summaries = [t for t in h.texts("anna") if "daily summary" in t]
+    assert len(summaries) == 2, "Monday's and Tuesday's, 08:30 each"
+    summary = summaries[-1]
+    assert "Collect the children from school" in summary, "Monday's ordinary miss"
+    assert "Uncovered commitments" in summary and "Call Mum at 7" in summary
+    assert "Review meeting" in summary
+    await h.advance(timedelta(hours=3), step=timedelta(hours=1))
+    assert len([t for t in h.texts("anna") if "daily summary" in t]) == 2

@@ -1,0 +1,1 @@
+"""Storage specifics on SQLite and PostgreSQL: migrations, claims, races, restarts, upgrades."""
