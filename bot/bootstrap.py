@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.exc import IntegrityError
 
 from bot.app import App
@@ -19,7 +18,7 @@ from bot.clock import Clock, SystemClock
 from bot.ports import ChatRecorder, InviteLinks, Transport
 from bot.settings import Settings
 from storage.db import Database
-from storage.migrate import alembic_config, upgrade
+from storage.migrate import code_head, upgrade
 from storage.models import KeyValue
 
 log = logging.getLogger(__name__)
@@ -32,7 +31,7 @@ class SchemaOutOfDate(RuntimeError):
 def migrate(db: Database) -> None:
     """The explicit migration step. SQLite (the embedded default) is created and upgraded here; other
     databases must be upgraded with `familyteam db upgrade`, so several instances never race a migration."""
-    head = ScriptDirectory.from_config(alembic_config(db.url)).get_current_head()
+    head = code_head()
     with db.engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
     if current == head:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.app import App
 from bot.bootstrap import build, console_transport
 from bot.clock import ManualClock
+from bot.engine.engine import next_delivery
 from bot.ports import ChatLine, ChatRecorder, Inbound
 from bot.services.context import Actor, Ctx
 from bot.services.families import create_family
@@ -136,17 +137,30 @@ class Week:
         return ("\n                " + " ".join(labels)) if labels else ""
 
     async def run(self) -> None:
+        """The engine runs on a 15-minute grid; a pass that could find nothing to do is skipped (the same
+        week, without the idle passes)."""
+        last: datetime | None = None
         next_tick = self.clock.now()
         while self.clock.now() < END:
             if self.queue and self.queue[0].at < next_tick:
                 action = heapq.heappop(self.queue)
                 self.clock.set(max(action.at, self.clock.now()))
                 await self.act(action)
+                if last is not None:  # what they did may fall due before the pass planned
+                    next_tick = min(next_tick, self._next_tick(last))
                 continue
             self.clock.set(next_tick)
             await self.app.tick()
             self.collect()
-            next_tick += STEP
+            last = next_tick
+            next_tick = self._next_tick(last)
+
+    def _next_tick(self, last: datetime) -> datetime:
+        """The first grid moment after `last`, not before now, at which the engine or dispatcher has work."""
+        now = self.clock.now()
+        moments = [self.app.engine.next_due(now), next_delivery(self.app.db, now, self.app.transports)]
+        due = min(max(min((m for m in moments if m is not None), default=END), now), END)  # a last pass at the end
+        return last + STEP * max(1, -((last - due) // STEP))
 
 
 def setup(app: App) -> tuple[int, list[tuple[str, str]]]:
