@@ -4,6 +4,7 @@ benchmarks) gets it from `build`."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import sys
@@ -15,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.app import App
 from bot.clock import Clock, SystemClock
-from bot.ports import ChatRecorder, InviteLinks, Transport
+from bot.ports import ChatRecorder, Inbound, InviteLinks, Transport
 from bot.settings import Settings
 from storage.db import Database
 from storage.migrate import code_head, upgrade
@@ -124,7 +125,26 @@ def invite_links(settings: Settings) -> InviteLinks | None:
 
 
 def run_console(settings: Settings, address: str) -> None:
-    """`familyteam console --as console:NAME`: chat in this terminal through the app built here."""
-    from handlers.console.repl import run_console as repl
+    """`familyteam console --as console:NAME`: chat in this terminal through the app built here, with the
+    app's own scheduler (the console runs no second one)."""
+    from handlers.console.repl import NumberedConsole, console_chat, read_lines
 
-    repl(lambda transport: build(settings, transports=[transport]), address)
+    chat = console_chat(address)
+
+    async def session() -> None:
+        console = NumberedConsole(chat)
+        app = build(settings, transports=[console])
+        scheduler = app.scheduler()
+        scheduler.start()
+
+        async def sink(event: Inbound) -> None:
+            await app.handle(event)
+            await app.dispatcher.dispatch_once()
+
+        try:
+            await read_lines(chat, console, sink)
+        finally:
+            scheduler.shutdown(wait=False)
+            app.db.dispose()
+
+    asyncio.run(session())

@@ -8,10 +8,8 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
-from collections.abc import Callable
-from typing import Any
 
-from bot.ports import ChatLine, Inbound, InboundKind
+from bot.ports import ChatLine, Inbound, InboundKind, InboundSink
 from bot.services.people import parse_address
 from handlers.console.transport import ConsoleTransport
 from messages.outbound import Button
@@ -47,34 +45,26 @@ def to_inbound(chat: str, line: str, numbered: list[Button], event_id: str) -> I
     return Inbound("console", chat, InboundKind.TEXT, text=text, event_id=event_id)
 
 
-async def _run(build: Callable[[ConsoleTransport], Any], chat: str) -> None:
-    console = NumberedConsole(chat)
-    app = build(console)
-    scheduler = app.scheduler()  # the app's own scheduler: the console runs no second one
-    scheduler.start()
+async def read_lines(chat: str, console: NumberedConsole, sink: InboundSink) -> None:
+    """Read this terminal until Ctrl-D; every line becomes an event handed to `sink` (the app's door)."""
     session = uuid.uuid4().hex[:8]  # event ids unique per session, so a second session is not deduplicated
     print(f"FamilyTeam console as console:{chat}. Type /help, an answer, or a button number. Ctrl-D to quit.")
     print("> ", end="", flush=True)
     loop = asyncio.get_running_loop()
     n = 0
-    try:
-        while True:
-            line = await loop.run_in_executor(None, sys.stdin.readline)
-            if not line:
-                break
-            n += 1
-            event = to_inbound(chat, line, console.numbered, f"console-{chat}-{session}-{n}")
-            if event is not None:
-                await app.handle(event)
-                await app.dispatcher.dispatch_once()
-    finally:
-        scheduler.shutdown(wait=False)
-        app.db.dispose()
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line:
+            return
+        n += 1
+        event = to_inbound(chat, line, console.numbered, f"console-{chat}-{session}-{n}")
+        if event is not None:
+            await sink(event)
 
 
-def run_console(build: Callable[[ConsoleTransport], Any], address: str) -> None:
-    """`build` makes the app around the given transport (bot.bootstrap does)."""
+def console_chat(address: str) -> str:
+    """The chat name in console:NAME."""
     platform, chat = parse_address(address)
     if platform != "console":
         raise SystemExit("familyteam console only speaks as console:NAME")
-    asyncio.run(_run(build, chat))
+    return chat

@@ -254,3 +254,18 @@ def test_bad_cli_input_is_a_clear_error_not_a_traceback(tmp_path, monkeypatch, c
     latin.write_bytes("contingency = \"caf\xe9\"".encode("latin-1"))
     assert main(["plan", "apply", "--family", "1", str(latin)]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_console_sessions_in_a_row_each_work(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`familyteam console`: a member joins in one session; a second session later is answered too (its
+    lines are not mistaken for the first session's, which had the same line numbers)."""
+    import io
+
+    make_family(cli)
+    code = cli.json("invite", "create", "--family", "1", "--name", "Gran", "--role", "key_safety_person")["code"]
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"/start {code}\n1\n"))
+    status, out, _ = cli.run("console", "--as", "console:gran")
+    assert status == 0 and "Do you agree?" in out and "Thank you for joining" in out
+    monkeypatch.setattr("sys.stdin", io.StringIO("/help\n/mine\n"))
+    status, out, _ = cli.run("console", "--as", "console:gran")
+    assert status == 0 and "/stop" in out, "the second session's first line is answered"
