@@ -149,15 +149,21 @@ def cmd_staff_away(args: argparse.Namespace) -> None:
 
 
 def cmd_escalation(args: argparse.Namespace) -> None:
+    from bot.conversation import replies
     from bot.services import escalations
+    from messages.catalog import translator
+    from messages.staff import staff_ack_done
 
     app = _app()
     actor = _actor()
     if args.action == "ack":
         done = app.call(lambda ctx: escalations.acknowledge(ctx, actor, args.id), actor)
+        what = replies.ACKNOWLEDGED if done else replies.ALREADY
     else:
         done = app.call(lambda ctx: escalations.resolve(ctx, actor, args.id, args.note or ""), actor)
-    _out(args, {"id": args.id, "changed": done}, "Done." if done else "It was already handled.")
+        what = replies.RESOLVED if done else replies.ALREADY
+    # The same words a staff member reads after pressing the button, on any platform.
+    _out(args, {"id": args.id, "changed": done}, staff_ack_done(translator(app.settings.default_language), what).text)
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> None:

@@ -1,10 +1,10 @@
 """The scenario kit: a complete FamilyTeam in one process, for practice scenarios and end-to-end tests.
 
     world = World("sqlite:///scenario.db")
-    fid = await world.network(plan=PLAN)            # a family, two members joined, the plan applied
-    await world.advance_to(world.at("Mon 19:00"))   # time moves; the engine runs on the way
-    await world.say("sue", "mum has been drinking and the kids are here")
-    assert "worried" in world.last("anna").lower()
+    fid = await world.network(plan=PLAN)      # a family, two members joined, the plan applied
+    await world.advance_to(datetime(2026, 11, 30, 19, 0, tzinfo=UTC))  # the engine runs on the way
+    await world.press("sue", "Worried")       # out of hours: the duty team is alerted at once
+    assert any("needs attention" in t or "Worry" in t for t in world.texts("duty"))
     world.close()
 
 The app is the real one from `bot.bootstrap.build` (engine, dispatcher, conversation router, services,
@@ -28,6 +28,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.bootstrap import build, console_transport
 from bot.clock import ManualClock
+from bot.conversation.staff_intents import Intent, Outcome
 from bot.engine.engine import next_delivery
 from bot.ports import ChatLine, ChatRecorder, Inbound, InboundKind
 from bot.services.context import Actor, Ctx
@@ -211,6 +212,15 @@ class World:
         self._touched = True
         await self.app.handle(event)
         await self.app.dispatcher.dispatch_once()
+
+    async def staff(self, chat: str, intent: Intent) -> Outcome:
+        """A member of staff in console chat `chat` submits a form or command (an intent from
+        bot.conversation.staff_intents: NewFamily, Invite, EditPlan, ScheduleMeeting, Away, Resolve, ...),
+        through the same staff door Slack's forms use; what it queued is delivered before this returns."""
+        self._touched = True
+        outcome = await self.app.staff("console", chat, intent, event_id=self._event_id())
+        await self.app.dispatcher.dispatch_once()
+        return outcome
 
     def _event_id(self) -> str:
         self._events += 1

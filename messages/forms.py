@@ -225,14 +225,6 @@ def summary_time_set(tr: Translator, at: str) -> str:
     return tr._("Your daily summary will come at {time}.").format(time=at)
 
 
-def ack_done(tr: Translator) -> str:
-    return tr._("Thank you. You have acknowledged it; nobody else will be asked.")
-
-
-def already_handled(tr: Translator) -> str:
-    return tr._("This was already handled.")
-
-
 def help_entries(tr: Translator) -> tuple[str, list[tuple[str, str]]]:
     """(heading, [(command, what it does)]) for `/familyteam help`; the adapter formats them."""
     return tr._("FamilyTeam commands:"), [

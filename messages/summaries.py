@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from messages.catalog import Translator
+from messages.labels import meeting_kind_label
 from messages.outbound import OutboundMessage
 
 
@@ -24,20 +26,23 @@ def weekly_thanks(tr: Translator, alias: str, kept: int, total: int) -> Outbound
 
 @dataclass
 class SummarySection:
+    """What one family's part of a daily summary says, as plain facts (gathered by the service once)."""
+
     alias: str
     went_well: int
-    ordinary_misses: list[str]  # "Gran: collect the children (Mon 15:30)"
-    uncovered: list[str]
+    ordinary_misses: list[tuple[str, str, datetime]]  # (member, commitment, due at)
+    uncovered: list[tuple[str, str]]  # (commitment, member)
     open_escalations: int
-    meetings: list[str]
+    meetings: list[tuple[str, datetime]]  # (meeting kind, starts at)
     review_by: str | None
 
 
-def daily_summary(tr: Translator, sections: list[SummarySection]) -> OutboundMessage:
+def daily_summary(tr: Translator, sections: list[SummarySection], tz: str) -> OutboundMessage:
+    """The caseworker's daily picture, times in `tz`. Words only: no platform markup."""
     lines = ["📋 " + tr._("Your daily summary")]
     for s in sections:
         lines.append("")
-        lines.append(f"*{s.alias}*")
+        lines.append(s.alias)
         lines.append("✅ " + tr.ngettext("{n} check-in kept yesterday", "{n} check-ins kept yesterday",
                                          s.went_well).format(n=s.went_well))
         if s.open_escalations:
@@ -45,13 +50,13 @@ def daily_summary(tr: Translator, sections: list[SummarySection]) -> OutboundMes
                                              s.open_escalations).format(n=s.open_escalations))
         if s.ordinary_misses:
             lines.append(tr._("Missed (no escalation):"))
-            lines += ["  • " + m for m in s.ordinary_misses]
+            lines += [f"  • {member}: {text} ({tr.when(due, tz)})" for member, text, due in s.ordinary_misses]
         if s.uncovered:
             lines.append(tr._("Uncovered commitments:"))
-            lines += ["  • " + u for u in s.uncovered]
+            lines += [f"  • {text} ({member})" for text, member in s.uncovered]
         if s.meetings:
             lines.append(tr._("Coming up:"))
-            lines += ["  • " + m for m in s.meetings]
+            lines += [f"  • {meeting_kind_label(tr, kind)} — {tr.when(at, tz)}" for kind, at in s.meetings]
         if s.review_by:
             lines.append(tr._("Plan review due by {date}").format(date=s.review_by))
     return OutboundMessage("\n".join(lines), title=tr._("Your daily summary"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.conversation import replies, text
 from bot.conversation.buttons import ButtonAction, Press, handles
-from bot.domain.vocabulary import PendingReplyKind
+from bot.domain.vocabulary import OutboxPurpose, PendingReplyKind
 from bot.services import checkins, invites, meetings, notify, people
 from bot.services.errors import Refused
 from messages import render
@@ -71,7 +71,7 @@ def reveal(p: Press) -> None:
         raise Refused("not_yours", "not your message", subject="message.reveal")
     message = OutboundMessage.from_payload(row.payload)
     message.discreet, message.edit_of = False, row.id
-    notify.enqueue(p.ctx, p.identity.id, message, key=f"reveal:{row.id}@{p.identity.id}", kind="reply",
+    notify.enqueue(p.ctx, p.identity.id, message, key=f"reveal:{row.id}@{p.identity.id}", purpose=OutboxPurpose.REPLY,
                    family_id=row.family_id, priority=row.priority)
 
 

@@ -14,9 +14,10 @@ from bot.settings import Settings
 class Actor:
     """Who is acting: a person through a chat identity, the CLI operator, or the engine."""
 
-    label: str  # "person:12", "cli:alice", "engine"
+    label: str  # for the audit trail only: "person:12", "cli:alice", "engine"
     person_id: int | None = None
     identity_id: int | None = None
+    operator: bool = False  # the command-line operator, who may act on any family
 
     @classmethod
     def engine(cls) -> Actor:
@@ -24,7 +25,7 @@ class Actor:
 
     @classmethod
     def cli(cls, who: str = "operator") -> Actor:
-        return cls(f"cli:{who}"[:64])
+        return cls(f"cli:{who}"[:64], operator=True)
 
 
 @dataclass

@@ -113,7 +113,7 @@ def staff_roles_in(ctx: Ctx, person_id: int, family_id: int) -> set[str]:
 
 def require_staff(ctx: Ctx, actor: Actor, family_id: int, action: str) -> None:
     """CLI operators act on any family; chat users only on families they are assigned to."""
-    if actor.person_id is None and actor.label.startswith("cli:"):
+    if actor.operator:
         return
     if actor.person_id is not None:
         if staff_roles_in(ctx, actor.person_id, family_id):

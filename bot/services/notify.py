@@ -41,11 +41,9 @@ class Link:
                 "escalation_step": self.escalation_step, "meeting_id": self.meeting_id}
 
 
-def link(purpose: OutboxPurpose | None, kind: str | None, checkin_id: int | None = None,
-         escalation_id: int | None = None, escalation_step: int | None = None, meeting_id: int | None = None) -> Link:
-    """`kind` is the old name of `purpose` (a plain string), still accepted from older callers."""
-    return Link(purpose or OutboxPurpose(kind or OutboxPurpose.REPLY), checkin_id, escalation_id, escalation_step,
-                meeting_id)
+def link(purpose: OutboxPurpose, checkin_id: int | None = None, escalation_id: int | None = None,
+         escalation_step: int | None = None, meeting_id: int | None = None) -> Link:
+    return Link(OutboxPurpose(purpose), checkin_id, escalation_id, escalation_step, meeting_id)
 
 
 def person_language(person: Person, family: Family | None) -> str:
@@ -71,11 +69,11 @@ def _row(ctx: Ctx, identity_id: int, message: OutboundMessage, key: str, about: 
 
 
 def enqueue(ctx: Ctx, identity_id: int, message: OutboundMessage, *, key: str, family_id: int | None,
-            priority: int, not_before: object = None, purpose: OutboxPurpose | None = None, kind: str | None = None,
+            priority: int, not_before: object = None, purpose: OutboxPurpose = OutboxPurpose.REPLY,
             checkin_id: int | None = None, escalation_id: int | None = None, escalation_step: int | None = None,
             meeting_id: int | None = None) -> int | None:
     """Record one outbound message. The same key twice records (and so sends) it once."""
-    about = link(purpose, kind, checkin_id, escalation_id, escalation_step, meeting_id)
+    about = link(purpose, checkin_id, escalation_id, escalation_step, meeting_id)
     oid = insert_ignore(ctx.s, OutboxMessage.__table__,  # type: ignore[arg-type]
                         _row(ctx, identity_id, message, key, about, family_id, priority, not_before or ctx.now),
                         ["idempotency_key"])
@@ -100,7 +98,7 @@ def enqueue_many(ctx: Ctx, messages: Sequence[tuple[int, OutboundMessage, str]],
 
 
 def to_person(ctx: Ctx, person_id: int, family: Family | None, render: Render, *, key: str,
-              purpose: OutboxPurpose | None = None, kind: str | None = None, urgent: bool = False, hold: bool = True,
+              purpose: OutboxPurpose = OutboxPurpose.REPLY, urgent: bool = False, hold: bool = True,
               prepare: Callable[[OutboundMessage, int], None] | None = None, checkin_id: int | None = None,
               escalation_id: int | None = None, escalation_step: int | None = None, meeting_id: int | None = None,
               ) -> dict[int, int]:
@@ -109,7 +107,7 @@ def to_person(ctx: Ctx, person_id: int, family: Family | None, render: Render, *
 
     Returns {identity id: outbox id} for rows created now.
     """
-    about = link(purpose, kind, checkin_id, escalation_id, escalation_step, meeting_id)
+    about = link(purpose, checkin_id, escalation_id, escalation_step, meeting_id)
     person = ctx.s.get(Person, person_id)
     if person is None:
         return {}
@@ -146,8 +144,8 @@ def dress(message: OutboundMessage, person: Person | None, tr: Translator) -> No
         message.discreet, message.reveal_label = True, reveal_label(tr)
 
 
-def to_identity(ctx: Ctx, identity: ChatIdentity, render: Render, *, key: str, purpose: OutboxPurpose | None = None,
-                kind: str | None = None, family: Family | None = None, urgent: bool = False,
+def to_identity(ctx: Ctx, identity: ChatIdentity, render: Render, *, key: str,
+                purpose: OutboxPurpose = OutboxPurpose.REPLY, family: Family | None = None, urgent: bool = False,
                 checkin_id: int | None = None, escalation_id: int | None = None, meeting_id: int | None = None,
                 ) -> int | None:
     """A direct reply to the chat that just wrote to us (linked to a member or not), never held."""
@@ -156,7 +154,7 @@ def to_identity(ctx: Ctx, identity: ChatIdentity, render: Render, *, key: str, p
     tr = translator(language or ctx.settings.default_language)
     message = render(tr)
     dress(message, person, tr)
-    return enqueue(ctx, identity.id, message, key=f"{key}@{identity.id}", purpose=purpose, kind=kind,
+    return enqueue(ctx, identity.id, message, key=f"{key}@{identity.id}", purpose=purpose,
                    checkin_id=checkin_id, escalation_id=escalation_id, meeting_id=meeting_id,
                    family_id=family.id if family else None,
                    priority=Priority.URGENT if urgent else Priority.NORMAL)

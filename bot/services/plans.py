@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 
 from bot.domain.avoid import is_avoided
 from bot.domain.schedule import localize, occurrences
-from bot.domain.vocabulary import CheckinState, MembershipState
+from bot.domain.vocabulary import CheckinState, MembershipState, OutboxPurpose
 from bot.planfile import CommitmentSpec, MeetingSpec, PlanFileError, PlanSpec, error_at, parse_plan
 from bot.services import audit, notify
 from bot.services.context import Actor, Ctx
@@ -228,7 +228,7 @@ def send_commitments(ctx: Ctx, membership: Membership, family: Family, *, change
             items.append((c.text, tr.when(due, tz) if due else None))
         return render.your_commitments(tr, family.alias, items, changed)
 
-    notify.to_person(ctx, person.id, family, build, key=key, kind="commitments")
+    notify.to_person(ctx, person.id, family, build, key=key, purpose=OutboxPurpose.COMMITMENTS)
 
 
 def uncover_restore(ctx: Ctx, membership: Membership) -> None:

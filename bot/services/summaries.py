@@ -10,13 +10,11 @@ from sqlalchemy import func, select
 
 from bot.domain.hours import WEEKDAYS
 from bot.domain.schedule import localize, parse_hhmm
-from bot.domain.vocabulary import CheckinState, EscalationState, MembershipState, Role
+from bot.domain.vocabulary import CheckinState, EscalationState, MembershipState, OutboxPurpose, Role
 from bot.services import notify
 from bot.services.context import Ctx
 from bot.services.plans import latest_version
 from messages import render
-from messages.catalog import Translator
-from messages.outbound import OutboundMessage
 from storage.models import Checkin, Commitment, Escalation, Family, Meeting, Membership, Person, SweepMark
 from storage.upsert import insert_ignore
 
@@ -109,31 +107,30 @@ def weekly_thanks(ctx: Ctx) -> int:
             kept, total, alias = sum(1 for s in rows if s == CheckinState.DONE), len(rows), family.alias
             notify.to_person(ctx, m.person_id, family,  # type: ignore[arg-type]
                              partial(render.weekly_thanks, alias=alias, kept=kept, total=total),
-                             key=f"weekly:{m.id}:{moment:%Y-%m-%d}", kind="weekly_thanks")
+                             key=f"weekly:{m.id}:{moment:%Y-%m-%d}", purpose=OutboxPurpose.WEEKLY_THANKS)
             sent += 1
     return sent
 
 
-def _section(ctx: Ctx, family: Family, since: datetime, until: datetime, tr: Translator, tz: str
-             ) -> render.SummarySection:
+def _section(ctx: Ctx, family: Family, since: datetime, until: datetime) -> render.SummarySection:
+    """One family's facts for a daily summary, gathered before rendering (the words need no database)."""
     names = {m.id: m.name for m in ctx.s.scalars(select(Membership).where(Membership.family_id == family.id))}
     went_well = ctx.s.scalar(select(func.count()).select_from(Checkin).where(
         Checkin.family_id == family.id, Checkin.state == CheckinState.DONE,
         Checkin.due_at >= since, Checkin.due_at < until)) or 0
-    misses = []
-    for checkin, commitment in ctx.s.execute(select(Checkin, Commitment).join(
-            Commitment, Commitment.id == Checkin.commitment_id).where(
-            Checkin.family_id == family.id, Checkin.state == CheckinState.MISSED, Commitment.bottom_line_id.is_(None),
-            Checkin.due_at >= since, Checkin.due_at < until).order_by(Checkin.due_at)):
-        misses.append(f"{names.get(commitment.owner_membership_id)}: {commitment.text} ({tr.when(checkin.due_at, tz)})")
-    uncovered = [f"{c.text} ({names.get(c.owner_membership_id)})" for c in ctx.s.scalars(select(Commitment).where(
+    misses = [(names.get(commitment.owner_membership_id, ""), commitment.text, checkin.due_at)
+              for checkin, commitment in ctx.s.execute(select(Checkin, Commitment).join(
+                  Commitment, Commitment.id == Checkin.commitment_id).where(
+                  Checkin.family_id == family.id, Checkin.state == CheckinState.MISSED,
+                  Commitment.bottom_line_id.is_(None), Checkin.due_at >= since, Checkin.due_at < until)
+                  .order_by(Checkin.due_at))]
+    uncovered = [(c.text, names.get(c.owner_membership_id, "")) for c in ctx.s.scalars(select(Commitment).where(
         Commitment.family_id == family.id, Commitment.active.is_(True), Commitment.uncovered_since.is_not(None)))]
     open_count = ctx.s.scalar(select(func.count()).select_from(Escalation).where(
         Escalation.family_id == family.id, Escalation.state != EscalationState.RESOLVED)) or 0
-    meetings = [f"{render.meeting_kind_label(tr, m.kind)} — {tr.when(m.starts_at, tz)}"
-                for m in ctx.s.scalars(select(Meeting).where(
-                    Meeting.family_id == family.id, Meeting.cancelled.is_(False), Meeting.starts_at > ctx.now,
-                    Meeting.starts_at <= ctx.now + timedelta(days=7)).order_by(Meeting.starts_at))]
+    meetings = [(m.kind, m.starts_at) for m in ctx.s.scalars(select(Meeting).where(
+        Meeting.family_id == family.id, Meeting.cancelled.is_(False), Meeting.starts_at > ctx.now,
+        Meeting.starts_at <= ctx.now + timedelta(days=7)).order_by(Meeting.starts_at))]
     plan = latest_version(ctx, family.id)
     review = plan.content.get("review_by") if plan else None
     review_soon = review if review and date.fromisoformat(review) <= (ctx.now + timedelta(days=14)).date() else None
@@ -180,10 +177,8 @@ def daily_summaries(ctx: Ctx) -> int:
         if not mark_once(ctx, f"daily:{person.id}:{moment:%Y-%m-%d}"):
             continue
 
-        def build(tr: Translator, fams: list[Family] = families, m: datetime = moment, z: str = tz) -> OutboundMessage:
-            return render.daily_summary(tr, [_section(ctx, f, m - timedelta(days=1), m, tr, z) for f in fams])
-
-        notify.to_person(ctx, person.id, families[0], build, key=f"daily:{person.id}:{moment:%Y-%m-%d}",
-                         kind="daily_summary")
+        sections = [_section(ctx, f, moment - timedelta(days=1), moment) for f in families]
+        notify.to_person(ctx, person.id, families[0], partial(render.daily_summary, sections=sections, tz=tz),
+                         key=f"daily:{person.id}:{moment:%Y-%m-%d}", purpose=OutboxPurpose.DAILY_SUMMARY)
         sent += 1
     return sent

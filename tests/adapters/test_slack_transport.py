@@ -143,12 +143,15 @@ def test_socket_mode_serves_no_http_route(sqlite_url: str) -> None:
 
 
 def test_a_summary_without_fields_keeps_its_text_in_the_blocks() -> None:
+    from datetime import UTC, datetime
+
     from handlers.slack.blocks import message_blocks
     from messages import render
     from messages.catalog import translator
 
     summary = render.daily_summary(translator("en"), [render.SummarySection(
-        "the Rowan family", 3, ["Gran: Collect the children (Mon 15:30)"], [], 1, [], None)])
+        "the Rowan family", 3, [("Gran", "Collect the children", datetime(2026, 11, 30, 15, 30, tzinfo=UTC))],
+        [], 1, [], None)], tz="Europe/London")
     _fallback, blocks = message_blocks(summary)
     shown = " ".join(str(b) for b in blocks)
     assert "Collect the children" in shown and "escalation still open" in shown

@@ -269,3 +269,20 @@ def test_console_sessions_in_a_row_each_work(cli: Cli, monkeypatch: pytest.Monke
     monkeypatch.setattr("sys.stdin", io.StringIO("/help\n/mine\n"))
     status, out, _ = cli.run("console", "--as", "console:gran")
     assert status == 0 and "/stop" in out, "the second session's first line is answered"
+
+
+async def test_escalation_ack_and_resolve_read_as_the_buttons_do(cli: Cli, tmp_path: Path) -> None:
+    from tests.support.harness import Harness
+
+    world = Harness(f"sqlite:///{tmp_path / 'cli.db'}")
+    try:
+        await world.network(PLAN)
+        await world.say("sue", "worried: Mum sounded drunk on the phone")
+        (esc,) = world.escalations()
+    finally:
+        world.close()
+    assert cli.run("escalation", "ack", str(esc.id))[1].strip() == (
+        "Thank you. You have acknowledged it; nobody else will be asked.")
+    assert cli.run("escalation", "ack", str(esc.id))[1].strip() == "This was already handled."
+    assert cli.run("escalation", "resolve", str(esc.id), "--note", "Visited")[1].strip() == (
+        "Thank you. It is marked resolved.")

@@ -55,3 +55,18 @@ async def test_a_world_that_has_done_something_builds_its_own_network(tmp_path: 
     finally:
         first.close()
         busy.close()
+
+
+async def test_staff_forms_through_the_kit_take_the_staff_door(hs: World) -> None:
+    from bot.conversation.staff_intents import Resolve
+
+    await hs.network(PLAN)
+    await hs.say("sue", "worried: Mum sounded drunk on the phone")
+    (esc,) = hs.escalations()
+    outcome = await hs.staff("anna", Resolve(escalation_id=esc.id, note="Visited, all safe"))
+    assert outcome.ok, outcome.errors
+    (esc,) = hs.escalations()
+    assert (esc.state, esc.resolution_note) == ("resolved", "Visited, all safe")
+    assert hs.last("anna") == "Thank you. It is marked resolved.", "the same reply as the button on any platform"
+    refused = await hs.staff("gran", Resolve(escalation_id=esc.id, note="nothing"))
+    assert not refused.ok, "a member is not staff"
