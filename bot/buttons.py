@@ -1,5 +1,8 @@
-"""The low-level signer behind the button registry (bot.conversation.buttons): opaque, signed button data,
-short enough for Telegram's 64 bytes, useless if forged or altered. Only the registry calls this.
+"""Buttons: every kind the bot makes, defined once with its payload (`ButtonAction`, `PAYLOAD`), and their
+opaque, signed data, short enough for Telegram's 64 bytes, useless if forged or altered. Services make
+buttons with `make(ctx.secret, ButtonAction.ACK, escalation_id)`; the conversation router reads a press
+with `read`, which checks the signature, the action and each argument's type and never raises on garbage.
+What each press does is in bot/conversation/presses.py.
 
 Format: ``<action>.<arg>.<arg>...~<sig>`` where sig is 10 url-safe base64 characters of an
 HMAC-SHA256 over the rest. The receiver still authorises the presser; a valid signature only
@@ -12,6 +15,11 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from bot.domain.vocabulary import Answer, MeetingReply
+from messages.catalog import SUPPORTED_LANGUAGES
 
 MAX_LEN = 64
 
@@ -53,3 +61,88 @@ def verify(secret: bytes, data: object) -> ButtonData | None:
         return None
     action, *args = body.decode().split(".")
     return ButtonData(action, tuple(args))
+
+
+# --- the registry -----------------------------------------------------------------------------------
+
+INT = "int"
+
+
+class ButtonAction(StrEnum):
+    CONSENT = "cs"  # invite id, y|n
+    CHECKIN = "ci"  # check-in id, answer
+    NOTE = "cn"  # check-in id
+    MEETING = "mt"  # meeting id, reply
+    ACK = "ea"  # escalation id
+    RESOLVE = "er"  # escalation id
+    SHOW = "sh"  # outbox message id (a discreet message's details)
+    LANGUAGE = "lg"  # language code
+
+
+# Each action's arguments: INT, or the tuple of allowed words.
+PAYLOAD: dict[ButtonAction, tuple[str | tuple[str, ...], ...]] = {
+    ButtonAction.CONSENT: (INT, ("y", "n")),
+    ButtonAction.CHECKIN: (INT, tuple(a.value for a in Answer)),
+    ButtonAction.NOTE: (INT,),
+    ButtonAction.MEETING: (INT, tuple(r.value for r in MeetingReply)),
+    ButtonAction.ACK: (INT,),
+    ButtonAction.RESOLVE: (INT,),
+    ButtonAction.SHOW: (INT,),
+    ButtonAction.LANGUAGE: (tuple(SUPPORTED_LANGUAGES),),
+}
+
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """A verified press: the action and its typed arguments."""
+
+    action: ButtonAction
+    args: tuple[Any, ...]
+
+    def number(self, i: int = 0) -> int:
+        value = self.args[i]
+        assert isinstance(value, int)
+        return value
+
+    def word(self, i: int) -> str:
+        return str(self.args[i])
+
+
+def _valid(kind: str | tuple[str, ...], value: object) -> bool:
+    if kind == INT:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return isinstance(kind, tuple) and value in kind
+
+
+def make(secret: bytes, action: ButtonAction, *args: object) -> str:
+    """Signed data for one button. Raises ValueError on a programming error (wrong arguments)."""
+    spec = PAYLOAD[action]
+    if len(args) != len(spec) or not all(_valid(k, a) for k, a in zip(spec, args, strict=True)):
+        raise ValueError(f"bad arguments for button {action.name}: {args!r}")
+    return sign(secret, action.value, *args)
+
+
+def read(secret: bytes, data: object) -> Pressed | None:
+    """The press if the data is a well-formed button we made, else None (never raises)."""
+    raw = verify(secret, data)
+    if raw is None:
+        return None
+    try:
+        action = ButtonAction(raw.action)
+    except ValueError:
+        return None
+    spec = PAYLOAD[action]
+    if len(raw.args) != len(spec):
+        return None
+    args: list[object] = []
+    for kind, value in zip(spec, raw.args, strict=True):
+        if kind == INT:
+            if not (value.isascii() and value.isdigit()) or len(value) > 18:
+                return None
+            args.append(int(value))
+        elif value in kind:
+            args.append(value)
+        else:
+            return None
+    return Pressed(action, tuple(args))

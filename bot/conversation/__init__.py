@@ -2,4 +2,4 @@
 
 router.py (members' chat events), staff.py (staff intents from forms), buttons.py (the button registry),
 commands.py (the command table), text.py (typed answers and notes). Importing this package imports
-nothing else: services import `bot.conversation.buttons` to make buttons without a cycle."""
+nothing else: services make buttons with `bot.buttons`, below them."""

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bot.conversation.buttons import ButtonAction, make
+from bot.buttons import ButtonAction, make
 from bot.domain.vocabulary import Answer, CheckinState, EscalationReason, MembershipState, OutboxPurpose, OutboxState
 from bot.services import audit, escalations, notify
 from bot.services.context import Actor, Ctx

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from bot.conversation.buttons import ButtonAction, make
+from bot.buttons import ButtonAction, make
 from bot.domain.routing import escalation_chain
 from bot.domain.vocabulary import (
     CheckinState,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.conversation.buttons import ButtonAction, make
+from bot.buttons import ButtonAction, make
 from bot.domain.schedule import parse_hhmm
 from bot.domain.vocabulary import CheckinState, EscalationState
 from bot.services import audit, notify

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.conversation.buttons import ButtonAction, make
+from bot.buttons import ButtonAction, make
 from bot.domain.schedule import localize
 from bot.domain.vocabulary import MeetingReply, MembershipState, OutboxPurpose
 from bot.services import audit, notify

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.conversation.buttons import ButtonAction, make
+from bot.buttons import ButtonAction, make
 from bot.domain.hours import quiet_until
 from bot.domain.vocabulary import OutboxPurpose, OutboxState, Priority
 from bot.services.context import Ctx

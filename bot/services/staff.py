@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.conversation.buttons import ButtonAction, make
+from bot.buttons import ButtonAction, make
 from bot.domain.routing import is_away
 from bot.domain.vocabulary import STAFF_ROLES, MeetingKind, MembershipState, Role
 from bot.services import audit, notify

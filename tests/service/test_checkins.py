@@ -196,7 +196,7 @@ async def test_answer_before_the_checkin_is_asked_is_refused(h: Harness) -> None
     await _family(h)
     await h.tick()
     future = h.checkins()[0]
-    from bot.conversation.buttons import ButtonAction, make
+    from bot.buttons import ButtonAction, make
 
     data = make(b"test-secret", ButtonAction.CHECKIN, future.id, "done")
     await h.press("gran", "", data=data)
