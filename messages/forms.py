@@ -132,7 +132,20 @@ def plan(tr: Translator) -> dict[str, str]:
         "need_text": tr._("Say what they do."),
         "need_reason": tr._("Say why the plan is changing; it is kept with the new version."),
         "no_members": tr._("Invite the network first: commitments belong to invited members."),
+        "edit": tr._("Edit"), "removed": tr._("to be removed"), "added": tr._("new"),
+        "no_bottom_lines": tr._("No bottom lines yet."), "no_commitments": tr._("No commitments yet."),
+        "nobody": tr._("nobody chosen"), "every_day": tr._("every day"),
+        "overview_hint": tr._("Edit a bottom line or commitment in its own form; nothing is saved until you "
+                              "press Save here."),
+        "draft_gone": tr._("This plan editor was saved or has expired. Close it and open the plan again."),
     }
+
+
+def plan_item_name(tr: Translator, kind: str, n: int) -> str:
+    """A bottom line or commitment by its place in the plan ("Commitment 3")."""
+    if kind == "bottom_line":
+        return tr._("Bottom line {n}").format(n=n)
+    return tr._("Commitment {n}").format(n=n)
 
 
 def plan_saved(tr: Translator, alias: str, version: int, changed: bool, told: list[str],
@@ -274,6 +287,7 @@ def home(tr: Translator) -> dict[str, str]:
         "weeks": tr._("Last four weeks, oldest first (kept / not done / no answer / worried):"),
         "summary": tr._("Daily summary at"),
         "ack": tr._("Acknowledge"), "resolve": tr._("Resolve"),
+        "more": tr._("…and {n} more."),
         "legend": " ".join(f"{ANSWER_ICONS[s]} {answer_label(tr, s)}" for s in ("done", "not_done", "missed",
                                                                                  "worried")),
     }

@@ -292,6 +292,23 @@ class PendingReply(Base):
     expires_at: Mapped[datetime]
 
 
+class PlanDraft(Base):
+    """A plan being edited in a form too big to carry its own edits (Slack's plan editor): the bottom lines
+    and commitments as edited so far (bot.services.plan_editor's EditedLine / EditedCommitment as JSON
+    objects), kept until the plan is saved; drafts left open are removed after a day."""
+
+    __tablename__ = "plan_drafts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
+    author: Mapped[str] = mapped_column(String(64))  # the editing actor's label ("person:12")
+    base_version: Mapped[int] = mapped_column(Integer)  # the version the editor started from (0: none)
+    bottom_lines: Mapped[list[Any]]
+    commitments: Mapped[list[Any]]
+    next_ref: Mapped[int] = mapped_column(Integer, default=0)  # numbers the refs of items added
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+
 class KeyValue(Base):
     """Small installation facts, e.g. the generated button-signing secret."""
 

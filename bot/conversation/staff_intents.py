@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from bot.services.plan_editor import PlanEdit
+from bot.services.plan_editor import EditedCommitment, EditedLine, PlanEdit
 
 
 @dataclass
@@ -117,10 +117,34 @@ class Invite(Intent):
 
 @dataclass(frozen=True)
 class EditPlan(Intent):
+    """Save a plan edited in a form. With `draft_id` the bottom lines and commitments are the draft's (edited
+    one by one with EditPlanItem), and `edit` brings the rest (contingency, people to avoid, reason)."""
+
     family_id: int
     version: int  # the version the editor showed (0: none); a newer one is never overwritten unseen
     edit: PlanEdit
+    draft_id: int | None = None
     FIELD: ClassVar[str] = "reason"
+    FIELDS: ClassVar[dict[str, str]] = {"draft_gone": "reason"}
+
+
+@dataclass(frozen=True)
+class PlanItemForm(Intent):
+    """The form for one bottom line or commitment of an open plan draft (value: PlanItem); ref "" adds one."""
+
+    draft_id: int
+    kind: str  # "bottom_line" | "commitment"
+    ref: str = ""
+
+
+@dataclass(frozen=True)
+class EditPlanItem(Intent):
+    """One bottom line or commitment edited in its own form (ref "": a new one), put in the draft if it is
+    valid (value: the draft's PlanForm, to show again); else problems by the item form's field."""
+
+    draft_id: int
+    item: EditedLine | EditedCommitment
+    FIELD: ClassVar[str] = "text"
 
 
 @dataclass(frozen=True)
@@ -180,8 +204,24 @@ class PlanForm:
     family_id: int
     alias: str
     version: int | None
-    content: dict[str, Any]
+    content: dict[str, Any]  # the latest version's (contingency, people to avoid)
     members: list[str]  # network members' names
+    draft_id: int = 0
+    bottom_lines: list[EditedLine] = field(default_factory=list)  # as edited so far (the draft's)
+    commitments: list[EditedCommitment] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One bottom line or commitment of a draft, for its form."""
+
+    draft_id: int
+    kind: str  # "bottom_line" | "commitment"
+    number: int  # its place in the plan, from 1 (0: a new one)
+    line: EditedLine | None
+    commitment: EditedCommitment | None
+    members: list[str]
+    guards: list[tuple[str, str]]  # bottom lines it may guard: (key, text)
 
 
 @dataclass(frozen=True)

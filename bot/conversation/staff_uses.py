@@ -4,14 +4,14 @@ transaction. Each returns an Outcome; a ServiceError raised here is audited and 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.conversation import buttons, replies
 from bot.conversation import staff_intents as i
 from bot.domain.vocabulary import MeetingKind
-from bot.services import escalations, families, home, records, staff
+from bot.services import escalations, families, home, plan_drafts, records, staff
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, ServiceError
 from bot.services.people import known_identity
@@ -94,10 +94,33 @@ def family_form(a: Asker, intent: i.FamilyForm) -> Outcome:
                                          [(m.id, m.name) for m in members], today))
     if intent.then == "plan":
         latest = latest_version(ctx, family.id)
-        names = [m.name for m in staff.network_members(ctx, a.actor, family.id)]
-        return a.out(value=i.PlanForm(family.id, family.alias, latest.number if latest else None,
-                                      latest.content if latest else {}, names))
+        return a.out(value=_plan_form(a, plan_drafts.open_draft(ctx, a.actor, family.id, latest)))
     return a.out()
+
+
+def _plan_form(a: Asker, draft: plan_drafts.Draft) -> i.PlanForm:
+    family = families.get_family(a.ctx, draft.family_id)
+    latest = latest_version(a.ctx, family.id)
+    names = [m.name for m in staff.network_members(a.ctx, a.actor, family.id)]
+    return i.PlanForm(family.id, family.alias, draft.base_version or None, latest.content if latest else {}, names,
+                      draft.id, draft.bottom_lines, draft.commitments)
+
+
+def _gone(a: Asker, field: str) -> Outcome:
+    """The draft was saved, expired or is someone else's: open the plan again."""
+    return Outcome(a.tr.language, errors={field: texts.plan(a.tr)["draft_gone"]})
+
+
+def plan_item_form(a: Asker, intent: i.PlanItemForm) -> Outcome:
+    draft = plan_drafts.find_draft(a.ctx, a.actor, intent.draft_id)
+    if draft is None:
+        return _gone(a, intent.FIELD)
+    families.require_staff(a.ctx, a.actor, draft.family_id, "staff.plan")
+    names = [m.name for m in staff.network_members(a.ctx, a.actor, draft.family_id)]
+    line, commitment = draft.line(intent.ref), draft.commitment(intent.ref)
+    items: list[Any] = draft.commitments if intent.kind == "commitment" else draft.bottom_lines
+    number = next((n for n, x in enumerate(items, 1) if x.ref == intent.ref), 0)
+    return a.out(value=i.PlanItem(draft.id, intent.kind, number, line, commitment, names, draft.guards()))
 
 
 def home_view(a: Asker, _: i.HomeView) -> Outcome:
@@ -148,20 +171,67 @@ def invite(a: Asker, intent: i.Invite) -> Outcome:
                                a.ctx.settings.invite_ttl_hours))
 
 
+def edit_plan_item(a: Asker, intent: i.EditPlanItem) -> Outcome:
+    draft = plan_drafts.find_draft(a.ctx, a.actor, intent.draft_id)
+    if draft is None:
+        return _gone(a, intent.FIELD)
+    families.require_staff(a.ctx, a.actor, draft.family_id, "staff.plan")
+    latest = latest_version(a.ctx, draft.family_id)
+    draft, problems = plan_drafts.put_item(a.ctx, a.actor, draft.id, intent.item, latest.content if latest else {})
+    if problems:
+        t = texts.plan(a.tr)
+        return Outcome(a.tr.language, errors={f: t.get(code, code) for f, code in problems.items()})
+    return a.out(value=_plan_form(a, draft))
+
+
 def edit_plan(a: Asker, intent: i.EditPlan) -> Outcome:
     ctx, fid = a.ctx, intent.family_id
     families.require_staff(ctx, a.actor, fid, "plan.apply")
+    edit, draft = intent.edit, None
+    if intent.draft_id:
+        draft = plan_drafts.find_draft(ctx, a.actor, intent.draft_id)
+        if draft is None:
+            return _gone(a, intent.FIELD)
+        edit = replace(edit, bottom_lines=draft.bottom_lines, commitments=draft.commitments)
     latest = latest_version(ctx, fid)
-    if (latest.number if latest else 0) != intent.version:
+    if (latest.number if latest else 0) != intent.version or (draft and draft.family_id != fid):
         # Someone saved a new version while this editor was open: never overwrite it unseen.
         return Outcome(a.tr.language, errors={"reason": texts.plan_changed_meanwhile(a.tr)})
-    edited = edited_content(latest.content if latest else {}, intent.edit)
+    edited = edited_content(latest.content if latest else {}, edit)
     if edited.spec is None:
         t = texts.plan(a.tr)
-        return Outcome(a.tr.language, errors={f: t.get(code, code) for f, code in edited.problems.items()})
-    result = apply_plan_spec(ctx, a.actor, fid, edited.spec, intent.edit.reason.strip())
+        problems = {f: t.get(code, code) for f, code in edited.problems.items()}
+        return Outcome(a.tr.language, errors=_on_overview(a.tr, problems, draft) if draft else problems)
+    result = apply_plan_spec(ctx, a.actor, fid, edited.spec, edit.reason.strip())
+    if draft:
+        plan_drafts.drop_draft(ctx, a.actor, draft.id)
     alias = families.get_family(ctx, fid).alias
     return a.out(texts.plan_saved(a.tr, alias, result.version, result.changed, result.told, result.uncovered))
+
+
+OVERVIEW_FIELDS = ("contingency", "avoid", "reason")
+
+
+def _on_overview(tr: Translator, problems: dict[str, str], draft: plan_drafts.Draft) -> dict[str, str]:
+    """Problems with single items, shown on the overview's reason field, each naming its item."""
+    out = {f: p for f, p in problems.items() if f in OVERVIEW_FIELDS}
+    named = []
+    for f, problem in problems.items():
+        if f not in OVERVIEW_FIELDS:
+            named.append(f"{texts.plan_item_name(tr, *_item_at(draft, f))}: {problem}")
+    if named:
+        out["reason"] = " ".join([*named, *([out["reason"]] if "reason" in out else [])])
+    return out
+
+
+def _item_at(draft: plan_drafts.Draft, field: str) -> tuple[str, int]:
+    for n, b in enumerate(draft.bottom_lines, 1):
+        if field == b.ref:
+            return "bottom_line", n
+    for n, c in enumerate(draft.commitments, 1):
+        if field.startswith(f"{c.ref}_"):
+            return "commitment", n
+    return "commitment", 0
 
 
 def schedule_meeting(a: Asker, intent: i.ScheduleMeeting) -> Outcome:
@@ -198,7 +268,8 @@ HANDLERS: dict[type[i.Intent], Callable[[Asker, Any], Outcome]] = {
     i.Hello: hello, i.Language: hello, i.CanCreateFamily: can_create_family, i.FamilyTask: family_task,
     i.FamilyForm: family_form,
     i.HomeView: home_view, i.ResolveForm: resolve_form, i.NewFamily: new_family, i.Invite: invite,
-    i.EditPlan: edit_plan, i.ScheduleMeeting: schedule_meeting, i.Away: away, i.Resolve: resolve,
+    i.EditPlan: edit_plan, i.PlanItemForm: plan_item_form, i.EditPlanItem: edit_plan_item,
+    i.ScheduleMeeting: schedule_meeting, i.Away: away, i.Resolve: resolve,
     i.SetSummaryTime: set_summary_time,
 }
 

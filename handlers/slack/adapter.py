@@ -23,6 +23,8 @@ from handlers.slack.commands import COMMAND, Commands
 from handlers.slack.context import SlackContext, StaffDoor
 from handlers.slack.events import Events
 from handlers.slack.home import SUMMARY_TIME_ACTION
+from handlers.slack.limits import SlackLimitError
+from handlers.slack.plan import PlanEditor
 from handlers.slack.views import Views
 from messages.outbound import OutboundMessage
 
@@ -60,6 +62,15 @@ def delivery_error(exc: SlackApiError) -> DeliveryError:
     if error in PERMANENT:
         return DeliveryError("permanent", error)
     return DeliveryError("retry", error or f"http {status}")
+
+
+def _rendered(message: OutboundMessage) -> tuple[str, list[dict[str, Any]]]:
+    """The message as Slack takes it; one that cannot fit Slack's limits is an error, and is never sent."""
+    try:
+        return message_blocks(message)
+    except SlackLimitError as exc:
+        log.error("Slack: a message does not fit Slack's limits and is not sent: %s", exc)
+        raise DeliveryError("permanent", "too_large") from exc
 
 
 def split_ref(ref: str) -> tuple[str, str]:
@@ -100,10 +111,10 @@ class SlackAdapter:
         bolt, commands, views, events = self.bolt, Commands(slack), Views(slack), Events(slack)
         bolt.command(COMMAND)(commands.on_command)
         for callback_id, listener in ((modals.CHOOSE, views.on_choose), (modals.NEW, views.on_new),
-                                      (modals.INVITE, views.on_invite), (modals.PLAN, views.on_plan),
-                                      (modals.MEETING, views.on_meeting), (modals.AWAY, views.on_away),
-                                      (modals.RESOLVE, views.on_resolve)):
+                                      (modals.INVITE, views.on_invite), (modals.MEETING, views.on_meeting),
+                                      (modals.AWAY, views.on_away), (modals.RESOLVE, views.on_resolve)):
             bolt.view(callback_id)(listener)
+        PlanEditor(slack).listen(bolt)
         bolt.action(re.compile(f"^{BUTTON_ACTION}"))(events.on_button)
         bolt.action(SUMMARY_TIME_ACTION)(events.on_summary_time)
         bolt.event("app_home_opened")(events.on_home_opened)
@@ -112,7 +123,7 @@ class SlackAdapter:
     # --- Transport -------------------------------------------------------------------------------
 
     async def send(self, external_id: str, message: OutboundMessage, thread_ref: str | None = None) -> Delivery:
-        text, blocks = message_blocks(message)
+        text, blocks = _rendered(message)
         args: dict[str, Any] = {"channel": external_id, "text": text, "blocks": blocks, "unfurl_links": False,
                                 "unfurl_media": False}
         if thread_ref:
@@ -122,7 +133,7 @@ class SlackAdapter:
 
     async def edit(self, external_id: str, ref: str, message: OutboundMessage) -> Delivery:
         channel, ts = split_ref(ref)
-        text, blocks = message_blocks(message)
+        text, blocks = _rendered(message)
         response = await self._call("chat_update", {"channel": channel, "ts": ts, "text": text, "blocks": blocks})
         return Delivery(f"{response.get('channel') or channel}:{response.get('ts') or ts}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -17,11 +18,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from handlers.slack.limits import MESSAGE_BLOCKS as MAX_BLOCKS
+from handlers.slack.limits import MESSAGE_TEXT, SlackLimitError, checked_message
 from messages.outbound import OutboundMessage
 
 BUTTON_ACTION = "ft_button"  # action_id prefix of every button carrying signed core data
 MAX_SECTION = 3000
-MAX_BLOCKS = 50
 
 
 def escape(text: str) -> str:
@@ -39,7 +41,8 @@ def plain(text: str, limit: int = 3000) -> PlainTextObject:
 
 
 def mrkdwn(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=(text or " ")[:MAX_SECTION])
+    """Longer than a section holds is an error when the view or message is checked (split it with chunks())."""
+    return MarkdownTextObject(text=text or " ")
 
 
 def section(text: str, block_id: str | None = None, accessory: Any = None) -> SectionBlock:
@@ -73,7 +76,8 @@ def as_dicts(blocks: list[Block]) -> list[dict[str, Any]]:
     return [b.to_dict() for b in blocks]
 
 
-def _chunks(text: str, size: int = MAX_SECTION) -> list[str]:
+def chunks(text: str, size: int = MAX_SECTION) -> list[str]:
+    """Text in pieces a section holds, cut at line breaks where possible."""
     out, rest = [], text
     while len(rest) > size:
         cut = rest.rfind("\n", 0, size)
@@ -85,20 +89,33 @@ def _chunks(text: str, size: int = MAX_SECTION) -> list[str]:
 
 
 def message_blocks(message: OutboundMessage) -> tuple[str, list[dict[str, Any]]]:
-    """(plain-text fallback, blocks). A discreet member sees only the neutral line and Show."""
+    """(plain-text fallback, blocks), checked against Slack's limits. A discreet member sees only the neutral
+    line and Show. A body of more sections than a message holds is packed into fewer, fuller sections: every
+    word and every button is kept (SlackLimitError if even that cannot fit)."""
     text, rows = message.visible()
-    blocks: list[Block] = []
+    head: list[Block] = []
+    parts: list[str] = []
     shows_details = not (message.discreet and message.discreet_text and message.reveal)
     if shows_details and message.title and message.fields:
-        blocks.append(header(message.title))
-        for label, value in message.fields:
-            body = f"{strong(escape(label))}\n{escape(value)}" if label else escape(value)
-            blocks += [section(chunk) for chunk in _chunks(body)]
+        head.append(header(message.title))
+        parts = [f"{strong(escape(label))}\n{escape(value)}" if label else escape(value)
+                 for label, value in message.fields]
     else:
-        blocks += [section(chunk) for chunk in _chunks(escape(text))]
+        parts = [escape(text)]
+    body = [chunk for part in parts for chunk in chunks(part)]
     actions: list[Block] = [
         ActionsBlock(block_id=f"ft_row_{r}", elements=[button(b.label, b.data, f"{BUTTON_ACTION}_{r}_{c}", b.style)
                                                         for c, b in enumerate(row)])
         for r, row in enumerate(rows) if row]
-    blocks = blocks[:MAX_BLOCKS - len(actions)] + actions  # keep the buttons, shorten the body
-    return escape(text)[:40000], as_dicts(blocks)
+    if len(head) + len(body) + len(actions) > MAX_BLOCKS:
+        body = chunks("\n\n".join(parts))
+    blocks: list[Block] = [*head, *(section(chunk) for chunk in body), *actions]
+    fallback = escape(text)
+    # The fallback is only the notification's words (the blocks carry the message): a long one is shortened.
+    fallback = fallback if len(fallback) <= MESSAGE_TEXT else fallback[:MESSAGE_TEXT - 1] + "…"
+    try:
+        dicts = as_dicts(blocks)
+    except SlackObjectFormationError as exc:
+        raise SlackLimitError(f"message: {exc}") from exc
+    checked_message(fallback, dicts)
+    return fallback, dicts

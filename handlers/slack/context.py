@@ -17,6 +17,7 @@ from bot.ports import InboundSink, InviteLinks
 from bot.settings import Settings
 from handlers.slack.blocks import escape
 from handlers.slack.home import home_view, refused_view
+from handlers.slack.limits import SlackLimitError, checked_text, checked_view
 from messages import forms as texts
 from messages.catalog import translator
 
@@ -55,15 +56,35 @@ class SlackContext:
         if not channel:
             return
         try:
-            await self.client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+            await self.client.chat_postEphemeral(channel=channel, user=user_id, text=checked_text(text))
         except Exception:
             log.exception("Slack: could not post an ephemeral message")
 
     async def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
         try:
-            await self.client.views_open(trigger_id=trigger_id, view=view)
+            await self.client.views_open(trigger_id=trigger_id, view=checked_view(view))
+        except SlackLimitError:
+            raise  # our bug, logged as an error: never swallowed as a failed call
         except Exception:
             log.exception("Slack: views.open failed")
+
+    async def push_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        """A view over the open modal (closing it goes back to the one below)."""
+        try:
+            await self.client.views_push(trigger_id=trigger_id, view=checked_view(view))
+        except SlackLimitError:
+            raise  # our bug, logged as an error: never swallowed as a failed call
+        except Exception:
+            log.exception("Slack: views.push failed")
+
+    async def update_view(self, view_id: str, view: dict[str, Any]) -> None:
+        """Show an open modal (e.g. the one below a pushed view) anew."""
+        try:
+            await self.client.views_update(view_id=view_id, view=checked_view(view))
+        except SlackLimitError:
+            raise  # our bug, logged as an error: never swallowed as a failed call
+        except Exception:
+            log.exception("Slack: views.update failed")
 
     async def publish_home(self, user_id: str, event_id: str | None = None) -> None:
         outcome = await self.ask(user_id, HomeView(), event_id)
@@ -72,7 +93,9 @@ class SlackContext:
         tr = translator(outcome.language)
         view = home_view(tr, outcome.value) if outcome.ok else refused_view(texts.refused(tr, "unknown_chat"))
         try:
-            await self.client.views_publish(user_id=user_id, view=view)
+            await self.client.views_publish(user_id=user_id, view=checked_view(view))
+        except SlackLimitError:
+            raise  # our bug, logged as an error: never swallowed as a failed call
         except Exception:
             log.exception("Slack: views.publish failed")
 

@@ -10,7 +10,6 @@ from bot.conversation import staff_intents as i
 from handlers.slack.commands import family_view, status_text
 from handlers.slack.context import Ack, SlackContext, request_key
 from handlers.slack.modals import meta_int, meta_of, result_view, text, value
-from handlers.slack.modals.plan_editor import read_plan
 from messages import forms as texts
 from messages.catalog import Translator, translator
 
@@ -80,12 +79,6 @@ class Views:
         link = await self.slack.telegram_link(made.code) if not made.sent_to else None
         lines = texts.invite_done(tr, made.name, made.alias, made.code, link, made.sent_to, made.ttl_hours)
         await ack(response_action="update", view=result_view(tr, texts.invite(tr)["title"], lines))
-
-    async def on_plan(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        done = await self._submit(ack, body, i.EditPlan(meta_int(view, "f"), meta_int(view, "v"), read_plan(view)))
-        if done is not None:
-            tr, outcome = done
-            await ack(response_action="update", view=result_view(tr, texts.plan(tr)["title"], outcome.lines))
 
     async def on_meeting(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         state = view["state"]["values"]

@@ -60,7 +60,23 @@ async def open_modal(env: SlackEnv, user: str, text: str) -> dict[str, Any]:
     assert status == 200 and body == "", body
     opened = env.fake.called("views.open")
     assert len(opened) == before + 1, "the command opens a modal"
-    return dict(opened[-1]["view"])
+    return env.fake.last_view()
+
+
+async def edit_item(env: SlackEnv, user: str, overview: dict[str, Any], action_id: str, value: str = "",
+                    **values: Any) -> dict[str, Any]:
+    """Press a plan item's Edit (or an Add) on the overview, submit the form it pushes with `values`, and
+    return the overview as it stands then (shown anew by views.update)."""
+    pushed = len(env.fake.called("views.push"))
+    await env.press_in_view(user, overview, action_id, value)
+    assert len(env.fake.called("views.push")) == pushed + 1, "the button pushes the item's form"
+    form = env.fake.last_view("views.push")
+    assert form["callback_id"] == "ft_plan_item"
+    answer = await env.submit(user, form, **values)
+    assert answer == {}, answer
+    updated = env.fake.called("views.update")[-1]
+    assert updated["view_id"] == overview["id"]
+    return env.fake.views[overview["id"]]
 
 
 async def test_caseworker_creates_family_invites_plans_and_schedules(env: SlackEnv) -> None:
@@ -96,31 +112,34 @@ async def test_caseworker_creates_family_invites_plans_and_schedules(env: SlackE
     await env.press(TEACHER, env.button_value(TEACHER, "I agree"))
     assert any("Thank you for joining" in m.text for m in env.fake.dms(TEACHER))
 
-    # Write the plan: a bottom line and Gran's commitment with the schedule picker.
+    # Write the plan: a bottom line and Gran's commitment with the schedule picker, each in its own form.
     view = await open_modal(env, CASE, "plan Rowan")
     assert view["callback_id"] == "ft_plan"
-    answer = await env.submit(CASE, view, contingency="Take the children to Gran's.", avoid="Kevin",
-                              bl_new="No drinking while caring for the children", c0_member="Gran",
-                              c0_text="Collect the children from school", c0_days=["MO", "WE", "FR"],
-                              c0_time="15:30", c0_grace="45m")
+    view = await edit_item(env, CASE, view, "ft_plan_bl_new", text="No drinking while caring for the children")
+    view = await edit_item(env, CASE, view, "ft_plan_c_new", member="Gran", text="Collect the children from school",
+                           days=["MO", "WE", "FR"], time="15:30", grace="45m")
+    assert "Collect the children from school" in texts_of(view["blocks"])
+    answer = await env.submit(CASE, view, contingency="Take the children to Gran's.", avoid="Kevin")
     assert answer == {"response_action": "errors", "errors": {"reason": answer["errors"]["reason"]}}, \
         "saving asks for the reason"
     answer = await env.submit(CASE, view, contingency="Take the children to Gran's.", avoid="Kevin",
-                              bl_new="No drinking while caring for the children", c0_member="Gran",
-                              c0_text="Collect the children from school", c0_days=["MO", "WE", "FR"],
-                              c0_time="15:30", c0_grace="45m", reason="Agreed at the family meeting")
+                              reason="Agreed at the family meeting")
     assert "version 1" in texts_of(answer["view"]["blocks"])
     v1 = h.call(lambda ctx: ctx.s.scalar(select(PlanVersion).where(PlanVersion.family_id == fid)))
     assert v1.content["people_to_avoid"] == ["Kevin"]
     assert v1.content["commitment"][0]["schedule"] == "FREQ=WEEKLY;BYDAY=MO,WE,FR;BYHOUR=15;BYMINUTE=30"
+    assert v1.content["commitment"][0]["grace"] == "45m"
     assert v1.reason == "Agreed at the family meeting" and v1.author.startswith("person:")
 
-    # Edit it: the modal starts from version 1; add Ms Lee's commitment guarding the bottom line.
+    # Edit it: the editor starts from version 1; add Ms Lee's commitment guarding the bottom line.
     view = await open_modal(env, CASE, "plan Rowan")
-    guard = option_value(view, "c1_guards", "No drinking while caring for the children")
-    answer = await env.submit(CASE, view, c1_member="Ms Lee", c1_text="Say hello to the children at the gate",
-                              c1_days=["MO", "TU", "WE", "TH", "FR"], c1_time="08:45", c1_guards=guard,
-                              reason="School offered to help")
+    await env.press_in_view(CASE, view, "ft_plan_c_new")
+    form = env.fake.last_view("views.push")
+    guard = option_value(form, "guards", "No drinking while caring for the children")
+    view = await edit_item(env, CASE, view, "ft_plan_c_new", member="Ms Lee",
+                           text="Say hello to the children at the gate", days=["MO", "TU", "WE", "TH", "FR"],
+                           time="08:45", guards=guard)
+    answer = await env.submit(CASE, view, reason="School offered to help")
     assert "version 2" in texts_of(answer["view"]["blocks"])
     v2 = h.call(lambda ctx: ctx.s.scalar(select(PlanVersion).where(PlanVersion.family_id == fid,
                                                                     PlanVersion.number == 2)))

@@ -19,6 +19,7 @@ from aiohttp import web
 from bot.web import start_web
 from handlers.slack.adapter import SlackAdapter
 from tests.support.harness import Harness
+from tests.support.slack_rules import message_problem, view_problem
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
@@ -49,6 +50,8 @@ class FakeSlack:
         self.failures: dict[str, list[tuple[int, dict[str, Any], dict[str, str]]]] = {}
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
+        self.views: dict[str, dict[str, Any]] = {}  # every view shown, by id, as it stands now
+        self.shown: list[tuple[str, str]] = []  # (method, view id) of each successful views.* call
         self.url = ""
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Condition()
@@ -91,6 +94,10 @@ class FakeSlack:
         if method == "auth.test":
             return {"ok": True, "url": "https://fake.slack.test/", "team": "Fake", "user": "familyteam",
                     "team_id": "T0FAKE", "user_id": "U0BOT", "bot_id": "B0BOT"}
+        if method in ("chat.postMessage", "chat.update"):
+            problem = message_problem(args)
+            if problem:
+                return {"ok": False, "error": problem}
         if method == "chat.postMessage":
             channel = args["channel"]
             channel = "D" + channel[1:] if channel.startswith("U") else channel
@@ -108,10 +115,23 @@ class FakeSlack:
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"}
         if method.startswith("views."):
-            view = dict(args.get("view") or {})
-            view.setdefault("id", f"V{next(self._views):04d}")
-            return {"ok": True, "view": view}
+            return self._view(method, args)
         return {"ok": False, "error": "unknown_method"}
+
+    def _view(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        view = dict(args.get("view") or {})
+        problem = view_problem(view)
+        if problem:
+            return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": [problem]}}
+        if method == "views.update":
+            view_id = args.get("view_id") or ""
+            if view_id not in self.views:
+                return {"ok": False, "error": "not_found"}
+        else:
+            view_id = f"V{next(self._views):04d}"
+        self.views[view_id] = {**view, "id": view_id}
+        self.shown.append((method, view_id))
+        return {"ok": True, "view": self.views[view_id]}
 
     # --- looking ---------------------------------------------------------------------------------
 
@@ -132,7 +152,11 @@ class FakeSlack:
         return [m for (ch, _), m in self.messages.items() if ch == "D" + user[1:]]
 
     def last_view(self, method: str = "views.open") -> dict[str, Any]:
-        return self.called(method)[-1]["view"]
+        """The view of the latest successful `method` call, as it stands now (with its id)."""
+        ids = [view_id for m, view_id in self.shown if m == method]
+        if not ids:
+            raise LookupError(f"no successful {method} call")
+        return self.views[ids[-1]]
 
 
 def _maybe_json(value: str) -> Any:
@@ -270,10 +294,36 @@ class SlackEnv:
                                   "view": submitted})
 
     async def submit(self, user: str, view: dict[str, Any], **values: Any) -> dict[str, Any]:
-        """Submit a modal; returns Bolt's JSON answer ({} when it just closes)."""
+        """Submit a modal; returns Bolt's JSON answer ({} when it just closes). The answer is checked as Slack
+        would: a view it shows must fit Slack's limits, and errors must name input blocks of the view."""
         status, text = await self.post(self.submission_body(user, view, values), "application/x-www-form-urlencoded")
         assert status == 200, (status, text)
-        return json.loads(text) if text.strip() else {}
+        answer = json.loads(text) if text.strip() else {}
+        if answer.get("response_action") in ("update", "push"):
+            problem = view_problem(answer["view"])
+            assert problem is None, f"Slack would refuse the answer's view: {problem}"
+            if answer["response_action"] == "update" and view.get("id") in self.fake.views:
+                self.fake.views[view["id"]] = {**answer["view"], "id": view["id"]}
+        if answer.get("response_action") == "errors":
+            inputs = {b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"}
+            assert set(answer["errors"]) <= inputs, f"errors for blocks the view has not: {answer['errors']}"
+        return answer
+
+    def view_action_body(self, user: str, view: dict[str, Any], action_id: str, value: str = "") -> str:
+        """A button pressed in an open modal (the payload carries the view, with its id and metadata)."""
+        action = {"type": "button", "action_id": action_id, "block_id": "b", "action_ts": f"{time.time():.6f}"}
+        if value:
+            action["value"] = value
+        payload = {"type": "block_actions", "team": {"id": "T0FAKE"}, "api_app_id": "A0APP", "token": "legacy",
+                   "user": {"id": user, "name": user.lower(), "team_id": "T0FAKE"}, "trigger_id": self.trigger(),
+                   "container": {"type": "view", "view_id": view["id"]}, "view": {**view, "state": {"values": {}}},
+                   "actions": [action]}
+        return self._interactive(payload)
+
+    async def press_in_view(self, user: str, view: dict[str, Any], action_id: str, value: str = "") -> None:
+        status, text = await self.post(self.view_action_body(user, view, action_id, value),
+                                       "application/x-www-form-urlencoded")
+        assert status == 200, (status, text)
 
     def event_body(self, event: dict[str, Any], event_id: str | None = None) -> str:
         return json.dumps({"token": "legacy", "team_id": "T0FAKE", "api_app_id": "A0APP", "type": "event_callback",

@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from handlers.slack.blocks import plain, words
+from handlers.slack.limits import view_dict
 from messages import forms as texts
 from messages.catalog import Translator
 
@@ -31,11 +32,17 @@ V = "v"  # the action_id of every input element; block ids name the fields
 # callback ids
 CHOOSE, NEW, INVITE, PLAN, MEETING, AWAY, RESOLVE = ("ft_choose", "ft_new", "ft_invite", "ft_plan", "ft_meeting",
                                                      "ft_away", "ft_resolve")
+PLAN_ITEM = "ft_plan_item"  # one bottom line or commitment, pushed over the plan's overview
 Options = list[tuple[str, str]]
 
 
 def _options(options: Options) -> list[Option]:
-    return [Option(value=v[:150], label=(lbl or " ")[:75]) for v, lbl in options][:100]
+    return [Option(value=v, label=_fit(lbl or " ", 75)) for v, lbl in options]
+
+
+def _fit(label: str, limit: int) -> str:
+    """A menu label (a bottom line's words may be longer than a menu shows): shortened, visibly."""
+    return label if len(label) <= limit else label[:limit - 1] + "…"
 
 
 def _input(block: str, label: str, element: Any, *, optional: bool = False, hint: str | None = None) -> InputBlock:
@@ -96,10 +103,10 @@ def datepicker(block: str, label: str, initial: str | None = None, *, optional: 
 def modal(tr: Translator, callback_id: str, title: str, blocks: Sequence[Block], *, submit: str | None,
           meta: dict[str, Any] | None = None) -> dict[str, Any]:
     c = texts.common(tr)
-    return View(type="modal", callback_id=callback_id, title=plain(title, 24),
-                close=plain(c["cancel"] if submit else c["done"], 24), blocks=list(blocks)[:100],
-                submit=plain(submit, 24) if submit else None,
-                private_metadata=json.dumps(meta or {}, separators=(",", ":"))).to_dict()
+    return view_dict(View(type="modal", callback_id=callback_id, title=plain(title, 24),
+                          close=plain(c["cancel"] if submit else c["done"], 24), blocks=list(blocks),
+                          submit=plain(submit, 24) if submit else None,
+                          private_metadata=json.dumps(meta or {}, separators=(",", ":"))))
 
 
 def result_view(tr: Translator, title: str, lines: list[str]) -> dict[str, Any]:
