@@ -131,6 +131,7 @@ def plan(tr: Translator) -> dict[str, str]:
         "need_time": tr._("Choose a check-in time."),
         "need_text": tr._("Say what they do."),
         "need_reason": tr._("Say why the plan is changing; it is kept with the new version."),
+        "bad_guards": tr._("It guards a bottom line that is no longer in the plan."),
         "no_members": tr._("Invite the network first: commitments belong to invited members."),
         "edit": tr._("Edit"), "removed": tr._("to be removed"), "added": tr._("new"),
         "no_bottom_lines": tr._("No bottom lines yet."), "no_commitments": tr._("No commitments yet."),
@@ -146,6 +147,16 @@ def plan_item_name(tr: Translator, kind: str, n: int) -> str:
     if kind == "bottom_line":
         return tr._("Bottom line {n}").format(n=n)
     return tr._("Commitment {n}").format(n=n)
+
+
+def plan_items_problem(tr: Translator, kind: str, numbers: list[int], problem: str) -> str:
+    """One problem of several items of a plan, by their places ("Commitments 1, 11: ...")."""
+    shown = ", ".join(str(n) for n in numbers)
+    if kind == "bottom_line":
+        where = tr.ngettext("Bottom line {numbers}", "Bottom lines {numbers}", len(numbers))
+    else:
+        where = tr.ngettext("Commitment {numbers}", "Commitments {numbers}", len(numbers))
+    return tr._("{where}: {problem}").format(where=where.format(numbers=shown), problem=problem)
 
 
 def plan_saved(tr: Translator, alias: str, version: int, changed: bool, told: list[str],

@@ -213,12 +213,15 @@ OVERVIEW_FIELDS = ("contingency", "avoid", "reason")
 
 
 def _on_overview(tr: Translator, problems: dict[str, str], draft: plan_drafts.Draft) -> dict[str, str]:
-    """Problems with single items, shown on the overview's reason field, each naming its item."""
+    """Problems with single items, shown on the overview's reason field: each problem once, with the places of
+    the items it is about."""
     out = {f: p for f, p in problems.items() if f in OVERVIEW_FIELDS}
-    named = []
+    grouped: dict[tuple[str, str], list[int]] = {}
     for f, problem in problems.items():
         if f not in OVERVIEW_FIELDS:
-            named.append(f"{texts.plan_item_name(tr, *_item_at(draft, f))}: {problem}")
+            kind, n = _item_at(draft, f)
+            grouped.setdefault((kind, problem), []).append(n)
+    named = [texts.plan_items_problem(tr, kind, numbers, problem) for (kind, problem), numbers in grouped.items()]
     if named:
         out["reason"] = " ".join([*named, *([out["reason"]] if "reason" in out else [])])
     return out

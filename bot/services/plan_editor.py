@@ -1,6 +1,6 @@
 """A plan edited in a form (Slack's plan editor), as plain data: the new content from the latest version and
 the edits, with the problems found, by the form's field. No platform and no words here: problems are codes
-(`need_text`, `need_member`, `need_time`, `need_reason`, `guards`) or a validation message."""
+(`need_text`, `need_member`, `need_time`, `need_reason`, `bad_guards`) or a validation message."""
 
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ def _commitments(edits: list[EditedCommitment], latest: dict[str, Any], bottom_k
             if not wanted:
                 problems[f"{c.ref}_{code.removeprefix('need_')}"] = code
         if c.guards != NO_GUARD and c.guards not in bottom_keys:
-            problems[f"{c.ref}_guards"] = "guards"
+            problems[f"{c.ref}_guards"] = "bad_guards"
         row: dict[str, Any] = dict(previous.get(c.key, {})) if c.key else {}
         row.update({"key": c.key or slug(text, taken, "commitment"), "member": c.member, "text": text,
                     "schedule": c.schedule, "grace": c.grace or row.get("grace", "1h"),
