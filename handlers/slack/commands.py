@@ -11,6 +11,7 @@ from bot.conversation import staff_intents as i
 from bot.ports import Inbound, InboundKind
 from handlers.slack.blocks import escape, strong
 from handlers.slack.context import PLATFORM, Ack, SlackContext, request_key
+from handlers.slack.limits import checked_text
 from handlers.slack.modals import forms
 from handlers.slack.modals.plan_editor import plan
 from messages import forms as texts
@@ -62,20 +63,20 @@ class Commands:
         if outcome.duplicate:
             await ack()
         elif not outcome.ok:
-            await ack(text=escape(outcome.problem))
+            await ack(text=checked_text(escape(outcome.problem)))
         elif intent is None:
-            await ack(text=help_text(tr))
+            await ack(text=checked_text(help_text(tr)))
         else:
             await self._answer(ack, tr, outcome, body, OPENS.get(sub))
 
     async def _answer(self, ack: Ack, tr: Translator, outcome: i.Outcome, body: dict[str, Any],
                       opens: Callable[[Translator], dict[str, Any]] | None) -> None:
         if isinstance(outcome.value, i.Status):
-            await ack(text=status_text(tr, outcome.value.data))
+            await ack(text=checked_text(status_text(tr, outcome.value.data)))
             return
         view = family_view(tr, outcome.value, {"ch": body.get("channel_id")})
         if view is None and outcome.lines:
-            await ack(text=escape("\n".join(outcome.lines)))
+            await ack(text=checked_text(escape("\n".join(outcome.lines))))
             return
         view = view or (opens(tr) if opens else None)
         await ack()
