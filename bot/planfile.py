@@ -83,13 +83,17 @@ class MeetingSpec(_Strict):
         return self.key or f"{self.kind.value}-{self.starts:%Y%m%dT%H%M}"
 
 
+MAX_COMMITMENTS, MAX_BOTTOM_LINES = 40, 10
+
+
 class PlanSpec(_Strict):
     contingency: str = Field("", max_length=4000)
     review_by: date | None = None
     people_to_avoid: list[Name] = []
     goals: list[Text] = []
-    bottom_line: list[BottomLineSpec] = []
-    commitment: list[CommitmentSpec] = []
+    # The product's limits (the Slack editor shows every item of a plan this size within Slack's limits).
+    bottom_line: list[BottomLineSpec] = Field(default_factory=list, max_length=MAX_BOTTOM_LINES)
+    commitment: list[CommitmentSpec] = Field(default_factory=list, max_length=MAX_COMMITMENTS)
     meeting: list[MeetingSpec] = []
 
     @model_validator(mode="after")

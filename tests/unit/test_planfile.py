@@ -269,3 +269,15 @@ def test_the_slack_editor_gets_the_same_refusal_from_the_same_parser() -> None:
     err = info.value.errors()[0]
     assert err["loc"] == ("commitment", 1, "schedule")
     assert "commitment 'evening-call': this rule would ask up to 13 times a day" in err["msg"]
+
+
+def test_a_plan_has_at_most_40_commitments_and_10_bottom_lines() -> None:
+    from bot.planfile import PlanFileError, parse_plan
+
+    commitment = '[[commitment]]\nkey = "c{i}"\nmember = "Gran"\ntext = "Call {i}"\nschedule = "FREQ=DAILY;BYHOUR=9"\n'
+    bottom = '[[bottom_line]]\nkey = "b{i}"\ntext = "Rule {i}"\n'
+    assert len(parse_plan("".join(commitment.format(i=i) for i in range(40))).commitment) == 40
+    with pytest.raises(PlanFileError, match="commitment"):
+        parse_plan("".join(commitment.format(i=i) for i in range(41)))
+    with pytest.raises(PlanFileError, match="bottom_line"):
+        parse_plan("".join(bottom.format(i=i) for i in range(11)))
