@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import json
 import logging
+import os
 import signal
 import sys
 from datetime import datetime
@@ -202,6 +203,10 @@ def cmd_console(args: argparse.Namespace) -> None:
     run_console(Settings(), args.as_address)
 
 
+FAMILY_HELP = "the family's id (familyteam family create prints it), e.g. 1"
+ESCALATION_HELP = "the escalation's id (familyteam status lists them), e.g. 7"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="familyteam", description="FamilyTeam: the safety network's chat bot.")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -216,63 +221,80 @@ def build_parser() -> argparse.ArgumentParser:
     add("run", cmd_run, "run the bot with the transports configured in the environment")
     add("demo", cmd_demo, "a simulated week for a sample family, on a temporary database")
     c = add("console", cmd_console, "chat locally as a member (console transport)")
-    c.add_argument("--as", dest="as_address", required=True, help="console:NAME, the chat to be")
+    c.add_argument("--as", dest="as_address", required=True, help="the chat to be, e.g. console:gran")
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     add("upgrade", cmd_db_upgrade, "apply migrations", db)
 
     fam = sub.add_parser("family", help="families").add_subparsers(dest="family_command", required=True)
     fc = add("create", cmd_family_create, "create a family (alias only, never a child's name)", fam)
-    fc.add_argument("--alias", required=True)
-    fc.add_argument("--timezone", required=True)
+    fc.add_argument("--alias", required=True, help="what the family is called here, never a child's name, "
+                                                  "e.g. \"the Rowan family\"")
+    fc.add_argument("--timezone", required=True, help="the family's time zone, e.g. Europe/London")
     fc.add_argument("--caseworker", required=True, help="PLATFORM:ID, e.g. slack:U024BE7LH")
-    fc.add_argument("--caseworker-name")
-    fc.add_argument("--language", default="en")
-    fc.add_argument("--supervisor", help="PLATFORM:ID of the backup/supervisor")
-    fc.add_argument("--duty", help="PLATFORM:ID of the duty team")
-    fc.add_argument("--work-start", default="09:00")
-    fc.add_argument("--work-end", default="17:00")
-    fc.add_argument("--work-days", default="MO-FR")
-    fc.add_argument("--emergency-number", default="999")
-    fc.add_argument("--ack-timeout", type=int, default=30, help="minutes before an escalation moves on")
+    fc.add_argument("--caseworker-name", help="the caseworker's name as members see it, e.g. \"Sam Okafor\"")
+    fc.add_argument("--language", default="en", help="the family's language, e.g. en or es (default: en)")
+    fc.add_argument("--supervisor", help="PLATFORM:ID of the backup/supervisor, e.g. slack:U024BE7LJ")
+    fc.add_argument("--duty", help="PLATFORM:ID of the duty team, e.g. slack:C0DUTY123")
+    fc.add_argument("--work-start", default="09:00", help="the caseworker's day starts, e.g. 09:00 (default)")
+    fc.add_argument("--work-end", default="17:00", help="the caseworker's day ends, e.g. 17:00 (default)")
+    fc.add_argument("--work-days", default="MO-FR",
+                    help="working days, e.g. Mon-Fri (default), mon,tue,thu or MO-FR")
+    fc.add_argument("--emergency-number", default="999",
+                    help="the number members are told to call in an emergency, e.g. 999 or \"0300 555 0100\"")
+    fc.add_argument("--ack-timeout", type=int, default=30,
+                    help="minutes before an unacknowledged escalation moves on, e.g. 30 (default)")
 
     inv = sub.add_parser("invite", help="invites").add_subparsers(dest="invite_command", required=True)
     ic = add("create", cmd_invite_create, "invite a network member", inv)
-    ic.add_argument("--family", type=int, required=True)
-    ic.add_argument("--name", required=True)
-    ic.add_argument("--role", required=True, choices=["parent", "key_safety_person", "supporter"])
+    ic.add_argument("--family", type=int, required=True, help=FAMILY_HELP)
+    ic.add_argument("--name", required=True, help="the member's name as the plan uses it, e.g. Gran")
+    ic.add_argument("--role", required=True, choices=["parent", "key_safety_person", "supporter"],
+                    help="their part in the network, e.g. key_safety_person")
 
     plan = sub.add_parser("plan", help="the plan").add_subparsers(dest="plan_command", required=True)
     pa = add("apply", cmd_plan_apply, "apply a TOML plan file (docs/plan-file.md)", plan)
-    pa.add_argument("--family", type=int, required=True)
-    pa.add_argument("--reason")
-    pa.add_argument("file")
+    pa.add_argument("--family", type=int, required=True, help=FAMILY_HELP)
+    pa.add_argument("--reason", help="why the plan changed, kept with the version, e.g. \"review meeting\"")
+    pa.add_argument("file", help="the plan file, e.g. examples/rowan-family.toml")
 
     mem = sub.add_parser("member", help="network members").add_subparsers(dest="member_command", required=True)
     mr = add("remove", cmd_member_remove, "remove a member (their commitments become uncovered)", mem)
-    mr.add_argument("--family", type=int, required=True)
-    mr.add_argument("--name", required=True)
+    mr.add_argument("--family", type=int, required=True, help=FAMILY_HELP)
+    mr.add_argument("--name", required=True, help="the member's name, e.g. Gran")
 
     staff = sub.add_parser("staff", help="agency staff").add_subparsers(dest="staff_command", required=True)
     sa = add("away", cmd_staff_away, "mark someone away (escalations go to the cover or duty)", staff)
-    sa.add_argument("--person", required=True, help="PLATFORM:ID")
-    sa.add_argument("--until", help="ISO date-time with offset; omit to mark them back")
-    sa.add_argument("--cover", help="PLATFORM:ID of who covers")
+    sa.add_argument("--person", required=True, help="PLATFORM:ID, e.g. slack:U024BE7LH")
+    sa.add_argument("--until", help="ISO date-time with offset, e.g. 2026-12-01T09:00+00:00; omit to mark "
+                                    "them back")
+    sa.add_argument("--cover", help="PLATFORM:ID of who covers, e.g. slack:U024BE7LJ")
 
     esc = sub.add_parser("escalation", help="escalations").add_subparsers(dest="esc_command", required=True)
     ea = add("ack", cmd_escalation, "acknowledge an escalation", esc)
-    ea.add_argument("id", type=int)
+    ea.add_argument("id", type=int, help=ESCALATION_HELP)
     ea.set_defaults(action="ack")
     er = add("resolve", cmd_escalation, "resolve an escalation with a note", esc)
-    er.add_argument("id", type=int)
-    er.add_argument("--note", required=True)
+    er.add_argument("id", type=int, help=ESCALATION_HELP)
+    er.add_argument("--note", required=True, help="how it was resolved, e.g. \"spoke to Gran, all well\"")
     er.set_defaults(action="resolve")
 
     st = add("status", cmd_status, "a family's status")
-    st.add_argument("--family", type=int, required=True)
+    st.add_argument("--family", type=int, required=True, help=FAMILY_HELP)
     ex = add("export", cmd_export, "the whole record of a family as JSON")
-    ex.add_argument("--family", type=int, required=True)
+    ex.add_argument("--family", type=int, required=True, help=FAMILY_HELP)
     return p
+
+
+def _reader_gone() -> int:
+    """The output's reader has gone (`familyteam status --json | head -1`): end quietly. As the Python docs
+    advise, stdout is pointed at devnull so the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout without a file descriptor (captured in a test)
+        pass
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -282,6 +304,9 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         args.fn(args)
+        sys.stdout.flush()  # inside the try: a closed pipe shows here, not in the interpreter's exit
+    except BrokenPipeError:
+        return _reader_gone()
     except ServiceError as exc:
         if getattr(args, "json", False):
             print(json.dumps({"error": exc.reason, "message": exc.message}), file=sys.stderr)

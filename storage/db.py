@@ -3,18 +3,50 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
 
 
+PRIVATE = 0o600  # the database holds plans, names and people's words: for the service's own user only
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a SQLite URL; None for an in-memory database (or another dialect)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:" \
+            or parsed.database.startswith("file:") or parsed.query.get("mode") == "memory":
+        return None
+    return Path(parsed.database)
+
+
+def _private_files(path: Path) -> None:
+    """Create the database file 0600 before SQLite does (its -wal and -shm files take the database file's
+    mode), and take group and world access away from an existing file and side files."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, PRIVATE))
+    except OSError:
+        return  # a directory that does not exist: SQLite will say so when it connects
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if file.stat().st_mode & 0o077:
+                file.chmod(PRIVATE)
+        except OSError:
+            continue  # not there (yet), or not ours to change
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        if path is not None:
+            _private_files(path)
         # hide_parameters: a logged database error never carries the values (notes, names, message texts).
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
 
@@ -27,6 +59,8 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            if path is not None:
+                _private_files(path)  # the side files exist now: make sure of their modes
 
         return engine
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)

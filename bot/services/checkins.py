@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot.buttons import ButtonAction, make
+from bot.domain.text import clean_text
 from bot.domain.vocabulary import Answer, CheckinState, EscalationReason, MembershipState, OutboxPurpose, OutboxState
 from bot.services import audit, escalations, notify
 from bot.services.context import Actor, Ctx
@@ -109,7 +110,7 @@ def answer_checkin(ctx: Ctx, actor: Actor, checkin_id: int, answer: str, note: s
     if checkin.state == CheckinState.CANCELLED or (checkin.asked_at is None and checkin.due_at > ctx.now):
         raise NotFound("not_open", "this check-in is not open", family_id=family.id)
     value = Answer(answer)
-    note = (note or "").strip()[:4000] or None
+    note = clean_text(note or "").strip()[:4000] or None
     previous = checkin.state
     tr_person = ctx.s.get_one(Person, actor.person_id)
     if previous == value.value and note is None:
@@ -184,7 +185,7 @@ def add_note(ctx: Ctx, actor: Actor, checkin_id: int, note: str) -> Checkin:
     """Attach a note to the member's latest answer (or to the check-in if not answered yet)."""
     checkin, _, owner, family = own_checkin(ctx, actor, checkin_id)
     assert owner.person_id is not None
-    text = note.strip()[:4000]
+    text = clean_text(note).strip()[:4000]
     if not text:
         return checkin
     latest = ctx.s.scalar(select(CheckinAnswer).where(CheckinAnswer.checkin_id == checkin.id)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from bot.buttons import ButtonAction, make
 from bot.domain.routing import escalation_chain
+from bot.domain.text import clean_text
 from bot.domain.vocabulary import (
     CheckinState,
     EscalationReason,
@@ -68,7 +69,7 @@ def raise_worry(ctx: Ctx, actor: Actor, words: str | None) -> list[Escalation]:
         family = ctx.s.get_one(Family, membership.family_id)
         chain = escalation_chain(staff_on_call(ctx, family), in_working_hours(ctx, family))
         esc = Escalation(family_id=family.id, checkin_id=None, membership_id=membership.id,
-                         words=(words or "").strip()[:4000] or None, reason=EscalationReason.WORRIED,
+                         words=clean_text(words or "").strip()[:4000] or None, reason=EscalationReason.WORRIED,
                          state=EscalationState.OPEN, chain=chain, step=0, opened_at=ctx.now)
         ctx.s.add(esc)
         ctx.s.flush()
@@ -251,7 +252,7 @@ def acknowledge(ctx: Ctx, actor: Actor, escalation_id: int) -> bool:
 def resolve(ctx: Ctx, actor: Actor, escalation_id: int, note: str) -> bool:
     esc = get_escalation(ctx, escalation_id)
     require_staff(ctx, actor, esc.family_id, "escalation.resolve")
-    note = note.strip()
+    note = clean_text(note).strip()
     if not note:
         raise InvalidInput("note_required", "please write a short note saying how it was resolved")
     if not claim(ctx.s, update(Escalation).where(

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
-from bot.domain.hours import parse_days, within_working_hours
+from bot.domain.hours import check_zone, normalise_days, within_working_hours
 from bot.domain.routing import StaffOnCall, is_away
 from bot.domain.schedule import parse_hhmm
+from bot.domain.text import clean_name, clean_text
 from bot.domain.vocabulary import STAFF_ROLES, MembershipState, Role
 from bot.services import audit
 from bot.services.context import Actor, Ctx
@@ -18,34 +19,60 @@ from bot.services.people import ensure_person, identity_of, parse_address
 from messages.catalog import SUPPORTED_LANGUAGES
 from storage.models import Family, Membership, Person
 
+# 16: the width of families.emergency_number, so SQLite and PostgreSQL take the same numbers.
+EMERGENCY_NUMBER = re.compile(r"[0-9 +()\-]{3,16}")
+
 
 def check_timezone(name: str) -> str:
+    """A zone of the zone database, or InvalidInput (never IsADirectoryError and the like: see check_zone)."""
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput("bad_timezone", f"unknown time zone: {name!r} (use e.g. Europe/London)") from exc
-    return name
+        return check_zone(name)
+    except ValueError as exc:
+        raise InvalidInput("bad_timezone", str(exc)) from None
+
+
+def check_emergency_number(number: str) -> str:
+    """As given (trimmed), if it looks like a phone number: 3 to 16 characters of digits, spaces, +, -
+    and brackets, with at least 3 digits ("999", "0300 555 0100", "+44 300-555-0100", "(030) 555 0100")."""
+    number = number.strip()
+    if not EMERGENCY_NUMBER.fullmatch(number) or sum(ch.isdigit() for ch in number) < 3:
+        raise InvalidInput("bad_emergency_number", "the emergency number must be 3 to 16 characters of digits, "
+                                                   "spaces, +, - and brackets, e.g. 999, 112 or 0300 555 0100")
+    return number
+
+
+def check_name(name: str) -> str:
+    """A person's name as stored: cleaned (bot.domain.text), 1 to MAX_NAME characters, else InvalidInput."""
+    try:
+        return clean_name(name)
+    except ValueError as exc:
+        raise InvalidInput("bad_name", f"{exc} (a name, e.g. Sam Okafor)") from None
+
+
+def _check_hours(work_start: str, work_end: str, work_days: str) -> str:
+    """The working days in their stored form ("Mon-Fri" -> "MO-FR"), once the hours are known good."""
+    try:
+        parse_hhmm(work_start), parse_hhmm(work_end)
+        return normalise_days(work_days)
+    except ValueError as exc:
+        raise InvalidInput("bad_hours", str(exc)) from exc
 
 
 def create_family(ctx: Ctx, actor: Actor, *, alias: str, timezone: str, caseworker: str,
                   caseworker_name: str | None = None, language: str = "en", supervisor: str | None = None,
                   duty: str | None = None, work_start: str = "09:00", work_end: str = "17:00",
                   work_days: str = "MO-FR", emergency_number: str = "999", ack_timeout_minutes: int = 30) -> Family:
-    alias = alias.strip()
+    alias = " ".join(clean_text(alias).split())
     if not 2 <= len(alias) <= 80:
         raise InvalidInput("bad_alias", "the alias must be 2 to 80 characters (a family alias, never a child's name)")
     if language not in SUPPORTED_LANGUAGES:
         raise InvalidInput("bad_language", f"language must be one of {', '.join(SUPPORTED_LANGUAGES)}")
-    try:
-        parse_hhmm(work_start), parse_hhmm(work_end), parse_days(work_days)
-    except ValueError as exc:
-        raise InvalidInput("bad_hours", str(exc)) from exc
-    if not emergency_number.strip().isdigit():
-        raise InvalidInput("bad_emergency_number", "the emergency number must be digits, e.g. 999, 911 or 112")
+    work_days = _check_hours(work_start, work_end, work_days)
+    emergency_number = check_emergency_number(emergency_number)
     if not 1 <= ack_timeout_minutes <= 24 * 60:
         raise InvalidInput("bad_ack_timeout", "the acknowledgement timeout must be 1 to 1440 minutes")
     family = Family(alias=alias, timezone=check_timezone(timezone), language=language, work_start=work_start,
-                    work_end=work_end, work_days=work_days, emergency_number=emergency_number.strip(),
+                    work_end=work_end, work_days=work_days, emergency_number=emergency_number,
                     ack_timeout_minutes=ack_timeout_minutes, created_at=ctx.now)
     ctx.s.add(family)
     ctx.s.flush()
@@ -62,7 +89,7 @@ def set_staff(ctx: Ctx, actor: Actor, family: Family, role: Role, address: str, 
     """Make `address` the family's caseworker, supervisor or duty contact (replacing any before)."""
     if role not in STAFF_ROLES:
         raise InvalidInput("bad_role", f"{role} is not an agency role")
-    person = ensure_person(ctx, address, name)
+    person = ensure_person(ctx, address, check_name(name) if name else None)
     for old in ctx.s.scalars(select(Membership).where(Membership.family_id == family.id, Membership.role == role,
                                                       Membership.state == MembershipState.ACTIVE)):
         old.state, old.left_at = MembershipState.LEFT, ctx.now

@@ -10,11 +10,12 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from bot.domain.avoid import is_avoided
+from bot.domain.text import clean_name
 from bot.domain.vocabulary import MembershipState, Role
 from bot.services import audit, onboarding
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, Refused
-from bot.services.families import get_family, require_staff
+from bot.services.families import check_name, get_family, require_staff
 from bot.services.people import identity_of, link_identity
 from storage.models import AuditEvent, Family, Invite, Membership, Person, PlanVersion
 from storage.upsert import claim
@@ -45,9 +46,7 @@ class NewInvite:
 def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str) -> NewInvite:
     family = get_family(ctx, family_id)
     require_staff(ctx, actor, family.id, "invite.create")
-    name = " ".join(name.split())
-    if not 1 <= len(name) <= 60:
-        raise InvalidInput("bad_name", "the name must be 1 to 60 characters")
+    name = check_name(name)
     try:
         role_value = Role(role)
     except ValueError:
@@ -150,7 +149,7 @@ def accept_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str, dis
     if identity is not None and identity.person_id is not None:
         person = ctx.s.get_one(Person, identity.person_id)
     else:
-        person = Person(display_name=display_name or membership.name, created_at=ctx.now)
+        person = Person(display_name=_platform_name(display_name) or membership.name, created_at=ctx.now)
         ctx.s.add(person)
         ctx.s.flush()
     identity = link_identity(ctx, person, platform, external_id)
@@ -161,6 +160,15 @@ def accept_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str, dis
     audit.record(ctx, actor, "consent.given", family_id=family.id, subject=f"membership:{membership.id}")
     onboarding.welcome(ctx, membership, family, person.id, invite_id=invite.id)
     return InviteCheck(None, invite, membership, family)
+
+
+def _platform_name(name: str | None) -> str | None:
+    """The name a chat platform gives (Telegram's can be 129 characters): cleaned, or None if it does not
+    fit, so the name the caseworker invited is used instead of a cut one."""
+    try:
+        return clean_name(name) if name else None
+    except ValueError:
+        return None
 
 
 def decline_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str) -> None:

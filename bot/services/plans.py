@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 
 from bot.domain.avoid import is_avoided
 from bot.domain.schedule import localize, occurrences
+from bot.domain.text import clean_text
 from bot.domain.vocabulary import CheckinState, MembershipState, OutboxPurpose
 from bot.planfile import CommitmentSpec, MeetingSpec, PlanFileError, PlanSpec, error_at, parse_plan
 from bot.services import audit, notify
@@ -75,6 +76,7 @@ def apply_plan(ctx: Ctx, actor: Actor, family_id: int, text: str, reason: str = 
     """Apply a TOML plan file (docs/plan-file.md)."""
     family = get_family(ctx, family_id)
     require_staff(ctx, actor, family.id, "plan.apply")
+    text = clean_text(text)  # no bidirectional controls in any plan text (bot.domain.text)
     try:
         spec = parse_plan(text)
     except PlanFileError as exc:
@@ -88,6 +90,7 @@ def apply_plan_spec(ctx: Ctx, actor: Actor, family_id: int, spec: PlanSpec, reas
     a changed one becomes a new version with its author and reason."""
     family = get_family(ctx, family_id)
     require_staff(ctx, actor, family.id, "plan.apply")
+    spec = _cleaned(family, spec)
     content = spec.canonical()
     digest = content_hash(content)
     latest = latest_version(ctx, family.id)
@@ -98,7 +101,8 @@ def apply_plan_spec(ctx: Ctx, actor: Actor, family_id: int, spec: PlanSpec, reas
     except PlanFileError as exc:
         raise InvalidInput("bad_plan", str(exc), family_id=family.id) from exc
     version = PlanVersion(family_id=family.id, number=(latest.number + 1) if latest else 1, content=content,
-                          content_hash=digest, author=actor.label, reason=reason.strip()[:2000], created_at=ctx.now)
+                          content_hash=digest, author=actor.label, reason=clean_text(reason).strip()[:2000],
+                          created_at=ctx.now)
     ctx.s.add(version)
     ctx.s.flush()
 
@@ -115,6 +119,29 @@ def apply_plan_spec(ctx: Ctx, actor: Actor, family_id: int, spec: PlanSpec, reas
     audit.record(ctx, actor, "plan.apply", family_id=family.id, subject=f"plan_version:{version.id}",
                  detail=f"v{version.number}")
     return result
+
+
+def _clean_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_clean_strings(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _clean_strings(v) for k, v in value.items()}
+    return value
+
+
+def _cleaned(family: Family, spec: PlanSpec) -> PlanSpec:
+    """The plan with every text cleaned (bot.domain.text), however it was built (a file, the Slack editor)."""
+    content = spec.canonical()
+    cleaned = _clean_strings(content)
+    if cleaned == content:
+        return spec
+    try:
+        return PlanSpec.model_validate(cleaned)
+    except ValueError:  # pydantic's ValidationError is a ValueError: a text that was only controls
+        raise InvalidInput("bad_plan", "a plan text is empty once its control characters are removed",
+                           family_id=family.id) from None
 
 
 def _apply_bottom_lines(ctx: Ctx, family: Family, spec: PlanSpec) -> dict[str, BottomLine]:

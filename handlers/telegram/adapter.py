@@ -22,7 +22,7 @@ from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, ContextTy
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.conversation import commands
-from bot.ports import Delivery, DeliveryError, InboundSink
+from bot.ports import Delivery, DeliveryError, Inbound, InboundSink
 from handlers.telegram.inbound import PLATFORM, to_inbound
 from handlers.telegram.links import api_base_urls, deep_link
 from handlers.telegram.pacing import ChatPacer
@@ -157,10 +157,19 @@ class TelegramAdapter:
                 await update.callback_query.answer()
             except TelegramError as exc:  # too old, or already answered: the press still counts
                 log.info("telegram: answerCallbackQuery failed: %s", exc)
-        event = to_inbound(update, self.username)
+        event = self._inbound(update)
         if event is None or not self.started:
             return
         await self.sink(event)
+
+    def _inbound(self, update: Update) -> Inbound | None:
+        """The update in the core's terms; None for one we have nothing to do with, or cannot read (a field
+        of an unexpected type): retrying or redelivering would not make it readable. Logged by id only."""
+        try:
+            return to_inbound(update, self.username)
+        except Exception as exc:
+            log.warning("telegram: update %s could not be read (%s): dropped", update.update_id, type(exc).__name__)
+            return None
 
     async def _on_ptb_update(self, update: object, _context: ContextTypes.DEFAULT_TYPE | None) -> None:
         """Polling path. getUpdates has already confirmed the update to Telegram, so a failure here (the
@@ -184,7 +193,13 @@ class TelegramAdapter:
     async def _on_webhook(self, payload: dict[str, Any]) -> bool:
         if not self.started:
             return False
-        await self.handle_update(Update.de_json(payload, self.bot))
+        try:
+            update = Update.de_json(payload, self.bot)
+        except Exception as exc:  # KeyError, TypeError, AttributeError...: whatever the shape made PTB raise
+            log.warning("telegram: update %s could not be read (%s): dropped", payload.get("update_id"),
+                        type(exc).__name__)
+            return True  # answered 200: Telegram would only deliver the same unreadable body again
+        await self.handle_update(update)
         return True
 
     # --- Transport -------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Webhook mode: Telegram POSTs each update to TELEGRAM_WEBHOOK_URL on the shared aiohttp server.
 
-A request without the right X-Telegram-Bot-Api-Secret-Token gets 403 and has no effect. An update is
+A request without the right X-Telegram-Bot-Api-Secret-Token gets 403 and has no effect. A body that is
+not an update Telegram could mean (not JSON, no update_id, a shape python-telegram-bot cannot read) gets
+200 and is dropped with a log line naming its update_id only, so it is not redelivered forever. An update is
 handled before the reply, so if handling fails (say the database is down) the reply is 500 and
 Telegram delivers it again; the core's InboundReceipt makes sure it counts once.
 """
@@ -22,6 +24,7 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_HEADER_LOWER = SECRET_HEADER.lower().encode()
 MAX_BODY = 1024 * 1024
 
 
@@ -38,24 +41,43 @@ def webhook_path(url: str) -> str:
     return urlsplit(url).path or "/"
 
 
+def _given_secret(request: web.Request) -> bytes:
+    """The secret header's raw bytes (b"" if absent). Read as bytes, so a value that is not ASCII (or not
+    UTF-8 at all) is simply a wrong secret, never an encoding error."""
+    for name, value in request.raw_headers:
+        if name.lower() == SECRET_HEADER_LOWER:
+            return value
+    return b""
+
+
+def _update_id(payload: object) -> int | None:
+    value = payload.get("update_id") if isinstance(payload, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def make_route(secret: str, handle: Callable[[dict[str, Any]], Awaitable[bool]]
                ) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """The aiohttp handler. `handle(json)` returns False while the adapter is not ready yet."""
+    """The aiohttp handler. `handle(json)` returns False while the adapter is not ready yet.
+
+    A body that is not an update (not JSON, no update_id) is answered 200 and dropped: Telegram would
+    deliver it again and again after any other answer, and it would never become one. The log says
+    which update it was, never what it said."""
     expected = secret.encode()
 
     async def route(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, expected):
+        if not hmac.compare_digest(_given_secret(request), expected):
             log.warning("telegram webhook: request without the right secret token refused")
             return web.Response(status=403, text="forbidden")
         if request.content_length is not None and request.content_length > MAX_BODY:
             return web.Response(status=413, text="too large")
         try:
             payload = json.loads(await request.read())
-        except ValueError:
-            return web.Response(status=400, text="not json")
-        if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
-            return web.Response(status=400, text="not an update")
+        except ValueError:  # includes UnicodeDecodeError
+            payload = None
+        update_id = _update_id(payload)
+        if update_id is None:
+            log.warning("telegram webhook: a body that is not an update was dropped")
+            return web.Response(text="ignored")
         if not await handle(payload):
             return web.Response(status=503, text="starting")  # Telegram will deliver it again
         return web.Response(text="ok")

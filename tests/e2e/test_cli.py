@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -286,3 +291,59 @@ async def test_escalation_ack_and_resolve_read_as_the_buttons_do(cli: Cli, tmp_p
     assert cli.run("escalation", "ack", str(esc.id))[1].strip() == "This was already handled."
     assert cli.run("escalation", "resolve", str(esc.id), "--note", "Visited")[1].strip() == (
         "Thank you. It is marked resolved.")
+
+
+def test_work_days_and_emergency_numbers_as_people_write_them(cli: Cli, tmp_path: Path) -> None:
+    from storage.models import Family
+
+    cases = [("Mon-Fri", "0300 555 0100", "MO-FR"), ("mon,tue", "+44 300-555-0100", "MO,TU"),
+             ("MO-FR", "(030) 555 0100", "MO-FR")]
+    for days, number, stored in cases:
+        fid = cli.json("family", "create", "--alias", "the Rowan family", "--timezone", "Europe/London",
+                       "--caseworker", "console:anna", "--work-days", days, "--emergency-number", number)["family_id"]
+        with db(tmp_path).session() as s:
+            family = s.get_one(Family, fid)
+            assert (family.work_days, family.emergency_number) == (stored, number)
+    for option, value, reason in (("--work-days", "weekdays", "bad_hours"),
+                                  ("--emergency-number", "call 999", "bad_emergency_number")):
+        code, _, err = cli.run("--json", "family", "create", "--alias", "the Rowan family", "--timezone",
+                               "Europe/London", "--caseworker", "console:anna", option, value)
+        assert code == 2 and json.loads(err)["error"] == reason
+
+
+def _options(parser: argparse.ArgumentParser, path: str = "familyteam") -> Iterator[tuple[str, argparse.Action]]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _options(sub, f"{path} {name}")
+        else:
+            yield path, action
+
+
+def test_every_option_that_takes_a_value_has_help_with_an_example() -> None:
+    from bot.cli import build_parser
+
+    seen = 0
+    for path, action in _options(build_parser()):
+        if action.nargs == 0 or isinstance(action, argparse._HelpAction):
+            assert action.help, f"{path} {action.option_strings}"  # flags say what they do
+            continue
+        seen += 1
+        name = action.option_strings or [action.dest]
+        assert action.help and action.help.strip(), f"{path} {name} has no help"
+        assert "e.g." in action.help, f"{path} {name}: the help gives no example"
+    assert seen >= 25, "the walk found the options"
+
+
+def test_output_into_a_closed_pipe_ends_quietly(cli: Cli, tmp_path: Path) -> None:
+    """`familyteam status --json | head -1`: the reader goes away; no traceback, exit 0."""
+    fid = make_family(cli)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    for argv in (["status", "--json", "--family", str(fid)], ["export", "--family", str(fid)]):
+        proc = subprocess.Popen([sys.executable, "-m", "bot.cli", *argv], cwd=tmp_path, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None
+        proc.stdout.close()  # before the command has written anything: every write finds no reader
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err.decode()
+        assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()

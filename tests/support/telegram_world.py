@@ -111,3 +111,23 @@ class TelegramWorld:
         code = self.h.invite(family_id, name, role)
         await self.say(user_id, f"/start {code}", name=name)
         await self.press(user_id, "I agree", name=name)
+
+    async def post_raw(self, body: bytes, secret: bytes | None = b"hook-Secret_1") -> int:
+        """POST bytes to the webhook as they are, header included (an HTTP client would refuse or re-encode a
+        header that is not ASCII): the HTTP status the bot answers."""
+        from urllib.parse import urlsplit
+
+        url = urlsplit(self.webhook_url)
+        assert url.hostname and url.port, "webhook mode only"
+        head = (f"POST {url.path} HTTP/1.1\r\nHost: {url.hostname}:{url.port}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n").encode()
+        if secret is not None:
+            head += b"X-Telegram-Bot-Api-Secret-Token: " + secret + b"\r\n"
+        reader, writer = await asyncio.open_connection(url.hostname, url.port)
+        try:
+            writer.write(head + b"\r\n" + body)
+            await writer.drain()
+            status_line = await asyncio.wait_for(reader.readline(), WAIT)
+        finally:
+            writer.close()
+        return int(status_line.split()[1])
