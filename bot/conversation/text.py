@@ -19,7 +19,7 @@ from functools import partial
 from sqlalchemy import delete, select
 
 from bot.conversation import commands, replies
-from bot.conversation.words import answer_words, command_word
+from bot.conversation.words import answer_words, command_word, tokens
 from bot.conversation.worry import is_worry
 from bot.domain.vocabulary import MembershipState, PendingReplyKind
 from bot.services import checkins, escalations, notify
@@ -87,9 +87,7 @@ def handle_text(ctx: Ctx, identity: ChatIdentity, actor: Actor, text: str, key: 
     command = command_word(text, typos=False)
     answer, note = parse_answer(text)
     if command is None and (answer == WORRIED or is_worry(text)):
-        # A worry is a worry whatever else the message is: the whole text is its note unless it began
-        # with the answer word ("worried: the door was open").
-        _worried(ctx, identity, actor, note if answer == WORRIED else text.strip(), pending, key)
+        _worried(ctx, identity, actor, _worry_words(text, answer, note), pending, key)
         return
     if pending is not None and pending.kind == PendingReplyKind.CHECKIN_NOTE and pending.checkin_id:
         replies.add_note(ctx, actor, pending.checkin_id, text)
@@ -99,6 +97,16 @@ def handle_text(ctx: Ctx, identity: ChatIdentity, actor: Actor, text: str, key: 
         commands.run(commands.Call(ctx, identity, actor, "", key), command)
         return
     _answer(ctx, identity, actor, text, answer, note, key)
+
+
+def _worry_words(text: str, answer: str | None, note: str | None) -> str | None:
+    """What a worry keeps as its words: the whole text, less a one-word label before it ("worried: the door
+    was open", "⚠️ he is back"); answer words inside a sentence stay ("Martwię się o dzieci")."""
+    clean = text.strip()
+    if answer != WORRIED:
+        return clean
+    label = clean[:len(clean) - len(note)] if note else clean
+    return note if len(tokens(label)) <= 1 else clean
 
 
 def _worried(ctx: Ctx, identity: ChatIdentity, actor: Actor, note: str | None, pending: Pending | None,

@@ -84,6 +84,7 @@ def within_one(a: str, b: str) -> bool:
     return i + 1 < la and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2:] == b[i + 2:]  # two swapped
 
 
+@lru_cache(maxsize=65536)
 def word_matches(token: str, pattern: str) -> bool:
     """Does this folded word of a message match one word of a list?"""
     if pattern.startswith("="):
@@ -117,10 +118,21 @@ def phrase_at(words: list[str | None], i: int, wanted: Phrase) -> bool:
     return all(w is not None and word_matches(w, p) for w, p in zip(words[i:i + len(wanted)], wanted, strict=False))
 
 
-def find(words: list[str | None], wanted: Phrase) -> Iterator[int]:
-    for i in range(len(words) - len(wanted) + 1):
-        if phrase_at(words, i, wanted):
-            yield i
+def by_first_letter(phrases: list[Phrase]) -> dict[str, list[Phrase]]:
+    """Every way a list word matches keeps its first letter: the phrases worth trying at a word."""
+    index: dict[str, list[Phrase]] = {}
+    for p in phrases:
+        index.setdefault(p[0].lstrip("=")[:1], []).append(p)
+    return index
+
+
+def found_at(words: list[str | None], index: dict[str, list[Phrase]]) -> Iterator[tuple[int, Phrase]]:
+    """(position, phrase) for each phrase of the index found in the words, in order."""
+    for i, word in enumerate(words):
+        if word:
+            for p in index.get(word[0], ()):
+                if phrase_at(words, i, p):
+                    yield i, p
 
 
 # --- the lists --------------------------------------------------------------------------------------
@@ -132,8 +144,11 @@ class Lexicon:
     commands: dict[str, list[Phrase]] = field(default_factory=dict)  # "stop" -> phrases; "polite" too
     answers: dict[str, list[Phrase]] = field(default_factory=dict)  # "done" -> phrases
 
+    worry_index: dict[str, list[Phrase]] = field(default_factory=dict)
+    ordinary_index: dict[str, list[Phrase]] = field(default_factory=dict)
+
     def sort(self) -> None:
-        """Longest first, so "not done" wins over "no" and "nie udało się" over "nie"."""
+        """Longest first, so "not done" wins over "no" and "nie udało się" over "nie"; then indexed."""
         def key(p: Phrase) -> tuple[int, int]:
             return -len(p), -sum(len(w) for w in p)
         self.worries.sort(key=key)
@@ -141,6 +156,7 @@ class Lexicon:
         for table in (self.commands, self.answers):
             for phrases in table.values():
                 phrases.sort(key=key)
+        self.worry_index, self.ordinary_index = by_first_letter(self.worries), by_first_letter(self.ordinary)
 
 
 def _lines(path: Path) -> Iterator[str]:
@@ -170,10 +186,10 @@ def load(locale_dir: Path = LOCALE_DIR) -> Lexicon:
     lexicon = Lexicon()
     for lang_dir in sorted(p for p in locale_dir.iterdir() if p.is_dir()):
         for line in _lines(lang_dir / "worry_words.txt"):
-            target = lexicon.ordinary if line.startswith("!") else lexicon.worries
-            words = phrase(line.lstrip("!"))
-            if words:
-                target.append(words)
+            if line.startswith("!"):  # ordinary talk is matched exactly: "!shared" must not hide "scared"
+                lexicon.ordinary.append(tuple(w if w.startswith("=") else "=" + w for w in phrase(line[1:])))
+            elif words := phrase(line):
+                lexicon.worries.append(words)
         _sections(lang_dir / "command_words.txt", lexicon.commands)
         _sections(lang_dir / "answer_words.txt", lexicon.answers)
     lexicon.sort()

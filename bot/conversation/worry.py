@@ -9,31 +9,27 @@ with "!" and taken out before the worry phrases are looked for."""
 
 from __future__ import annotations
 
-from bot.conversation.words import Lexicon, Phrase, find, lexicon, tokens
+from bot.conversation.words import Lexicon, Phrase, found_at, lexicon, tokens
 
 SIGNS = ("🆘", "🚨", "⚠")  # signs that mean the same in every language
 
 
-def _masked(words: list[str | None], ordinary: list[Phrase]) -> list[str | None]:
+def _masked(words: list[str | None], lex: Lexicon) -> list[str | None]:
     out = list(words)
-    for p in ordinary:
-        for i in find(out, p):
-            out[i:i + len(p)] = [None] * len(p)
+    for i, p in list(found_at(words, lex.ordinary_index)):
+        out[i:i + len(p)] = [None] * len(p)
     return out
 
 
 def worry_phrases(text: str, lex: Lexicon | None = None) -> list[Phrase]:
-    """The worry phrases found in `text` (empty when it is not a worry)."""
+    """The worry phrases found in `text`, longest first (empty when it is not a worry)."""
     lex = lex or lexicon()
-    words = _masked([t.word for t in tokens(text)], lex.ordinary)
-    if not any(words):
-        return []
-    return [p for p in lex.worries if next(find(words, p), None) is not None]
+    found = {p for _, p in found_at(_masked([t.word for t in tokens(text)], lex), lex.worry_index)}
+    return sorted(found, key=lambda p: (-len(p), p))
 
 
 def is_worry(text: str, lex: Lexicon | None = None) -> bool:
     if any(sign in text for sign in SIGNS):
         return True
     lex = lex or lexicon()
-    words = _masked([t.word for t in tokens(text)], lex.ordinary)
-    return any(w is not None for w in words) and any(next(find(words, p), None) is not None for p in lex.worries)
+    return next(found_at(_masked([t.word for t in tokens(text)], lex), lex.worry_index), None) is not None
