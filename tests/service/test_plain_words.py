@@ -149,3 +149,14 @@ async def test_a_typed_answer_in_polish(h: Harness) -> None:
     await h.advance_to(SCHOOL_RUN_MON + timedelta(minutes=5))
     await h.say("gran", "zrobione")
     assert [c.state for c in h.checkins() if c.due_at == SCHOOL_RUN_MON] == ["done"]
+
+
+async def test_a_worry_after_leaving_does_not_reopen_the_answered_checkin(h: Harness) -> None:
+    await h.network(PLAN)
+    await h.advance_to(SCHOOL_RUN_MON)
+    await h.press("gran", "Done")
+    await h.say("gran", "stop")
+    await h.say("gran", "worried: he is drunk")  # the check-in she answered is no longer hers to answer
+    assert [c.state for c in h.checkins() if c.due_at == SCHOOL_RUN_MON] == ["done"]
+    assert h.escalations() == []
+    assert "could not pass this on to anyone" in h.last("gran")
