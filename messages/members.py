@@ -91,7 +91,7 @@ def answer_recorded(tr: Translator, question: str, answer: str, at: str, late: b
 def worried_reply(tr: Translator, emergency: str) -> OutboundMessage:
     return OutboundMessage("\n".join([
         tr._("Thank you for telling us. The caseworker has been told now and will contact you."),
-        tr._("If anyone is in danger right now, call {number}.").format(number=emergency),
+        _danger(tr, emergency),
     ]), discreet_text=tr._("Thank you, your message has been passed on."))
 
 
@@ -204,6 +204,7 @@ def help_text(tr: Translator) -> OutboundMessage:
     return OutboundMessage("\n".join([
         tr._("FamilyTeam helps the family's safety network keep the plan."),
         tr._("Answer check-ins with the buttons, or write: done, not done, worried."),
+        _worry_in_words(tr),
         "/mine — " + tr._("my commitments and today's check-ins"),
         "/next — " + tr._("the next meeting"),
         "/language — " + tr._("change language"),
@@ -215,9 +216,33 @@ def help_text(tr: Translator) -> OutboundMessage:
     ]))
 
 
-def not_understood(tr: Translator) -> OutboundMessage:
-    return OutboundMessage(tr._("Sorry, I didn't understand. Use the buttons, or write done, not done or worried. "
-                                "Send /help for more."))
+def _worry_in_words(tr: Translator) -> str:
+    return tr._("If you are worried about the children, write it in your own words: the caseworker or the "
+                "worker on duty is told at once.")
+
+
+def _danger(tr: Translator, emergency: str) -> str:
+    return tr._("If anyone is in danger right now, call {number}.").format(number=emergency)
+
+
+def ordinary_reply(tr: Translator, emergency: str) -> OutboundMessage:
+    """What the member hears after a message the bot does not act on: nobody has seen it, and what works."""
+    return OutboundMessage("\n".join([
+        tr._("This message has not been passed on to anyone: I only read check-in answers, worries and a few "
+             "commands. For anything else, please contact your caseworker directly."),
+        tr._("Answer check-ins with the buttons, or write: done, not done, worried."),
+        _worry_in_words(tr),
+        _danger(tr, emergency),
+        tr._("Send /help to see everything I can do."),
+    ]), discreet_text=tr._("This message has not been passed on. Send /help to see what I can do."))
+
+
+def worry_not_passed_on(tr: Translator, emergency: str) -> OutboundMessage:
+    """A worry from someone who is in no family's network now: there is nobody to tell."""
+    return OutboundMessage("\n".join([
+        tr._("You are not in a family's safety network at the moment, so I could not pass this on to anyone."),
+        _danger(tr, emergency),
+    ]))
 
 
 def typed_only(tr: Translator) -> OutboundMessage:

@@ -36,10 +36,10 @@ from messages.members import (  # noqa: F401
     next_meeting,
     no_open_checkin,
     not_done_reply,
-    not_understood,
     note_prompt,
     note_saved,
     nudge,
+    ordinary_reply,
     paused,
     private_only,
     quiet_help,
@@ -52,6 +52,7 @@ from messages.members import (  # noqa: F401
     today_checkins,
     typed_only,
     worried_reply,
+    worry_not_passed_on,
     your_commitments,
 )
 from messages.staff import (  # noqa: F401

@@ -1,44 +1,47 @@
-"""Typed words: answers to check-ins ("done", "worried: ..."), and the note a chat was asked for.
+"""Typed words: worries in plain words, commands and answers in words ("stop", "done", "worried: ..."), the
+note a chat was asked for, and an honest reply to everything else.
+
+What a typed message is, in this order: the resolve note staff were asked for; a command word that is the
+whole message ("help", "stop"); a worry (the word "worried" first, or worry anywhere: bot.conversation.worry),
+handled like the Worried button; the check-in note the member was asked for; a command word with a typo;
+an answer ("done", "no pude", "zrobione"); text straight after an answer (its note); anything else gets a
+reply saying truthfully that nobody has seen it and what the bot can do.
 
 "Waiting for a note" is a row in `pending_replies` (one per chat, expiring an hour after the question);
 the next typed text of that chat is taken as the note and the row is gone."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
 from sqlalchemy import delete, select
 
-from bot.conversation import replies
-from bot.domain.vocabulary import PendingReplyKind
+from bot.conversation import commands, replies
+from bot.conversation.words import answer_words, command_word, tokens
+from bot.conversation.worry import is_worry
+from bot.domain.vocabulary import MembershipState, PendingReplyKind
 from bot.services import checkins, escalations, notify
 from bot.services.context import Actor, Ctx
+from bot.services.errors import ServiceError
 from messages import render
-from storage.models import ChatIdentity, Family, PendingReply
+from storage.models import ChatIdentity, Checkin, Family, Membership, PendingReply
 
 PENDING_FOR = timedelta(hours=1)
 
-WORDS = {
-    "done": ["done", "yes", "y", "ok", "okay", "did it", "sí", "si", "hecho", "listo", "✅"],
-    "not_done": ["not done", "no", "n", "didn't", "did not", "no hecho", "no lo hice", "❌"],
-    "worried": ["worried", "worry", "help", "preocupado", "preocupada", "me preocupa", "ayuda", "⚠️"],
-}
-# Longest first, so "not done" / "no hecho" win over "no" and "done" / "hecho".
-_WORDS = sorted(((w, a) for a, words in WORDS.items() for w in words), key=lambda item: -len(item[0]))
+SIGNS = {"✅": "done", "❌": "not_done", "⚠️": "worried", "⚠": "worried"}  # the buttons' icons, typed
+WORRIED = "worried"
 
 
 def parse_answer(text: str) -> tuple[str | None, str | None]:
-    """("worried", "the note") from free text, or (None, None) if it is not an answer."""
+    """("worried", "the note") from free text, or (None, None) if it does not start with an answer.
+    The words are every language's answer_words.txt (bot.conversation.words): typos and accents forgiven."""
     clean = text.strip()
-    lowered = clean.lower()
-    for word, answer in _WORDS:
-        if lowered == word or re.match(rf"^{re.escape(word)}(?:\b|(?<=\W))[\s,.:;!-]+", lowered):
-            rest = clean[len(word):].lstrip(" ,.:;!-").strip() or None
-            return answer, rest
-    return None, None
+    for sign, answer in SIGNS.items():
+        if clean.startswith(sign):
+            return answer, clean[len(sign):].lstrip(" ,.:;!-").strip() or None
+    return answer_words(clean)
 
 
 # --- the pending reply ----------------------------------------------------------------------------
@@ -78,34 +81,81 @@ def handle_text(ctx: Ctx, identity: ChatIdentity, actor: Actor, text: str, key: 
         notify.to_identity(ctx, identity, render.typed_only, key=key)
         return
     pending = take(ctx, identity)
-    if pending is not None and pending.kind == PendingReplyKind.CHECKIN_NOTE and pending.checkin_id:
-        replies.add_note(ctx, actor, pending.checkin_id, text)
-        return
     if pending is not None and pending.kind == PendingReplyKind.RESOLVE_NOTE and pending.escalation_id:
         replies.resolve(ctx, identity, actor, pending.escalation_id, text, key)
         return
-    _answer(ctx, identity, actor, text, key)
-
-
-def _answer(ctx: Ctx, identity: ChatIdentity, actor: Actor, text: str, key: str) -> None:
+    command = command_word(text, typos=False)
     answer, note = parse_answer(text)
+    if command is None and (answer == WORRIED or is_worry(text)):
+        _worried(ctx, identity, actor, _worry_words(text, answer, note), pending, key)
+        return
+    if pending is not None and pending.kind == PendingReplyKind.CHECKIN_NOTE and pending.checkin_id:
+        replies.add_note(ctx, actor, pending.checkin_id, text)
+        return
+    command = command or command_word(text)
+    if command is not None:
+        commands.run(commands.Call(ctx, identity, actor, "", key), command)
+        return
+    _answer(ctx, identity, actor, text, answer, note, key)
+
+
+def _worry_words(text: str, answer: str | None, note: str | None) -> str | None:
+    """What a worry keeps as its words: the whole text, less a one-word label before it ("worried: the door
+    was open", "⚠️ he is back"); answer words inside a sentence stay ("Martwię się o dzieci")."""
+    clean = text.strip()
+    if answer != WORRIED:
+        return clean
+    label = clean[:len(clean) - len(note)] if note else clean
+    return note if len(tokens(label)) <= 1 else clean
+
+
+def _worried(ctx: Ctx, identity: ChatIdentity, actor: Actor, note: str | None, pending: Pending | None,
+             key: str) -> None:
+    """Like the Worried button: the check-in they were asked (or just answered) is answered "worried" with
+    these words; without one, a worry is raised to every family they are in. Either way they see the
+    emergency guidance at once."""
+    assert actor.person_id is not None
+    asked = pending.checkin_id if pending is not None and pending.kind == PendingReplyKind.CHECKIN_NOTE else None
+    checkin = ((ctx.s.get(Checkin, asked) if asked else None) or checkins.open_checkin_for(ctx, actor.person_id)
+               or checkins.just_answered_by(ctx, actor.person_id))
+    if checkin is not None:
+        try:
+            with ctx.s.begin_nested():
+                checkins.answer_checkin(ctx, actor, checkin.id, WORRIED, note)
+            return  # answer_checkin escalates and shows the emergency guidance
+        except ServiceError:
+            pass  # not theirs to answer any more (left, cancelled): the worry is raised all the same
+    raised = escalations.raise_worry(ctx, actor, note)
+    if raised:
+        family = ctx.s.get_one(Family, raised[0].family_id)
+        notify.to_identity(ctx, identity, partial(render.worried_reply, emergency=family.emergency_number),
+                           key=key, urgent=True)
+        return
+    notify.to_identity(ctx, identity, partial(render.worry_not_passed_on, emergency=_emergency(ctx, actor)),
+                       key=key, urgent=True)
+
+
+def _emergency(ctx: Ctx, actor: Actor) -> str:
+    """The emergency number of the member's family (an active membership first), or 999."""
+    number = ctx.s.scalar(select(Family.emergency_number).join(Membership, Membership.family_id == Family.id)
+                          .where(Membership.person_id == actor.person_id)
+                          .order_by((Membership.state == MembershipState.ACTIVE).desc(), Membership.id.desc())
+                          .limit(1))
+    return number or "999"
+
+
+def _answer(ctx: Ctx, identity: ChatIdentity, actor: Actor, text: str, answer: str | None, note: str | None,
+            key: str) -> None:
     assert actor.person_id is not None
     if answer is None:
         recent = checkins.just_answered_by(ctx, actor.person_id)
         if recent is not None:
             replies.add_note(ctx, actor, recent.id, text)
             return
-        notify.to_identity(ctx, identity, render.not_understood, key=key)
+        notify.to_identity(ctx, identity, partial(render.ordinary_reply, emergency=_emergency(ctx, actor)), key=key)
         return
-    # The open check-in, or the one they answered a moment ago (a follow-up "worried: ..." belongs to it).
+    # The open check-in, or the one they answered a moment ago (a follow-up belongs to it).
     checkin = checkins.open_checkin_for(ctx, actor.person_id) or checkins.just_answered_by(ctx, actor.person_id)
-    if checkin is None and answer == "worried":
-        # A worry never waits for a check-in: it reaches the family's team now.
-        raised = escalations.raise_worry(ctx, actor, note)
-        family = ctx.s.get(Family, raised[0].family_id) if raised else None
-        emergency = family.emergency_number if family else "999"
-        notify.to_identity(ctx, identity, partial(render.worried_reply, emergency=emergency), key=key, urgent=True)
-        return
     if checkin is None:
         notify.to_identity(ctx, identity, render.no_open_checkin, key=key)
         return

@@ -118,7 +118,8 @@ async def test_no_open_checkin(h: Harness) -> None:
     await h.say("gran", "done")
     assert "no check-in waiting" in h.last("gran")
     await h.say("gran", "what is this?")
-    assert "didn't understand" in h.last("gran")
+    assert "has not been passed on to anyone" in h.last("gran"), "nobody has seen it, and the member is told so"
+    assert "didn't understand" not in h.last("gran")
 
 
 async def test_late_answer_after_miss_is_marked_late(h: Harness) -> None:

@@ -13,7 +13,8 @@ SCHOOL_RUN_MON = datetime(2026, 11, 30, 15, 30, tzinfo=UTC)
 EVENING_CALL_MON = datetime(2026, 11, 30, 19, 0, tzinfo=UTC)
 MEETING = '\n[[meeting]]\nkey = "review-1"\nkind = "review"\nstarts = 2026-12-03T11:00:00\n' \
           'place = "Family Centre"\ninvite = ["Gran", "Sue"]\n'
-GRAN_NOTE = "Dad was shouting at the kids again at the school gate"
+# A note, not a worry: worry words ("shouting at the kids") would escalate (tests/unit/test_worry_words.py).
+GRAN_NOTE = "Lily was quiet at the school gate and would not say why"
 SUE_WORDS = "Mum sounded like she had been drinking, slurring her words"
 RESOLUTION = "Visited at 21:00, Mum sober, children asleep, safety plan reviewed with her"
 
