@@ -41,6 +41,8 @@ def already_handled(ctx: Ctx, identity: ChatIdentity, key: str) -> None:
     _reply(ctx, identity, ALREADY, key)
 
 
-def add_note(ctx: Ctx, actor: Actor, checkin_id: int, note: str) -> None:
-    """The member's note on a check-in; checkins.add_note tells them it is saved."""
-    checkins.add_note(ctx, actor, checkin_id, note)
+def add_note(ctx: Ctx, identity: ChatIdentity, actor: Actor, checkin_id: int, note: str, key: str) -> None:
+    """The member's note on a check-in, and "saved" to the chat that wrote it (at once, never held)."""
+    checkin = checkins.add_note(ctx, actor, checkin_id, note)
+    if note.strip():
+        notify.to_identity(ctx, identity, render.note_saved, key=key, checkin_id=checkin.id)

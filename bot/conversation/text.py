@@ -90,7 +90,7 @@ def handle_text(ctx: Ctx, identity: ChatIdentity, actor: Actor, text: str, key: 
         _worried(ctx, identity, actor, _worry_words(text, answer, note), pending, key)
         return
     if pending is not None and pending.kind == PendingReplyKind.CHECKIN_NOTE and pending.checkin_id:
-        replies.add_note(ctx, actor, pending.checkin_id, text)
+        replies.add_note(ctx, identity, actor, pending.checkin_id, text, key)
         return
     command = command or command_word(text)
     if command is not None:
@@ -150,7 +150,7 @@ def _answer(ctx: Ctx, identity: ChatIdentity, actor: Actor, text: str, answer: s
     if answer is None:
         recent = checkins.just_answered_by(ctx, actor.person_id)
         if recent is not None:
-            replies.add_note(ctx, actor, recent.id, text)
+            replies.add_note(ctx, identity, actor, recent.id, text, key)
             return
         notify.to_identity(ctx, identity, partial(render.ordinary_reply, emergency=_emergency(ctx, actor)), key=key)
         return

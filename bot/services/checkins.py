@@ -182,7 +182,8 @@ def _tr(person: Person, family: Family) -> Translator:
 
 
 def add_note(ctx: Ctx, actor: Actor, checkin_id: int, note: str) -> Checkin:
-    """Attach a note to the member's latest answer (or to the check-in if not answered yet)."""
+    """Attach a note to the member's latest answer (or to the check-in if not answered yet). The reply is
+    the conversation layer's (bot.conversation.replies.add_note), to the chat that wrote."""
     checkin, _, owner, family = own_checkin(ctx, actor, checkin_id)
     assert owner.person_id is not None
     text = clean_text(note).strip()[:4000]
@@ -194,8 +195,6 @@ def add_note(ctx: Ctx, actor: Actor, checkin_id: int, note: str) -> Checkin:
         latest.note = f"{latest.note}\n{text}" if latest.note else text
     checkin.note = f"{checkin.note}\n{text}" if checkin.note else text
     audit.record(ctx, actor, "checkin.note", family_id=family.id, subject=f"checkin:{checkin.id}")
-    notify.to_person(ctx, owner.person_id, family, texts.note_saved,
-                     key=f"checkin:{checkin.id}:note:{ctx.now:%Y%m%dT%H%M%S}", checkin_id=checkin.id, hold=False)
     return checkin
 
 

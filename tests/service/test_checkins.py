@@ -244,3 +244,18 @@ async def test_a_voice_note_or_sticker_gets_asked_to_type(h: Harness) -> None:
     await _family(h)
     await h.say("gran", "")  # what the adapters pass on for a voice note, sticker or photo
     assert "only read typed messages" in h.last("gran")
+
+
+async def test_the_note_is_acknowledged_in_the_chat_that_wrote_it(h: Harness) -> None:
+    """A member on two chats (a new phone, or Telegram and Slack) hears "saved" where they typed the note."""
+    from bot.services.people import identity_of, link_identity
+    from storage.models import Person
+
+    await _family(h)
+    await h.advance_to(datetime(2026, 11, 30, 15, 30, tzinfo=UTC))
+    await h.press("gran", "Done")
+    h.call(lambda ctx: link_identity(ctx, ctx.s.get_one(Person, identity_of(ctx, "console", "gran").person_id),
+                                     "console", "gran-tablet"))  # her newest chat
+    await h.say("gran", "They were all happy to see me")
+    assert h.last("gran") == "Your note has been saved. Thank you."
+    assert not h.texts("gran-tablet"), "nothing about it on the other chat"
