@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.app import App
 from bot.clock import Clock, SystemClock
@@ -33,6 +34,8 @@ def migrate(db: Database) -> None:
     """The explicit migration step. SQLite (the embedded default) is created and upgraded here; other
     databases must be upgraded with `familyteam db upgrade`, so several instances never race a migration."""
     head = code_head()
+    if current_revision(db) == head:
+        return
     with db.engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
     if current == head:
@@ -42,6 +45,15 @@ def migrate(db: Database) -> None:
         return
     raise SchemaOutOfDate(f"database schema is at {current or 'nothing'}, code needs {head}: "
                           "run `familyteam db upgrade`")
+
+
+def current_revision(db: Database) -> str | None:
+    """The database's schema revision, read cheaply (None if it has none yet)."""
+    try:
+        with db.engine.connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError:
+        return None
 
 
 def load_secret(db: Database, configured: str | None) -> bytes:

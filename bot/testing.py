@@ -71,10 +71,17 @@ def _copy_sqlite(source: Path, target: Path) -> None:
     dst.close()
 
 
+_BASE_SETTINGS: dict[str, Settings] = {}
+
+
 def settings_for(url: str, **extra: Any) -> Settings:
-    values: dict[str, Any] = {"DATABASE_URL": url, "FAMILYTEAM_SECRET": "test-secret"}
-    values.update(extra)
-    return Settings(**values)
+    """Settings for a world: the environment and `.env` as production reads them, plus `extra` (by their
+    environment names). Read and validated once per set of extras in this process; each world gets a
+    copy with its own database URL."""
+    key = repr(sorted(extra.items()))
+    if key not in _BASE_SETTINGS:
+        _BASE_SETTINGS[key] = Settings(**{"FAMILYTEAM_SECRET": "test-secret", **extra})
+    return _BASE_SETTINGS[key].model_copy(update={"database_url": url})
 
 
 class World:
