@@ -60,31 +60,25 @@ class SlackContext:
         except Exception:
             log.exception("Slack: could not post an ephemeral message")
 
-    async def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+    async def _views(self, method: str, view: dict[str, Any], **where: str) -> None:
+        """One views.* call with the view checked against Slack's limits first. A too-large view is our bug,
+        raised (and logged as an error); a failed call is logged and the listener goes on."""
+        checked = checked_view(view)  # SlackLimitError propagates: never swallowed as a failed call
         try:
-            await self.client.views_open(trigger_id=trigger_id, view=checked_view(view))
-        except SlackLimitError:
-            raise  # our bug, logged as an error: never swallowed as a failed call
+            await getattr(self.client, method)(view=checked, **where)
         except Exception:
-            log.exception("Slack: views.open failed")
+            log.exception("Slack: %s failed", method.replace("_", "."))
+
+    async def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        await self._views("views_open", view, trigger_id=trigger_id)
 
     async def push_view(self, trigger_id: str, view: dict[str, Any]) -> None:
         """A view over the open modal (closing it goes back to the one below)."""
-        try:
-            await self.client.views_push(trigger_id=trigger_id, view=checked_view(view))
-        except SlackLimitError:
-            raise  # our bug, logged as an error: never swallowed as a failed call
-        except Exception:
-            log.exception("Slack: views.push failed")
+        await self._views("views_push", view, trigger_id=trigger_id)
 
     async def update_view(self, view_id: str, view: dict[str, Any]) -> None:
         """Show an open modal (e.g. the one below a pushed view) anew."""
-        try:
-            await self.client.views_update(view_id=view_id, view=checked_view(view))
-        except SlackLimitError:
-            raise  # our bug, logged as an error: never swallowed as a failed call
-        except Exception:
-            log.exception("Slack: views.update failed")
+        await self._views("views_update", view, view_id=view_id)
 
     async def publish_home(self, user_id: str, event_id: str | None = None) -> None:
         outcome = await self.ask(user_id, HomeView(), event_id)
