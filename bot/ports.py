@@ -47,6 +47,21 @@ class InboundKind(StrEnum):
     TEXT = "text"
     BUTTON = "button"
     COMMAND = "command"
+    BLOCKED = "blocked"  # the person blocked the bot (Telegram my_chat_member -> kicked)
+    UNBLOCKED = "unblocked"  # ... and let it back in
+
+
+class MediaKind(StrEnum):
+    """What a message carried besides (or instead of) text."""
+
+    VOICE = "voice"
+    PHOTO = "photo"
+    VIDEO = "video"
+    DOCUMENT = "document"
+    STICKER = "sticker"
+    LOCATION = "location"
+    CONTACT = "contact"
+    OTHER = "other"
 
 
 @dataclass
@@ -64,9 +79,14 @@ class Inbound:
     display_name: str | None = None
     language: str | None = None
     event_id: str | None = None  # the platform's id, for deduplication
+    edited: bool = False  # an edit of an earlier message (Telegram edited_message, Slack message_changed)
+    forwarded_from: str | None = None  # a forward: someone else's words ("" when the original sender is hidden)
+    media: MediaKind | None = None  # a voice note, photo, ... (a caption, if any, is in `text`)
 
     def __post_init__(self) -> None:
         self.kind = InboundKind(self.kind)
+        if self.media is not None:
+            self.media = MediaKind(self.media)
 
 
 AddressRule = Callable[[str], str | None]
