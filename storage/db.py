@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.util import LRUCache
 
 T = TypeVar("T")
 
@@ -66,10 +68,31 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
+_SHARED: dict[tuple[str, str | None, int | None], tuple[Dialect, LRUCache[Any, Any]]] = {}
+
+
+def share_compiled_statements(engine: Engine) -> None:
+    """Let this engine use the compiled statements of earlier engines of the same kind in this process.
+
+    SQLAlchemy compiles each statement once per engine: its cache is keyed by the engine's dialect object.
+    A process that opens many short-lived databases of one kind (the scenario kit opens one per world; a
+    test run, hundreds) would compile every statement again for each. Engines with the same driver, host and
+    port (every SQLite file; one PostgreSQL server) take the first one's dialect and statement cache: the
+    same SQL, compiled once. Not for engines whose settings differ (the pool, events and connections stay
+    each engine's own; only the dialect, which turns statements into SQL, and its cache are shared)."""
+    url = engine.url
+    key = (url.drivername, url.host, url.port)
+    if key not in _SHARED:
+        _SHARED[key] = (engine.dialect, LRUCache(5000))
+    engine.dialect, engine._compiled_cache = _SHARED[key]
+
+
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, shared_statements: bool = False) -> None:
         self.url = url
         self.engine = make_engine(url)
+        if shared_statements:
+            share_compiled_statements(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
