@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import getpass
 import json
-import logging
 import os
 import signal
 import sys
@@ -14,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.logs import configure_logging
 from bot.services.context import Actor
 from bot.services.errors import InvalidInput, ServiceError
 from bot.settings import Settings
@@ -299,9 +299,7 @@ def _reader_gone() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=Settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("alembic", "apscheduler", "httpx"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(Settings())
     try:
         args.fn(args)
         sys.stdout.flush()  # inside the try: a closed pipe shows here, not in the interpreter's exit

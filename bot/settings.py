@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -24,6 +26,7 @@ class Settings(BaseSettings):
     duty: str | None = Field(default=None, validation_alias="FAMILYTEAM_DUTY")
     console: bool = Field(default=False, validation_alias="FAMILYTEAM_CONSOLE")
     log_level: str = Field(default="INFO", validation_alias="FAMILYTEAM_LOG_LEVEL")
+    log_format: Literal["plain", "json"] = Field(default="plain", validation_alias="FAMILYTEAM_LOG_FORMAT")
 
     telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str | None = Field(default=None, validation_alias="TELEGRAM_API_BASE_URL")

@@ -85,6 +85,7 @@ class Router:
         if not claim_receipt(ctx, event.platform, event.event_id):
             log.info("inbound %s:%s already handled (a redelivery)", event.platform, event.event_id)
             return
+        log.debug("inbound %s:%s %s", event.platform, event.event_id, event.kind)
         try:
             with s.begin_nested():
                 self._dispatch(ctx, event)

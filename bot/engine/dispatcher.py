@@ -126,6 +126,7 @@ class Dispatcher:
                 delivery = await transport.send(job.external_id, job.message, thread_ref=job.thread_ref)
         except DeliveryError as exc:
             kind, detail, after = exc.kind, exc.detail, exc.retry_after
+            log.debug("outbox %s on %s: %s", job.id, job.platform, kind)
             if kind == DeliveryFailure.RETRY:
                 if after:
                     self.paused_until[job.platform] = self.clock.now() + timedelta(seconds=after)
@@ -143,6 +144,7 @@ class Dispatcher:
         await self.db.run(lambda s: s.execute(update(OutboxMessage).where(OutboxMessage.id == job.id).values(
             state=OutboxState.SENT, sent_at=self.clock.now(), external_ref=delivery.ref, attempts=job.attempts + 1,
             claimed_until=None)))
+        log.debug("outbox %s sent on %s (attempt %s)", job.id, job.platform, job.attempts + 1)
         return 1
 
     def _retry(self, s: Session, job: Job, retry_after: float | None, detail: str, count: bool = True) -> None:

@@ -49,6 +49,7 @@ class Engine:
                 log.exception("sweep %s failed", name)
                 report.failures.append(name)
             report.counts[name] = total
+        log.debug("tick at %s: %s", now.isoformat(), {k: v for k, v in report.counts.items() if v} or "nothing due")
         return report
 
     async def tick(self) -> TickReport:
