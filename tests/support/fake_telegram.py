@@ -5,9 +5,9 @@ getUpdates (long polling honouring offset, limit and timeout), setWebhook/delete
 webhook is set, it delivers updates to it like Telegram does, with the secret token header),
 sendMessage, editMessageText, answerCallbackQuery. Updates come in the recorded shapes of
 tests/fixtures/telegram (`shaped`, `edited`, `blocked`: edits, forwards, media, my_chat_member, channel
-posts, an unreadable old voice message) as well as plain texts and presses. Failures can be injected (429 with retry_after,
-5xx, 403 for a chat that blocked the bot). Nothing here sleeps: waiting is on asyncio events with a
-bounded timeout, so a broken test fails instead of hanging.
+posts, an unreadable old voice message) as well as plain texts and presses. Failures can be injected
+(429 with retry_after, 5xx, 403 for a chat that blocked the bot). Nothing here sleeps: waiting is on
+asyncio events with a bounded timeout, so a broken test fails instead of hanging.
 """
 
 from __future__ import annotations
