@@ -119,6 +119,7 @@ class SlackAdapter:
         bolt.action(SUMMARY_TIME_ACTION)(events.on_summary_time)
         bolt.event("app_home_opened")(events.on_home_opened)
         bolt.event("message")(events.on_message)
+        bolt.event(re.compile(".*"))(events.on_other)  # last: only events no listener above took
 
     # --- Transport -------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Buttons, the App Home time picker, App Home opens and direct messages.
+"""Buttons, the App Home time picker, App Home opens, messages (and edits) and event types we did not ask for.
 
 A press is the conversation router's, like on every platform (same use case, same reply by DM), except a
 Resolve the presser may use now: Slack collects its note in a modal (the staff door's Resolve intent then
@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.conversation import staff_intents as i
+from bot.metrics import record_ignored
 from bot.ports import Inbound, InboundKind
 from handlers.slack.context import PLATFORM, Ack, SlackContext, request_key
+from handlers.slack.inbound import Ignored, message_inbound
 from handlers.slack.modals import forms
 from messages.catalog import translator
 
@@ -48,10 +50,18 @@ class Events:
     async def on_home_opened(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home" and event.get("user"):
             await self.slack.publish_home(event["user"], request_key(body))
+        else:
+            record_ignored(PLATFORM, "tab")  # the Messages tab opened: nothing to show
 
     async def on_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("bot_id") or not event.get("user") or event.get("subtype") not in (None, "file_share",
-                                                                                          "thread_broadcast"):
-            return  # our own messages, edits, joins: nothing to answer (a shared file or photo is answered)
-        await self.slack.sink(Inbound(PLATFORM, event["user"], InboundKind.TEXT, text=event.get("text") or "",
-                                      private=event.get("channel_type") == "im", event_id=request_key(body)))
+        """What people write (handlers/slack/inbound.py says which shapes); the rest is counted as ignored."""
+        inbound = message_inbound(event, request_key(body))
+        if isinstance(inbound, Ignored):
+            record_ignored(PLATFORM, inbound.reason)
+            return
+        await self.slack.sink(inbound)
+
+    async def on_other(self, body: dict[str, Any]) -> None:
+        """An event type we did not ask for (a workspace may subscribe the app to more): acknowledged, counted,
+        never an error (Bolt would answer 404 and Slack would retry it)."""
+        record_ignored(PLATFORM, "event")

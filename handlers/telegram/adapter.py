@@ -19,13 +19,16 @@ from aiohttp import web
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters, Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.conversation import commands
+from bot.metrics import record_ignored, record_unreadable
 from bot.ports import Delivery, DeliveryError, Inbound, InboundSink
-from handlers.telegram.inbound import PLATFORM, to_inbound
+from handlers.telegram.inbound import PLATFORM, Ignored, to_inbound
 from handlers.telegram.links import api_base_urls, deep_link
 from handlers.telegram.pacing import ChatPacer
+from handlers.telegram.reading import ReadingBot, is_unreadable
 from handlers.telegram.render import clip, split_text, visible
 from handlers.telegram.webhook import make_route, webhook_path, webhook_secret
 from messages.catalog import SUPPORTED_LANGUAGES, translator
@@ -41,7 +44,7 @@ log = logging.getLogger(__name__)
 # retry_seconds() reads both forms. An explicit PTB_TIMEDELTA in the environment wins.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 POLLING_RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # about a minute before an update is given up
 NOT_MODIFIED = "message is not modified"
 EDIT_GONE = ("message to edit not found", "message can't be edited")
@@ -81,11 +84,11 @@ class TelegramAdapter:
         self.webhook_url = settings.telegram_webhook_url or None
         self.poll_timeout = poll_timeout
         self.pacer = pacer or ChatPacer()
-        builder = Application.builder().token(settings.telegram_bot_token).rate_limiter(
-            rate_limiter or AIORateLimiter(max_retries=0))  # the outbox dispatcher owns retries
-        urls = api_base_urls(settings)
-        if urls is not None:
-            builder = builder.base_url(urls[0]).base_file_url(urls[1])
+        urls = api_base_urls(settings) or ("https://api.telegram.org/bot", "https://api.telegram.org/file/bot")
+        bot = ReadingBot(settings.telegram_bot_token, base_url=urls[0], base_file_url=urls[1],
+                         request=HTTPXRequest(connection_pool_size=256), get_updates_request=HTTPXRequest(),
+                         rate_limiter=rate_limiter or AIORateLimiter(max_retries=0))  # the dispatcher owns retries
+        builder = Application.builder().bot(bot)
         if self.webhook_url:
             builder = builder.updater(None)
         self.ptb = builder.build()
@@ -163,13 +166,20 @@ class TelegramAdapter:
         await self.sink(event)
 
     def _inbound(self, update: Update) -> Inbound | None:
-        """The update in the core's terms; None for one we have nothing to do with, or cannot read (a field
-        of an unexpected type): retrying or redelivering would not make it readable. Logged by id only."""
+        """The update in the core's terms; None for one we have nothing to do with (counted as ignored), or
+        cannot read (a field of an unexpected type: recorded redacted and counted): retrying or redelivering
+        would not make it readable."""
+        if is_unreadable(update):
+            return None  # recorded when the polling batch was read
         try:
-            return to_inbound(update, self.username)
+            event = to_inbound(update, self.username)
         except Exception as exc:
-            log.warning("telegram: update %s could not be read (%s): dropped", update.update_id, type(exc).__name__)
+            record_unreadable(PLATFORM, update.update_id, update.to_dict(), exc)
             return None
+        if isinstance(event, Ignored):
+            record_ignored(PLATFORM, event.reason)
+            return None
+        return event
 
     async def _on_ptb_update(self, update: object, _context: ContextTypes.DEFAULT_TYPE | None) -> None:
         """Polling path. getUpdates has already confirmed the update to Telegram, so a failure here (the
@@ -196,8 +206,7 @@ class TelegramAdapter:
         try:
             update = Update.de_json(payload, self.bot)
         except Exception as exc:  # KeyError, TypeError, AttributeError...: whatever the shape made PTB raise
-            log.warning("telegram: update %s could not be read (%s): dropped", payload.get("update_id"),
-                        type(exc).__name__)
+            record_unreadable(PLATFORM, payload.get("update_id"), payload, exc)
             return True  # answered 200: Telegram would only deliver the same unreadable body again
         await self.handle_update(update)
         return True

@@ -2,7 +2,7 @@
 
 A request without the right X-Telegram-Bot-Api-Secret-Token gets 403 and has no effect. A body that is
 not an update Telegram could mean (not JSON, no update_id, a shape python-telegram-bot cannot read) gets
-200 and is dropped with a log line naming its update_id only, so it is not redelivered forever. An update is
+200 and is dropped, recorded redacted and counted (bot/metrics.py), so it is not redelivered forever. An update is
 handled before the reply, so if handling fails (say the database is down) the reply is 500 and
 Telegram delivers it again; the core's InboundReceipt makes sure it counts once.
 """
@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from bot.metrics import record_unreadable
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def make_route(secret: str, handle: Callable[[dict[str, Any]], Awaitable[bool]]
             payload = None
         update_id = _update_id(payload)
         if update_id is None:
-            log.warning("telegram webhook: a body that is not an update was dropped")
+            record_unreadable("telegram", None, payload, "not_an_update")
             return web.Response(text="ignored")
         if not await handle(payload):
             return web.Response(status=503, text="starting")  # Telegram will deliver it again

@@ -12,7 +12,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, Ne
 
 from bot.ports import DeliveryError
 from handlers.telegram.adapter import delivery_error
-from handlers.telegram.inbound import to_inbound
+from handlers.telegram.inbound import Ignored, to_inbound
 from handlers.telegram.pacing import ChatPacer
 from handlers.telegram.render import MAX_TEXT, clip, split_text
 from messages.outbound import Button, OutboundMessage
@@ -127,13 +127,12 @@ def test_updates_to_inbound() -> None:
     update = fake.message(7, "done")
     assert convert(update).event_id == str(update["update_id"])  # type: ignore[attr-defined]
     assert convert(fake.message(7, f"/help@{BOT_USERNAME}")).command == "help"  # type: ignore[attr-defined]
-    assert convert(fake.message(7, "hi all", chat_id=-9)) is None
+    assert convert(fake.message(7, "hi all", chat_id=-9)) == Ignored("group")
     group = convert(fake.message(7, f"hello @{BOT_USERNAME}", chat_id=-9))
     assert (group.external_id, group.private) == ("-9", False)  # type: ignore[attr-defined]
-    sticker = fake.message(7, "x")
-    del sticker["message"]["text"]
-    empty = convert(sticker)  # a sticker or voice note: passed on empty, so the member is asked to type
-    assert (empty.kind, empty.text, empty.private) == ("text", "", True)  # type: ignore[union-attr]
+    service = fake.message(7, "x")
+    del service["message"]["text"]
+    assert convert(service) == Ignored("service"), "no text and no media: nothing was said"
 
 
 async def test_familyteam_run_serves_telegram(sqlite_url: str) -> None:

@@ -210,7 +210,7 @@ async def test_startup_sets_commands_and_mode(world: TelegramWorld) -> None:
     if world.mode == "webhook":
         hook = world.fake.webhook
         assert hook is not None and hook["url"] == world.webhook_url and hook["secret_token"] == "hook-Secret_1"
-        assert set(hook["allowed_updates"]) == {"message", "callback_query", "my_chat_member"}
+        assert set(hook["allowed_updates"]) == {"message", "edited_message", "callback_query", "my_chat_member"}
         assert world.fake.called("getUpdates") == []
     else:
         assert world.fake.called("deleteWebhook") and world.fake.webhook is None

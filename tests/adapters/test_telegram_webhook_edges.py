@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import func, select
 
+from bot.metrics import UNREADABLE, count
 from storage.models import ChatIdentity, InboundReceipt, Person
 from tests.support.telegram_world import TelegramWorld
 
@@ -62,6 +63,7 @@ async def test_bodies_that_are_not_updates_are_answered_200_and_dropped(
               json.dumps({"update_id": 8, "message": SECRET_WORDS}).encode(),
               json.dumps({"update_id": 9, "callback_query": {"id": "1"}}).encode(),
               json.dumps(no_is_bot).encode(), json.dumps(text_not_text).encode(), json.dumps(bad_date).encode()]
+    before = count(UNREADABLE, platform="telegram")
     with caplog.at_level(logging.DEBUG):
         for body in bodies:
             assert await w.post_raw(body) == 200, body
@@ -69,10 +71,12 @@ async def test_bodies_that_are_not_updates_are_answered_200_and_dropped(
     assert w.fake.texts(GRAN) == [] and w.fake.called("sendMessage") == []
     assert receipts(w) == 0 and telegram_identities(w) == 0
     assert w.h.call(lambda ctx: ctx.s.scalar(select(func.count()).select_from(Person))) == 0
-    dropped = [r.getMessage() for r in caplog.records if "dropped" in r.getMessage()]
+    assert count(UNREADABLE, platform="telegram") == before + len(bodies), "each one counted"
+    dropped = [r.getMessage() for r in caplog.records if r.getMessage().startswith("inbound_unreadable ")]
     assert len(dropped) == len(bodies)
     for update_id in (8, 9, no_is_bot["update_id"], text_not_text["update_id"], bad_date["update_id"]):
-        assert any(f"update {update_id} " in line for line in dropped), update_id
+        assert any(f"update_id={update_id} " in line for line in dropped), update_id
+    assert any("keys=message,update_id" in line and '"first_name":"str"' in line for line in dropped), "its shape"
     assert not any(SECRET_WORDS in r.getMessage() or "Test" in r.getMessage() for r in caplog.records)
     # A good update after all that is handled as ever.
     assert await w.deliver(w.fake.message(GRAN, "/start")) == 200

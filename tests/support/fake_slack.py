@@ -333,6 +333,16 @@ class SlackEnv:
     async def event(self, event: dict[str, Any], **kw: Any) -> tuple[int, str]:
         return await self.post(self.event_body(event, kw.pop("event_id", None)), "application/json", **kw)
 
+    def shaped_body(self, name: str, user: str) -> str:
+        """An Events API body shaped like the recorded tests/fixtures/slack/NAME.json (message_changed, a file
+        share, a bot's message, a deletion, an event type we did not ask for, ...), from `user` in their DM."""
+        from tests.support.fixtures import slack
+
+        return json.dumps(slack(name, user, "D" + user[1:], f"Ev{next(self._events):04d}"))
+
+    async def shaped(self, name: str, user: str, **kw: Any) -> tuple[int, str]:
+        return await self.post(self.shaped_body(name, user), "application/json", **kw)
+
     # --- looking ---------------------------------------------------------------------------------
 
     def button_value(self, user: str, label: str) -> str:

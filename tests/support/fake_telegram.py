@@ -3,9 +3,11 @@
 It speaks the parts of https://core.telegram.org/bots/api the adapter uses: getMe, setMyCommands,
 getUpdates (long polling honouring offset, limit and timeout), setWebhook/deleteWebhook (and, once a
 webhook is set, it delivers updates to it like Telegram does, with the secret token header),
-sendMessage, editMessageText, answerCallbackQuery. Failures can be injected (429 with retry_after,
-5xx, 403 for a chat that blocked the bot). Nothing here sleeps: waiting is on asyncio events with a
-bounded timeout, so a broken test fails instead of hanging.
+sendMessage, editMessageText, answerCallbackQuery. Updates come in the recorded shapes of
+tests/fixtures/telegram (`shaped`, `edited`, `blocked`: edits, forwards, media, my_chat_member, channel
+posts, an unreadable old voice message) as well as plain texts and presses. Failures can be injected
+(429 with retry_after, 5xx, 403 for a chat that blocked the bot). Nothing here sleeps: waiting is on
+asyncio events with a bounded timeout, so a broken test fails instead of hanging.
 """
 
 from __future__ import annotations
@@ -277,6 +279,22 @@ class FakeTelegram:
         return {"update_id": update_id, "callback_query": {
             "id": f"cq{update_id}", "from": self.user(user_id, name, language), "chat_instance": str(sent.chat_id),
             "message": sent.as_api(), "data": data}}
+
+    def shaped(self, name: str, user_id: int) -> dict[str, Any]:
+        """An update shaped like the recorded one tests/fixtures/telegram/NAME.json (an edit, a forward, a voice
+        note, a block, a channel post, ...), from `user_id`, with a fresh update_id."""
+        from tests.support.fixtures import telegram
+
+        return telegram(name, user_id, next(self._update_ids))
+
+    def edited(self, update: dict[str, Any], text: str) -> dict[str, Any]:
+        """The member edits the message of an earlier update: same message_id, an edit_date, the new text."""
+        message = {**update["message"], "text": text, "edit_date": update["message"]["date"] + 60}
+        return {"update_id": next(self._update_ids), "edited_message": message}
+
+    def blocked(self, user_id: int, *, unblocked: bool = False) -> dict[str, Any]:
+        """The member blocks the bot (or unblocks it), as Telegram reports it in the private chat."""
+        return self.shaped("my_chat_member_member" if unblocked else "my_chat_member_kicked", user_id)
 
     def added_to_group(self, user_id: int, group_id: int) -> dict[str, Any]:
         return {"update_id": next(self._update_ids), "my_chat_member": {
