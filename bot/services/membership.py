@@ -56,7 +56,7 @@ def leave(ctx: Ctx, actor: Actor) -> list[Family]:
         family = ctx.s.get_one(Family, m.family_id)
         families.append(family)
         notify.to_person(ctx, actor.person_id, family, partial(members.left, alias=family.alias),
-                         key=f"left-reply:{m.id}:{ctx.now:%Y%m%dT%H%M%S}", purpose=OutboxPurpose.REPLY, hold=False)
+                         key=f"left-reply:{m.id}:{ctx.now:%Y%m%dT%H%M%S}", purpose=OutboxPurpose.REPLY)
     return families
 
 

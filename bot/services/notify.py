@@ -98,12 +98,13 @@ def enqueue_many(ctx: Ctx, messages: Sequence[tuple[int, OutboundMessage, str]],
 
 
 def to_person(ctx: Ctx, person_id: int, family: Family | None, render: Render, *, key: str,
-              purpose: OutboxPurpose = OutboxPurpose.REPLY, urgent: bool = False, hold: bool = True,
+              purpose: OutboxPurpose = OutboxPurpose.REPLY, urgent: bool = False,
               prepare: Callable[[OutboundMessage, int], None] | None = None, checkin_id: int | None = None,
               escalation_id: int | None = None, escalation_step: int | None = None, meeting_id: int | None = None,
               ) -> dict[int, int]:
     """Queue a message for a person. Urgent ones go to every identity they have and are never held;
-    routine ones go to their newest identity and wait out quiet hours when `hold` is set.
+    routine ones go to their newest identity, and wait out quiet hours and a pause when their purpose says so
+    (OutboxPurpose.waits_out_quiet_hours: scheduled prompts, never replies to what the person just did).
 
     Returns {identity id: outbox id} for rows created now.
     """
@@ -117,7 +118,7 @@ def to_person(ctx: Ctx, person_id: int, family: Family | None, render: Render, *
     targets = identities if urgent else identities[:1]
     tr = translator(person_language(person, family))
     not_before = ctx.now
-    if hold and not urgent:
+    if about.purpose.waits_out_quiet_hours and not urgent:
         not_before = quiet_until(ctx.now, person_timezone(person, family), person.quiet_start,
                                  person.quiet_end) or ctx.now
         if person.paused_until and person.paused_until > not_before:

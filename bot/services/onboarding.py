@@ -16,7 +16,7 @@ from storage.models import Family, Membership
 
 def welcome(ctx: Ctx, membership: Membership, family: Family, person_id: int, *, invite_id: int) -> None:
     notify.to_person(ctx, person_id, family, lambda tr: members.joined(tr, family.alias),
-                     key=f"joined:{membership.id}:{invite_id}", purpose=OutboxPurpose.JOINED, hold=False)
+                     key=f"joined:{membership.id}:{invite_id}", purpose=OutboxPurpose.JOINED)
     uncover_restore(ctx, membership)
     send_commitments(ctx, membership, family, changed=False, key=f"commitments:{membership.id}:join:{invite_id}")
     invite_to_upcoming(ctx, family, membership)

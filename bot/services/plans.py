@@ -209,7 +209,8 @@ def _tell_owners(ctx: Ctx, family: Family, touched: set[int], version: PlanVersi
     for mid in sorted(touched):
         membership = ctx.s.get_one(Membership, mid)
         if membership.state == MembershipState.ACTIVE and membership.person_id:
-            send_commitments(ctx, membership, family, changed=changed, key=f"commitments:{mid}:v{version.number}")
+            send_commitments(ctx, membership, family, changed=changed, key=f"commitments:{mid}:v{version.number}",
+                             purpose=OutboxPurpose.PLAN_CHANGED)
             told.append(membership.name)
     return told
 
@@ -238,8 +239,11 @@ def member_commitments(ctx: Ctx, membership_id: int) -> list[Commitment]:
                                                        Commitment.active.is_(True)).order_by(Commitment.id)))
 
 
-def send_commitments(ctx: Ctx, membership: Membership, family: Family, *, changed: bool, key: str) -> None:
-    """A member's own commitments, never anyone else's, never other people's bottom lines."""
+def send_commitments(ctx: Ctx, membership: Membership, family: Family, *, changed: bool, key: str,
+                     purpose: OutboxPurpose = OutboxPurpose.COMMITMENTS) -> None:
+    """A member's own commitments, never anyone else's, never other people's bottom lines. COMMITMENTS when
+    they follow the member's own action (sent at once), PLAN_CHANGED when staff changed the plan (held by
+    quiet hours)."""
     if membership.person_id is None:
         return
     person = ctx.s.get_one(Person, membership.person_id)
@@ -255,7 +259,7 @@ def send_commitments(ctx: Ctx, membership: Membership, family: Family, *, change
             items.append((c.text, tr.when(due, tz) if due else None))
         return render.your_commitments(tr, family.alias, items, changed)
 
-    notify.to_person(ctx, person.id, family, build, key=key, purpose=OutboxPurpose.COMMITMENTS)
+    notify.to_person(ctx, person.id, family, build, key=key, purpose=purpose)
 
 
 def uncover_restore(ctx: Ctx, membership: Membership) -> None:
