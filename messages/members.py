@@ -38,6 +38,8 @@ def invite_problem(tr: Translator, problem: str) -> OutboundMessage:
     text = {
         "used": tr._("This invite code has already been used. Please ask the caseworker for a new one."),
         "expired": tr._("This invite code has expired. Please ask the caseworker for a new one."),
+        "declined": tr._("You said no to this invite, so it is closed and this button no longer works. "
+                         "If you change your mind, please ask the caseworker for a new invite."),
         "unknown": tr._("We don't recognise this invite code. Please check it, or ask the caseworker."),
         "slow_down": tr._("Too many codes were tried. Please wait a few minutes and try again."),
         "already": tr._("You are already part of this network."),

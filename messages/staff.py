@@ -22,6 +22,12 @@ def member_left_notice(tr: Translator, alias: str, member: str, uncovered: list[
     return OutboundMessage("\n".join(lines))
 
 
+def member_declined_notice(tr: Translator, alias: str, member: str) -> OutboundMessage:
+    text = tr._("{member} said no to joining the safety network for {alias}. Their invite is closed. "
+                "If they change their mind, you can send them a new invite.")
+    return OutboundMessage(text.format(member=member, alias=alias))
+
+
 def member_joined_notice(tr: Translator, alias: str, member: str) -> OutboundMessage:
     text = tr._("{member} has joined the safety network for {alias}.")
     return OutboundMessage(text.format(member=member, alias=alias))

@@ -18,7 +18,10 @@ ANYONE = frozenset({ButtonAction.CONSENT})  # the only press a chat not yet link
 def consent(p: Press) -> None:
     ctx, identity, invite_id = p.ctx, p.identity, p.pressed.number(0)
     if p.pressed.word(1) != "y":
-        invites.decline_invite(ctx, invite_id, identity.platform, identity.external_id)
+        closed = invites.decline_invite(ctx, invite_id, identity.platform, identity.external_id)
+        if closed:
+            notify.to_identity(ctx, identity, lambda tr: render.invite_problem(tr, closed), key=p.key)
+            return
         notify.to_identity(ctx, identity, render.declined, key=p.key)
         return
     result = invites.accept_invite(ctx, invite_id, identity.platform, identity.external_id, p.display_name)

@@ -79,7 +79,7 @@ def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str) 
 
 @dataclass
 class InviteCheck:
-    problem: str | None  # None, "unknown", "used", "expired", "slow_down", "already"
+    problem: str | None  # None, "unknown", "used", "expired", "declined", "slow_down", "already"
     invite: Invite | None = None
     membership: Membership | None = None
     family: Family | None = None
@@ -104,7 +104,7 @@ def check_invite(ctx: Ctx, code: str, platform: str, external_id: str) -> Invite
     elif invite.used_at is not None:
         problem = "used"
     elif invite.expires_at <= ctx.now:
-        problem = "expired"
+        problem = _closed(ctx.s.get_one(Membership, invite.membership_id))
     if problem or invite is None:
         audit.record(ctx, Actor(who), "invite.check", subject=who, outcome="refused", detail=problem)
         return InviteCheck(problem)
@@ -113,13 +113,18 @@ def check_invite(ctx: Ctx, code: str, platform: str, external_id: str) -> Invite
     if not _may_join(ctx, membership):
         audit.record(ctx, Actor(who), "invite.check", family_id=family.id, subject=who, outcome="refused",
                      detail="not_invited")
-        return InviteCheck("expired")
+        return InviteCheck(_closed(membership))
     identity = identity_of(ctx, platform, external_id)
     if identity is not None and identity.person_id is not None and ctx.s.scalar(select(Membership.id).where(
             Membership.family_id == family.id, Membership.person_id == identity.person_id,
             Membership.state == MembershipState.ACTIVE)):
         return InviteCheck("already", invite, membership, family)
     return InviteCheck(None, invite, membership, family)
+
+
+def _closed(membership: Membership) -> str:
+    """Why an invite that is not used can no longer be: its person said no, or it ran out or was replaced."""
+    return "declined" if membership.state == MembershipState.DECLINED else "expired"
 
 
 def _may_join(ctx: Ctx, membership: Membership) -> bool:
@@ -137,8 +142,9 @@ def accept_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str, dis
         return InviteCheck("unknown")
     if invite.used_at is not None:
         return InviteCheck("used")
-    if not _may_join(ctx, ctx.s.get_one(Membership, invite.membership_id)):
-        return InviteCheck("expired")
+    invited = ctx.s.get_one(Membership, invite.membership_id)
+    if not _may_join(ctx, invited):
+        return InviteCheck(_closed(invited))
     if not claim(ctx.s, update(Invite).where(Invite.id == invite_id, Invite.used_at.is_(None),
                                              Invite.expires_at > ctx.now).values(used_at=ctx.now)):
         ctx.s.refresh(invite)
@@ -171,10 +177,24 @@ def _platform_name(name: str | None) -> str | None:
         return None
 
 
-def decline_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str) -> None:
+def decline_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str) -> str | None:
+    """No at consent: recorded, the invite closed (its "I agree" no longer works), the caseworker told who
+    declined (no reason is asked). Pressed again, nothing more happens. Returns why it could not be declined
+    ("unknown", "used", "expired"), or None."""
     invite = ctx.s.get(Invite, invite_id)
     if invite is None:
-        return
+        return "unknown"
     membership = ctx.s.get_one(Membership, invite.membership_id)
-    audit.record(ctx, Actor(f"{platform}:{external_id}"[:64]), "consent.declined", family_id=membership.family_id,
+    if invite.used_at is not None:
+        return "used"
+    if membership.state == MembershipState.DECLINED:
+        return None
+    if membership.state != MembershipState.INVITED or invite.expires_at <= ctx.now:
+        return "expired"
+    membership.state = MembershipState.DECLINED
+    invite.expires_at = ctx.now
+    family = ctx.s.get_one(Family, membership.family_id)
+    audit.record(ctx, Actor(f"{platform}:{external_id}"[:64]), "consent.declined", family_id=family.id,
                  subject=f"membership:{membership.id}")
+    onboarding.declined(ctx, membership, family, invite_id=invite.id)
+    return None

@@ -38,26 +38,29 @@ def latest_version(ctx: Ctx, family_id: int) -> PlanVersion | None:
                         .order_by(PlanVersion.number.desc()).limit(1))
 
 
+GONE = (MembershipState.LEFT, MembershipState.DECLINED)  # not in the network, but may still own a commitment
+
+
 def _check_names(ctx: Ctx, family: Family, spec: PlanSpec, text: str) -> dict[str, Membership]:
     members = {m.name.casefold(): m for m in ctx.s.scalars(select(Membership).where(
-        Membership.family_id == family.id,
-        Membership.state.in_([MembershipState.ACTIVE, MembershipState.INVITED, MembershipState.LEFT])))}
+        Membership.family_id == family.id, Membership.state.in_([MembershipState.ACTIVE, MembershipState.INVITED,
+                                                                 *GONE])))}
     for i, name in enumerate(spec.people_to_avoid):
         m = members.get(name.casefold())
-        if m is not None and m.state != MembershipState.LEFT:
+        if m is not None and m.state not in GONE:
             raise error_at(text, ("people_to_avoid", i), f"{name} is in the network; remove them first "
                                                          "(familyteam member remove) before listing them here")
     for i, c in enumerate(spec.commitment):
         m = members.get(c.member.casefold())
         if m is not None and is_avoided(m.name, spec.people_to_avoid):
             raise error_at(text, ("commitment", i, "member"), f"{c.member!r} is on the people-to-avoid list")
-        # A member who left may still own a commitment: it stays uncovered until someone takes it on.
+        # A member who left (or said no) may still own a commitment: it stays uncovered until someone takes it on.
         if m is None or m.role in ("caseworker", "supervisor", "duty"):
             raise error_at(text, ("commitment", i, "member"), f"{c.member!r} is not an invited network member "
                                                               "(invite them first: familyteam invite create)")
     for i, meeting in enumerate(spec.meeting):
         for name in meeting.invite:
-            if name.casefold() not in members or members[name.casefold()].state == MembershipState.LEFT:
+            if name.casefold() not in members or members[name.casefold()].state in GONE:
                 raise error_at(text, ("meeting", i, "invite"), f"{name!r} is not in the network")
             if is_avoided(name, spec.people_to_avoid):
                 raise error_at(text, ("meeting", i, "invite"), f"{name!r} is on the people-to-avoid list")
