@@ -57,6 +57,20 @@ def left(tr: Translator, alias: str) -> OutboundMessage:
                                 "The caseworker has been told.").format(alias=alias))
 
 
+def stop_confirm(tr: Translator, aliases: list[str], yes: str, no: str) -> OutboundMessage:
+    text = tr._("Do you want to leave the safety network for {aliases}? You will get no more check-ins or "
+                "reminders, and the caseworker will be told.").format(aliases=", ".join(aliases))
+    return OutboundMessage(text, [[Button(tr._("Yes, leave"), yes, "danger"), Button(tr._("No, stay"), no)]])
+
+
+def stop_cancelled(tr: Translator) -> OutboundMessage:
+    return OutboundMessage(tr._("Good. You are still part of the safety network. Nothing has changed."))
+
+
+def not_in_network(tr: Translator) -> OutboundMessage:
+    return OutboundMessage(tr._("You are not in a family's safety network at the moment."))
+
+
 def your_commitments(tr: Translator, alias: str, items: list[tuple[str, str | None]], changed: bool) -> OutboundMessage:
     head = (tr._("Your commitments for {alias} have changed. This is what you agreed to do now:")
             if changed else tr._("Your commitments for {alias}:")).format(alias=alias)

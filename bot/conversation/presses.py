@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.conversation import replies, text
 from bot.conversation.buttons import ButtonAction, Press, handles
 from bot.domain.vocabulary import OutboxPurpose, PendingReplyKind
-from bot.services import checkins, invites, meetings, notify, people
+from bot.services import checkins, invites, meetings, membership, notify, people
 from bot.services.errors import Refused
+from messages import members as member_texts
 from messages import render
 from messages.outbound import OutboundMessage
 from storage.models import OutboxMessage
@@ -82,3 +83,14 @@ def reveal(p: Press) -> None:
 def language(p: Press) -> None:
     people.set_language(p.ctx, p.member(), p.pressed.word(0))
     notify.to_identity(p.ctx, p.identity, render.language_set, key=p.key)
+
+
+@handles(ButtonAction.LEAVE)
+def leave(p: Press) -> None:
+    """The answer to "Do you want to leave?": yes leaves every network (the caseworker is told), no changes
+    nothing. Pressed again after leaving, there is nothing left to leave."""
+    actor = p.member()
+    if p.pressed.word(0) != "y":
+        notify.to_identity(p.ctx, p.identity, member_texts.stop_cancelled, key=p.key)
+    elif not membership.leave(p.ctx, actor):
+        notify.to_identity(p.ctx, p.identity, member_texts.not_in_network, key=p.key)
