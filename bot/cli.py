@@ -106,7 +106,12 @@ def cmd_status(args: argparse.Namespace) -> None:
     lines.append(f"Open escalations: {len(data['open_escalations'])}")
     lines += [f"  #{e['id']} {e['reason']} ({e['state']}) since {e['opened_at']}" for e in data["open_escalations"]]
     lines.append("Upcoming meetings:")
-    lines += [f"  {m['kind']} at {m['starts_at']} {m['place']}" for m in data["upcoming_meetings"]] or ["  none"]
+    for m in data["upcoming_meetings"]:
+        lines.append(f"  {m['kind']} at {m['starts_at']} {m['place']}")
+        lines.append("    coming: " + (", ".join(m["coming"]) or "-") + "; can't come: "
+                     + (", ".join(m["cant_come"]) or "-") + "; not answered: " + (", ".join(m["not_answered"]) or "-"))
+    if not data["upcoming_meetings"]:
+        lines.append("  none")
     print("\n".join(lines))
 
 

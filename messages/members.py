@@ -155,11 +155,15 @@ def today_checkins(tr: Translator, items: list[tuple[str, str, str]]) -> Outboun
 
 
 def meeting_notice(tr: Translator, alias: str, kind: str, when: str, place: str, data: dict[str, str],
-                   reminder: bool) -> OutboundMessage:
+                   reminder: bool, coming: bool = False) -> OutboundMessage:
+    """An invitation or a reminder asking "Can you come?"; someone who already said Coming is only reminded."""
     head = (tr._("Reminder: {meeting} for {alias}") if reminder else tr._("You are invited: {meeting} for {alias}"))
     lines = [head.format(meeting=meeting_kind_label(tr, kind), alias=alias), "🕒 " + when]
     if place:
         lines.append("📍 " + place)
+    if coming:
+        lines.append(tr._("You said you are coming. See you there."))
+        return OutboundMessage("\n".join(lines), discreet_text=tr._("You have a meeting reminder."))
     lines.append(tr._("Can you come?"))
     buttons = [[Button(tr._("Coming"), data["coming"], "primary"), Button(tr._("Can't come"), data["cant_come"])]]
     return OutboundMessage("\n".join(lines), buttons, discreet_text=tr._("You have a meeting reminder."))

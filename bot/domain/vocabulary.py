@@ -106,7 +106,8 @@ class OutboxPurpose(StrEnum):
     MEETING_INVITE = "meeting_invite"  # (meeting_id)
     MEETING_REMINDER = "meeting_reminder"  # (meeting_id)
     MEETING_CANCELLED = "meeting_cancelled"  # (meeting_id)
-    MEETING_REPLIES = "meeting_replies"  # staff's view of who is coming, edited in place (meeting_id)
+    MEETING_REPLIES = "meeting_replies"  # staff's view of who is coming (meeting_id)
+    MEETING_REPLIES_UPDATE = "meeting_replies_update"  # that view edited in place as replies arrive (meeting_id)
     WEEKLY_THANKS = "weekly_thanks"
     DAILY_SUMMARY = "daily_summary"
 

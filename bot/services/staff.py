@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.buttons import ButtonAction, make
 from bot.domain.routing import is_away
 from bot.domain.vocabulary import STAFF_ROLES, MeetingKind, MembershipState, Role
-from bot.services import audit, notify
+from bot.services import audit, meeting_replies, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, Refused
 from bot.services.families import create_family, get_family, require_staff, set_away
@@ -143,6 +143,7 @@ def schedule_meeting(ctx: Ctx, actor: Actor, family_id: int, kind: str, starts_l
     for m in invitees:
         send_meeting_notice(ctx, meeting, family, m, reminder=False,
                             key=f"meeting:{meeting.id}:invite:{meeting.starts_at:%Y%m%dT%H%M}:{m.id}")
+    meeting_replies.show_staff(ctx, meeting, family)
     audit.record(ctx, actor, "meeting.schedule", family_id=family.id, subject=f"meeting:{meeting.id}",
                  detail=kind_value.value)
     return meeting
