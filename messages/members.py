@@ -278,7 +278,7 @@ def language_set(tr: Translator) -> OutboundMessage:
 
 
 def language_choice(tr: Translator, data: dict[str, str]) -> OutboundMessage:
-    choices = [[Button("English", data["en"]), Button("Español", data["es"])]]
+    choices = [[Button("English", data["en"]), Button("Español", data["es"]), Button("Polski", data["pl"])]]
     return OutboundMessage(tr._("Choose your language:"), choices)
 
 

@@ -17,7 +17,8 @@ from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, Refused
 from bot.services.families import check_name, get_family, require_staff
 from bot.services.people import identity_of, link_identity
-from storage.models import AuditEvent, Family, Invite, Membership, Person, PlanVersion
+from messages.catalog import SUPPORTED_LANGUAGES, supported
+from storage.models import AuditEvent, ChatIdentity, Family, Invite, Membership, Person, PlanVersion
 from storage.upsert import claim
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed from paper
@@ -43,7 +44,9 @@ class NewInvite:
     code: str
 
 
-def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str) -> NewInvite:
+def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str, language: str | None = None
+                  ) -> NewInvite:
+    """An invite; `language` (en, es, pl), if staff know it, is the member's language from the consent on."""
     family = get_family(ctx, family_id)
     require_staff(ctx, actor, family.id, "invite.create")
     name = check_name(name)
@@ -53,6 +56,8 @@ def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str) 
         raise InvalidInput("bad_role", f"role must be one of {', '.join(r.value for r in NETWORK_ROLES)}") from None
     if role_value not in NETWORK_ROLES:
         raise InvalidInput("bad_role", "agency staff are set on the family, not invited")
+    if language and supported(language) != language:
+        raise InvalidInput("bad_language", f"language must be one of {', '.join(SUPPORTED_LANGUAGES)}")
     if is_avoided(name, people_to_avoid(ctx, family.id)):
         raise Refused("person_to_avoid", "this person is on the plan's people-to-avoid list and cannot be invited",
                       family_id=family.id, subject="invite.create")
@@ -70,7 +75,7 @@ def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str) 
         ctx.s.execute(update(Invite).where(Invite.membership_id == membership.id, Invite.used_at.is_(None))
                       .values(expires_at=ctx.now))
     code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-    ctx.s.add(Invite(membership_id=membership.id, code_hash=hash_code(code),
+    ctx.s.add(Invite(membership_id=membership.id, code_hash=hash_code(code), language=language or None,
                      expires_at=ctx.now + timedelta(hours=ctx.settings.invite_ttl_hours),
                      created_by=actor.label, created_at=ctx.now))
     audit.record(ctx, actor, "invite.create", family_id=family.id, subject=f"membership:{membership.id}")
@@ -159,6 +164,7 @@ def accept_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str, dis
         ctx.s.add(person)
         ctx.s.flush()
     identity = link_identity(ctx, person, platform, external_id)
+    person.language = consent_language(invite, identity, person)
     membership.person_id, membership.state, membership.consent_at = person.id, MembershipState.ACTIVE, ctx.now
     membership.left_at = None
     actor = Actor(f"person:{person.id}", person.id, identity.id)
@@ -166,6 +172,14 @@ def accept_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str, dis
     audit.record(ctx, actor, "consent.given", family_id=family.id, subject=f"membership:{membership.id}")
     onboarding.welcome(ctx, membership, family, person.id, invite_id=invite.id)
     return InviteCheck(None, invite, membership, family)
+
+
+def consent_language(invite: Invite, identity: ChatIdentity | None, person: Person | None = None) -> str | None:
+    """The language someone is spoken to in from their consent request on: the one staff set on the invite,
+    else one they chose themselves (/language), else their chat's (Telegram's language_code) if we have it;
+    None leaves the family's."""
+    return (invite.language or (person.language if person else None)
+            or supported(identity.language if identity else None))
 
 
 def _platform_name(name: str | None) -> str | None:

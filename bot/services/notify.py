@@ -17,7 +17,7 @@ from bot.buttons import ButtonAction, make
 from bot.domain.hours import quiet_until
 from bot.domain.vocabulary import OutboxPurpose, OutboxState, Priority
 from bot.services.context import Ctx
-from messages.catalog import Translator, translator
+from messages.catalog import Translator, supported, translator
 from messages.members import reveal_label
 from messages.outbound import OutboundMessage
 from storage.models import ChatIdentity, Family, OutboxMessage, Person
@@ -148,10 +148,12 @@ def dress(message: OutboundMessage, person: Person | None, tr: Translator) -> No
 def to_identity(ctx: Ctx, identity: ChatIdentity, render: Render, *, key: str,
                 purpose: OutboxPurpose = OutboxPurpose.REPLY, family: Family | None = None, urgent: bool = False,
                 checkin_id: int | None = None, escalation_id: int | None = None, meeting_id: int | None = None,
-                ) -> int | None:
-    """A direct reply to the chat that just wrote to us (linked to a member or not), never held."""
+                language: str | None = None) -> int | None:
+    """A direct reply to the chat that just wrote to us (linked to a member or not), never held. In `language`
+    if given (the invite's), else the person's, else the chat's own (if we speak it), else the family's."""
     person = ctx.s.get(Person, identity.person_id) if identity.person_id else None
-    language = (person.language if person else None) or identity.language or (family.language if family else None)
+    language = (language or (person.language if person else None) or supported(identity.language)
+                or (family.language if family else None))
     tr = translator(language or ctx.settings.default_language)
     message = render(tr)
     dress(message, person, tr)
