@@ -141,3 +141,20 @@ async def test_commands(w: TelegramWorld) -> None:
     assert "You have left the safety network for the Rowan family" in w.fake.last(SUE).text
     await w.h.advance_to(w.h.now.replace(hour=19, minute=30), step=STEP)
     assert not any("Check-in" in t for t in w.fake.texts(SUE)), "no check-ins after leaving"
+
+
+async def test_a_polish_phone_gets_polish_from_the_first_start(w: TelegramWorld) -> None:
+    """Telegram's language_code of the first /start decides, for an English family, from the consent on;
+    the typed stop asks first and leaves, in Polish, and the caseworker is told."""
+    fid = w.h.make_family()
+    code = w.h.invite(fid, "Gran", "key_safety_person")
+    await w.say(GRAN, f"/start {code}", language="pl")
+    consent = w.fake.last_with_buttons(GRAN)
+    assert consent is not None and consent.text.startswith("Dzień dobry! Zaproszono cię do sieci bezpieczeństwa")
+    await w.press(GRAN, "Zgadzam się", language="pl")
+    assert "Dziękujemy za dołączenie" in w.fake.last(GRAN).text
+    await w.say(GRAN, "stop proszę", language="pl")
+    assert w.fake.last(GRAN).text.startswith("Czy chcesz opuścić sieć bezpieczeństwa")
+    await w.press(GRAN, "Tak, wypisz mnie", language="pl")
+    assert w.fake.last(GRAN).text.startswith("Opuszczono sieć bezpieczeństwa")
+    assert any("Gran has left" in t for t in w.h.texts("anna"))
