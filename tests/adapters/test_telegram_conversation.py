@@ -131,13 +131,15 @@ async def test_commands(w: TelegramWorld) -> None:
     await w.say(GRAN, "/help")
     assert "/mine" in w.fake.last(GRAN).text and "/stop" in w.fake.last(GRAN).text
     await w.say(GRAN, "/language")
-    assert len(w.fake.last(GRAN).labels()) == 2
+    assert w.fake.last(GRAN).labels() == ["English", "Español", "Polski"]
     await w.press(GRAN, "es")
     await w.say(GRAN, "/pause 2h")
     assert w.fake.last(GRAN).buttons == []
     await w.say(GRAN, "what?")
     assert w.fake.last(GRAN).buttons == []
     await w.say(SUE, "/stop")
+    assert w.fake.last(SUE).labels() == ["Yes, leave", "No, stay"]
+    await w.press(SUE, "Yes, leave")
     assert "You have left the safety network for the Rowan family" in w.fake.last(SUE).text
     await w.h.advance_to(w.h.now.replace(hour=19, minute=30), step=STEP)
     assert not any("Check-in" in t for t in w.fake.texts(SUE)), "no check-ins after leaving"
