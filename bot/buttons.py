@@ -77,6 +77,7 @@ class ButtonAction(StrEnum):
     RESOLVE = "er"  # escalation id
     SHOW = "sh"  # outbox message id (a discreet message's details)
     LANGUAGE = "lg"  # language code
+    LEAVE = "lv"  # y|n: the answer to "do you want to leave?" (/stop, or "stop" in words)
 
 
 # Each action's arguments: INT, or the tuple of allowed words.
@@ -89,6 +90,7 @@ PAYLOAD: dict[ButtonAction, tuple[str | tuple[str, ...], ...]] = {
     ButtonAction.RESOLVE: (INT,),
     ButtonAction.SHOW: (INT,),
     ButtonAction.LANGUAGE: (tuple(SUPPORTED_LANGUAGES),),
+    ButtonAction.LEAVE: (("y", "n"),),
 }
 
 

@@ -17,6 +17,7 @@ from bot.logs import configure_logging
 from bot.services.context import Actor
 from bot.services.errors import InvalidInput, ServiceError
 from bot.settings import Settings
+from messages.catalog import SUPPORTED_LANGUAGES
 
 
 def _out(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
@@ -54,7 +55,7 @@ def cmd_invite_create(args: argparse.Namespace) -> None:
 
     app = _app()
     actor = _actor()
-    new = app.call(lambda ctx: create_invite(ctx, actor, args.family, args.name, args.role), actor)
+    new = app.call(lambda ctx: create_invite(ctx, actor, args.family, args.name, args.role, args.language), actor)
     from bot.bootstrap import invite_links
 
     links = invite_links(app.settings)
@@ -106,7 +107,12 @@ def cmd_status(args: argparse.Namespace) -> None:
     lines.append(f"Open escalations: {len(data['open_escalations'])}")
     lines += [f"  #{e['id']} {e['reason']} ({e['state']}) since {e['opened_at']}" for e in data["open_escalations"]]
     lines.append("Upcoming meetings:")
-    lines += [f"  {m['kind']} at {m['starts_at']} {m['place']}" for m in data["upcoming_meetings"]] or ["  none"]
+    for m in data["upcoming_meetings"]:
+        lines.append(f"  {m['kind']} at {m['starts_at']} {m['place']}")
+        lines.append("    coming: " + (", ".join(m["coming"]) or "-") + "; can't come: "
+                     + (", ".join(m["cant_come"]) or "-") + "; not answered: " + (", ".join(m["not_answered"]) or "-"))
+    if not data["upcoming_meetings"]:
+        lines.append("  none")
     print("\n".join(lines))
 
 
@@ -251,6 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     ic.add_argument("--name", required=True, help="the member's name as the plan uses it, e.g. Gran")
     ic.add_argument("--role", required=True, choices=["parent", "key_safety_person", "supporter"],
                     help="their part in the network, e.g. key_safety_person")
+    ic.add_argument("--language", choices=list(SUPPORTED_LANGUAGES),
+                    help="the language they read, from the consent on, e.g. pl (default: their phone's, "
+                         "else the family's)")
 
     plan = sub.add_parser("plan", help="the plan").add_subparsers(dest="plan_command", required=True)
     pa = add("apply", cmd_plan_apply, "apply a TOML plan file (docs/plan-file.md)", plan)

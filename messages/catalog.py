@@ -12,7 +12,7 @@ from babel.support import NullTranslations, Translations
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "familyteam"
-SUPPORTED_LANGUAGES = ("en", "es")
+SUPPORTED_LANGUAGES = ("en", "es", "pl")  # adding one: docs/languages.md
 
 
 class Translator:
@@ -34,6 +34,12 @@ class Translator:
 
     def time(self, instant: datetime, tz_name: str) -> str:
         return format_time(instant.astimezone(ZoneInfo(tz_name)), "HH:mm", locale=self.language)
+
+
+def supported(language: str | None) -> str | None:
+    """The supported language a code means ("es-MX" -> "es", "pl_PL" -> "pl"), or None ("fr", "", None)."""
+    lang = (language or "").split("-")[0].split("_")[0].lower()
+    return lang if lang in SUPPORTED_LANGUAGES else None
 
 
 def normalise_language(language: str | None, default: str = "en") -> str:

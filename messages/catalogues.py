@@ -1,6 +1,6 @@
 """Keeping the gettext catalogues in step with the code, with Babel.
 
-    python -m messages.catalogues update    # extract texts, merge into en/es .po files
+    python -m messages.catalogues update    # extract texts, merge into every language's .po (en, es, pl)
     python -m messages.catalogues compile   # write the .mo files the bot loads
     python -m messages.catalogues check     # what is missing, untranslated, fuzzy or not compiled
 """

@@ -47,7 +47,7 @@ def escalation_state_label(tr: Translator, state: str) -> str:
 
 
 def language_labels(tr: Translator) -> dict[str, str]:
-    return {"en": "English", "es": "Español"}
+    return {"en": "English", "es": "Español", "pl": "Polski"}
 
 
 def meeting_kinds(tr: Translator, kinds: list[str]) -> dict[str, str]:
@@ -87,6 +87,8 @@ def invite(tr: Translator) -> dict[str, str]:
         "slack": tr._("Slack (they are in this workspace)"),
         "slack_user": tr._("Slack user"),
         "slack_user_missing": tr._("Choose the Slack user to invite."),
+        "language": tr._("Their language"),
+        "language_auto": tr._("As their phone is set (or the family's)"),
     }
 
 

@@ -38,6 +38,8 @@ def invite_problem(tr: Translator, problem: str) -> OutboundMessage:
     text = {
         "used": tr._("This invite code has already been used. Please ask the caseworker for a new one."),
         "expired": tr._("This invite code has expired. Please ask the caseworker for a new one."),
+        "declined": tr._("You said no to this invite, so it is closed and this button no longer works. "
+                         "If you change your mind, please ask the caseworker for a new invite."),
         "unknown": tr._("We don't recognise this invite code. Please check it, or ask the caseworker."),
         "slow_down": tr._("Too many codes were tried. Please wait a few minutes and try again."),
         "already": tr._("You are already part of this network."),
@@ -53,6 +55,20 @@ def start_without_code(tr: Translator) -> OutboundMessage:
 def left(tr: Translator, alias: str) -> OutboundMessage:
     return OutboundMessage(tr._("You have left the safety network for {alias}. Thank you for your help. "
                                 "The caseworker has been told.").format(alias=alias))
+
+
+def stop_confirm(tr: Translator, aliases: list[str], yes: str, no: str) -> OutboundMessage:
+    text = tr._("Do you want to leave the safety network for {aliases}? You will get no more check-ins or "
+                "reminders, and the caseworker will be told.").format(aliases=", ".join(aliases))
+    return OutboundMessage(text, [[Button(tr._("Yes, leave"), yes, "danger"), Button(tr._("No, stay"), no)]])
+
+
+def stop_cancelled(tr: Translator) -> OutboundMessage:
+    return OutboundMessage(tr._("Good. You are still part of the safety network. Nothing has changed."))
+
+
+def not_in_network(tr: Translator) -> OutboundMessage:
+    return OutboundMessage(tr._("You are not in a family's safety network at the moment."))
 
 
 def your_commitments(tr: Translator, alias: str, items: list[tuple[str, str | None]], changed: bool) -> OutboundMessage:
@@ -139,11 +155,15 @@ def today_checkins(tr: Translator, items: list[tuple[str, str, str]]) -> Outboun
 
 
 def meeting_notice(tr: Translator, alias: str, kind: str, when: str, place: str, data: dict[str, str],
-                   reminder: bool) -> OutboundMessage:
+                   reminder: bool, coming: bool = False) -> OutboundMessage:
+    """An invitation or a reminder asking "Can you come?"; someone who already said Coming is only reminded."""
     head = (tr._("Reminder: {meeting} for {alias}") if reminder else tr._("You are invited: {meeting} for {alias}"))
     lines = [head.format(meeting=meeting_kind_label(tr, kind), alias=alias), "🕒 " + when]
     if place:
         lines.append("📍 " + place)
+    if coming:
+        lines.append(tr._("You said you are coming. See you there."))
+        return OutboundMessage("\n".join(lines), discreet_text=tr._("You have a meeting reminder."))
     lines.append(tr._("Can you come?"))
     buttons = [[Button(tr._("Coming"), data["coming"], "primary"), Button(tr._("Can't come"), data["cant_come"])]]
     return OutboundMessage("\n".join(lines), buttons, discreet_text=tr._("You have a meeting reminder."))
@@ -258,7 +278,7 @@ def language_set(tr: Translator) -> OutboundMessage:
 
 
 def language_choice(tr: Translator, data: dict[str, str]) -> OutboundMessage:
-    choices = [[Button("English", data["en"]), Button("Español", data["es"])]]
+    choices = [[Button("English", data["en"]), Button("Español", data["es"]), Button("Polski", data["pl"])]]
     return OutboundMessage(tr._("Choose your language:"), choices)
 
 

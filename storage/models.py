@@ -83,6 +83,7 @@ class Invite(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    language: Mapped[str | None] = mapped_column(String(8))  # set by staff: the member's language from consent on
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     created_by: Mapped[str] = mapped_column(String(64))

@@ -17,6 +17,7 @@ from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput
 from bot.services.families import check_timezone
 from messages import commands as words
+from messages import members as member_texts
 from messages import render
 from messages.catalog import SUPPORTED_LANGUAGES, Translator
 from messages.outbound import OutboundMessage
@@ -63,8 +64,10 @@ def start(call: Call) -> None:
     alias = check.family.alias
     agree = make(ctx.secret, ButtonAction.CONSENT, check.invite.id, "y")
     decline = make(ctx.secret, ButtonAction.CONSENT, check.invite.id, "n")
+    person = ctx.s.get(Person, identity.person_id) if identity.person_id else None
     notify.to_identity(ctx, identity, lambda tr: render.consent_request(tr, alias, agree, decline),
-                       key=call.key, family=check.family)
+                       key=call.key, family=check.family,
+                       language=invites.consent_language(check.invite, identity, person))
 
 
 def mine(call: Call) -> None:
@@ -98,7 +101,14 @@ def next_meeting(call: Call) -> None:
 
 
 def stop(call: Call) -> None:
-    membership.leave(call.ctx, call.actor)
+    """/stop (or "stop" in words): asked first, left only on "Yes, leave" (bot.conversation.presses.leave)."""
+    families = membership.networks_of(call.ctx, call.person().id)
+    if not families:
+        call.reply(member_texts.not_in_network)
+        return
+    aliases = [f.alias for f in families]
+    yes, no = (make(call.ctx.secret, ButtonAction.LEAVE, answer) for answer in ("y", "n"))
+    call.reply(lambda tr: member_texts.stop_confirm(tr, aliases, yes, no))
 
 
 def language(call: Call) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.conversation import replies, text
 from bot.conversation.buttons import ButtonAction, Press, handles
 from bot.domain.vocabulary import OutboxPurpose, PendingReplyKind
-from bot.services import checkins, invites, meetings, notify, people
+from bot.services import checkins, invites, meetings, membership, notify, people
 from bot.services.errors import Refused
+from messages import members as member_texts
 from messages import render
 from messages.outbound import OutboundMessage
 from storage.models import OutboxMessage
@@ -18,7 +19,10 @@ ANYONE = frozenset({ButtonAction.CONSENT})  # the only press a chat not yet link
 def consent(p: Press) -> None:
     ctx, identity, invite_id = p.ctx, p.identity, p.pressed.number(0)
     if p.pressed.word(1) != "y":
-        invites.decline_invite(ctx, invite_id, identity.platform, identity.external_id)
+        closed = invites.decline_invite(ctx, invite_id, identity.platform, identity.external_id)
+        if closed:
+            notify.to_identity(ctx, identity, lambda tr: render.invite_problem(tr, closed), key=p.key)
+            return
         notify.to_identity(ctx, identity, render.declined, key=p.key)
         return
     result = invites.accept_invite(ctx, invite_id, identity.platform, identity.external_id, p.display_name)
@@ -79,3 +83,14 @@ def reveal(p: Press) -> None:
 def language(p: Press) -> None:
     people.set_language(p.ctx, p.member(), p.pressed.word(0))
     notify.to_identity(p.ctx, p.identity, render.language_set, key=p.key)
+
+
+@handles(ButtonAction.LEAVE)
+def leave(p: Press) -> None:
+    """The answer to "Do you want to leave?": yes leaves every network (the caseworker is told), no changes
+    nothing. Pressed again after leaving, there is nothing left to leave."""
+    actor = p.member()
+    if p.pressed.word(0) != "y":
+        notify.to_identity(p.ctx, p.identity, member_texts.stop_cancelled, key=p.key)
+    elif not membership.leave(p.ctx, actor):
+        notify.to_identity(p.ctx, p.identity, member_texts.not_in_network, key=p.key)

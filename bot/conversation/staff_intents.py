@@ -111,8 +111,9 @@ class Invite(Intent):
     name: str
     role: str
     chat_user: str | None = None  # a user on the asker's platform, asked for consent directly
+    language: str | None = None  # their language, if staff know it (else their chat's, or the family's)
     FIELD: ClassVar[str] = "name"
-    FIELDS: ClassVar[dict[str, str]] = {"is_staff": "chat_user", "bad_role": "role"}
+    FIELDS: ClassVar[dict[str, str]] = {"is_staff": "chat_user", "bad_role": "role", "bad_language": "language"}
 
 
 @dataclass(frozen=True)

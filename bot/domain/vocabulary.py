@@ -96,16 +96,35 @@ class OutboxPurpose(StrEnum):
     NUDGE = "nudge"  # the one reminder after a missed check-in (checkin_id)
     ESCALATION = "escalation"  # an alert to one step of the chain (escalation_id, escalation_step)
     ESCALATION_UPDATE = "escalation_update"  # a follow-up or in-place update of an alert (escalation_id)
-    COMMITMENTS = "commitments"
+    COMMITMENTS = "commitments"  # a member's commitments because of what they did (joined, /mine)
+    PLAN_CHANGED = "plan_changed"  # a member's commitments because staff changed the plan
     JOINED = "joined"
     MEMBER_JOINED = "member_joined"
     MEMBER_LEFT = "member_left"
+    MEMBER_DECLINED = "member_declined"  # the caseworker told that someone said no at consent
     CHAT_BLOCKED = "chat_blocked"
     MEETING_INVITE = "meeting_invite"  # (meeting_id)
     MEETING_REMINDER = "meeting_reminder"  # (meeting_id)
     MEETING_CANCELLED = "meeting_cancelled"  # (meeting_id)
+    MEETING_REPLIES = "meeting_replies"  # staff's view of who is coming (meeting_id)
+    MEETING_REPLIES_UPDATE = "meeting_replies_update"  # that view edited in place as replies arrive (meeting_id)
     WEEKLY_THANKS = "weekly_thanks"
     DAILY_SUMMARY = "daily_summary"
+
+    @property
+    def waits_out_quiet_hours(self) -> bool:
+        """Held by the reader's quiet hours and pause: scheduled prompts and routine notices nobody asked for
+        just now. What answers a person's own action (a reply, their commitments after consent or /mine,
+        a confirmation) goes at once; so do escalations and their updates. A check-in question comes at the
+        time the member agreed to in their commitment, so it is not held either (its grace starts then)."""
+        return self in HELD_IN_QUIET_HOURS
+
+
+HELD_IN_QUIET_HOURS = frozenset({
+    OutboxPurpose.NUDGE, OutboxPurpose.MEETING_REMINDER, OutboxPurpose.WEEKLY_THANKS, OutboxPurpose.DAILY_SUMMARY,
+    OutboxPurpose.PLAN_CHANGED, OutboxPurpose.MEETING_INVITE, OutboxPurpose.MEETING_CANCELLED,
+    OutboxPurpose.MEMBER_JOINED, OutboxPurpose.MEMBER_LEFT, OutboxPurpose.MEMBER_DECLINED, OutboxPurpose.CHAT_BLOCKED,
+})
 
 
 class PendingReplyKind(StrEnum):

@@ -100,8 +100,6 @@ def meeting_reminders(ctx: Ctx) -> int:
             continue
         family = ctx.s.get_one(Family, meeting.family_id)
         for invitee in ctx.s.scalars(select(MeetingInvitee).where(MeetingInvitee.meeting_id == meeting.id)):
-            if invitee.reply == "cant_come":
-                continue
             send_meeting_notice(ctx, meeting, family, ctx.s.get_one(Membership, invitee.membership_id),
                                 reminder=True, key=f"meeting:{meeting.id}:remind:{offset}:"
                                                    f"{meeting.starts_at:%Y%m%dT%H%M}:{invitee.membership_id}")

@@ -60,8 +60,7 @@ def ask(ctx: Ctx, checkin: Checkin) -> bool:
     notify.to_person(ctx, person.id, family,
                      lambda tr: texts.checkin_prompt(tr, family.alias, commitment.question,
                                                       tr.when(checkin.due_at, tz), data),
-                     key=f"checkin:{checkin.id}:ask", purpose=OutboxPurpose.CHECKIN, checkin_id=checkin.id,
-                     hold=False)
+                     key=f"checkin:{checkin.id}:ask", purpose=OutboxPurpose.CHECKIN, checkin_id=checkin.id)
     return True
 
 
@@ -115,8 +114,7 @@ def answer_checkin(ctx: Ctx, actor: Actor, checkin_id: int, answer: str, note: s
     tr_person = ctx.s.get_one(Person, actor.person_id)
     if previous == value.value and note is None:
         notify.to_person(ctx, tr_person.id, family, lambda tr: texts.answer_already(tr, value.value),
-                         key=f"checkin:{checkin.id}:already:{ctx.now.timestamp()}", checkin_id=checkin.id,
-                         hold=False)
+                         key=f"checkin:{checkin.id}:already:{ctx.now.timestamp()}", checkin_id=checkin.id)
         return AnswerOutcome(checkin, recorded=False, late=checkin.late, escalated=False)
     late = previous == CheckinState.MISSED or ctx.now > checkin.grace_ends_at or checkin.late
     row = CheckinAnswer(checkin_id=checkin.id, person_id=actor.person_id, answer=value.value, note=note, late=late,
@@ -165,7 +163,7 @@ def _confirm(ctx: Ctx, actor: Actor, checkin: Checkin, commitment: Commitment, f
                          key=f"checkin:{checkin.id}:worried:{stamp}", checkin_id=checkin.id, urgent=True)
     elif answer == Answer.NOT_DONE:
         notify.to_person(ctx, person.id, family, lambda tr: texts.not_done_reply(tr, escalated),
-                         key=f"checkin:{checkin.id}:notdone:{stamp}", checkin_id=checkin.id, hold=False)
+                         key=f"checkin:{checkin.id}:notdone:{stamp}", checkin_id=checkin.id)
 
 
 def _questions_sent(ctx: Ctx, checkin_id: int, identity_id: int) -> list[tuple[int, str]]:

@@ -17,7 +17,8 @@ from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, Refused
 from bot.services.families import check_name, get_family, require_staff
 from bot.services.people import identity_of, link_identity
-from storage.models import AuditEvent, Family, Invite, Membership, Person, PlanVersion
+from messages.catalog import SUPPORTED_LANGUAGES, supported
+from storage.models import AuditEvent, ChatIdentity, Family, Invite, Membership, Person, PlanVersion
 from storage.upsert import claim
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed from paper
@@ -43,7 +44,9 @@ class NewInvite:
     code: str
 
 
-def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str) -> NewInvite:
+def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str, language: str | None = None
+                  ) -> NewInvite:
+    """An invite; `language` (en, es, pl), if staff know it, is the member's language from the consent on."""
     family = get_family(ctx, family_id)
     require_staff(ctx, actor, family.id, "invite.create")
     name = check_name(name)
@@ -53,6 +56,8 @@ def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str) 
         raise InvalidInput("bad_role", f"role must be one of {', '.join(r.value for r in NETWORK_ROLES)}") from None
     if role_value not in NETWORK_ROLES:
         raise InvalidInput("bad_role", "agency staff are set on the family, not invited")
+    if language and supported(language) != language:
+        raise InvalidInput("bad_language", f"language must be one of {', '.join(SUPPORTED_LANGUAGES)}")
     if is_avoided(name, people_to_avoid(ctx, family.id)):
         raise Refused("person_to_avoid", "this person is on the plan's people-to-avoid list and cannot be invited",
                       family_id=family.id, subject="invite.create")
@@ -70,7 +75,7 @@ def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str) 
         ctx.s.execute(update(Invite).where(Invite.membership_id == membership.id, Invite.used_at.is_(None))
                       .values(expires_at=ctx.now))
     code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-    ctx.s.add(Invite(membership_id=membership.id, code_hash=hash_code(code),
+    ctx.s.add(Invite(membership_id=membership.id, code_hash=hash_code(code), language=language or None,
                      expires_at=ctx.now + timedelta(hours=ctx.settings.invite_ttl_hours),
                      created_by=actor.label, created_at=ctx.now))
     audit.record(ctx, actor, "invite.create", family_id=family.id, subject=f"membership:{membership.id}")
@@ -79,7 +84,7 @@ def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str) 
 
 @dataclass
 class InviteCheck:
-    problem: str | None  # None, "unknown", "used", "expired", "slow_down", "already"
+    problem: str | None  # None, "unknown", "used", "expired", "declined", "slow_down", "already"
     invite: Invite | None = None
     membership: Membership | None = None
     family: Family | None = None
@@ -104,7 +109,7 @@ def check_invite(ctx: Ctx, code: str, platform: str, external_id: str) -> Invite
     elif invite.used_at is not None:
         problem = "used"
     elif invite.expires_at <= ctx.now:
-        problem = "expired"
+        problem = _closed(ctx.s.get_one(Membership, invite.membership_id))
     if problem or invite is None:
         audit.record(ctx, Actor(who), "invite.check", subject=who, outcome="refused", detail=problem)
         return InviteCheck(problem)
@@ -113,13 +118,18 @@ def check_invite(ctx: Ctx, code: str, platform: str, external_id: str) -> Invite
     if not _may_join(ctx, membership):
         audit.record(ctx, Actor(who), "invite.check", family_id=family.id, subject=who, outcome="refused",
                      detail="not_invited")
-        return InviteCheck("expired")
+        return InviteCheck(_closed(membership))
     identity = identity_of(ctx, platform, external_id)
     if identity is not None and identity.person_id is not None and ctx.s.scalar(select(Membership.id).where(
             Membership.family_id == family.id, Membership.person_id == identity.person_id,
             Membership.state == MembershipState.ACTIVE)):
         return InviteCheck("already", invite, membership, family)
     return InviteCheck(None, invite, membership, family)
+
+
+def _closed(membership: Membership) -> str:
+    """Why an invite that is not used can no longer be: its person said no, or it ran out or was replaced."""
+    return "declined" if membership.state == MembershipState.DECLINED else "expired"
 
 
 def _may_join(ctx: Ctx, membership: Membership) -> bool:
@@ -137,8 +147,9 @@ def accept_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str, dis
         return InviteCheck("unknown")
     if invite.used_at is not None:
         return InviteCheck("used")
-    if not _may_join(ctx, ctx.s.get_one(Membership, invite.membership_id)):
-        return InviteCheck("expired")
+    invited = ctx.s.get_one(Membership, invite.membership_id)
+    if not _may_join(ctx, invited):
+        return InviteCheck(_closed(invited))
     if not claim(ctx.s, update(Invite).where(Invite.id == invite_id, Invite.used_at.is_(None),
                                              Invite.expires_at > ctx.now).values(used_at=ctx.now)):
         ctx.s.refresh(invite)
@@ -153,6 +164,7 @@ def accept_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str, dis
         ctx.s.add(person)
         ctx.s.flush()
     identity = link_identity(ctx, person, platform, external_id)
+    person.language = consent_language(invite, identity, person)
     membership.person_id, membership.state, membership.consent_at = person.id, MembershipState.ACTIVE, ctx.now
     membership.left_at = None
     actor = Actor(f"person:{person.id}", person.id, identity.id)
@@ -160,6 +172,14 @@ def accept_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str, dis
     audit.record(ctx, actor, "consent.given", family_id=family.id, subject=f"membership:{membership.id}")
     onboarding.welcome(ctx, membership, family, person.id, invite_id=invite.id)
     return InviteCheck(None, invite, membership, family)
+
+
+def consent_language(invite: Invite, identity: ChatIdentity | None, person: Person | None = None) -> str | None:
+    """The language someone is spoken to in from their consent request on: the one staff set on the invite,
+    else one they chose themselves (/language), else their chat's (Telegram's language_code) if we have it;
+    None leaves the family's."""
+    return (invite.language or (person.language if person else None)
+            or supported(identity.language if identity else None))
 
 
 def _platform_name(name: str | None) -> str | None:
@@ -171,10 +191,24 @@ def _platform_name(name: str | None) -> str | None:
         return None
 
 
-def decline_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str) -> None:
+def decline_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str) -> str | None:
+    """No at consent: recorded, the invite closed (its "I agree" no longer works), the caseworker told who
+    declined (no reason is asked). Pressed again, nothing more happens. Returns why it could not be declined
+    ("unknown", "used", "expired"), or None."""
     invite = ctx.s.get(Invite, invite_id)
     if invite is None:
-        return
+        return "unknown"
     membership = ctx.s.get_one(Membership, invite.membership_id)
-    audit.record(ctx, Actor(f"{platform}:{external_id}"[:64]), "consent.declined", family_id=membership.family_id,
+    if invite.used_at is not None:
+        return "used"
+    if membership.state == MembershipState.DECLINED:
+        return None
+    if membership.state != MembershipState.INVITED or invite.expires_at <= ctx.now:
+        return "expired"
+    membership.state = MembershipState.DECLINED
+    invite.expires_at = ctx.now
+    family = ctx.s.get_one(Family, membership.family_id)
+    audit.record(ctx, Actor(f"{platform}:{external_id}"[:64]), "consent.declined", family_id=family.id,
                  subject=f"membership:{membership.id}")
+    onboarding.declined(ctx, membership, family, invite_id=invite.id)
+    return None

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.buttons import ButtonAction, make
 from bot.domain.schedule import localize
 from bot.domain.vocabulary import MeetingReply, MembershipState, OutboxPurpose
-from bot.services import audit, notify
+from bot.services import audit, meeting_replies, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import NotFound, Refused
 from messages import members as texts
@@ -55,6 +55,8 @@ def _upsert_meeting(ctx: Ctx, family: Family, spec: MeetingSpec, row: Meeting | 
         for mid in invited:
             send_meeting_notice(ctx, row, family, ctx.s.get_one(Membership, mid), reminder=False,
                                 key=f"meeting:{row.id}:invite:{row.starts_at:%Y%m%dT%H%M}:{mid}")
+        if moved:
+            meeting_replies.show_staff(ctx, row, family)
     return spec.stable_key
 
 
@@ -98,14 +100,21 @@ def invite_to_upcoming(ctx: Ctx, family: Family, membership: Membership) -> None
 
 def send_meeting_notice(ctx: Ctx, meeting: Meeting, family: Family, membership: Membership, *, reminder: bool,
                         key: str) -> None:
+    """An invitation, or a reminder: never to someone who said Can't come, and without the question (only a
+    plain reminder) to someone who said Coming."""
     if membership.state != MembershipState.ACTIVE or membership.person_id is None:
         return
+    reply = ctx.s.scalar(select(MeetingInvitee.reply).where(MeetingInvitee.meeting_id == meeting.id,
+                                                            MeetingInvitee.membership_id == membership.id))
+    if reply == MeetingReply.CANT_COME:
+        return
+    coming = reply == MeetingReply.COMING
     person = ctx.s.get_one(Person, membership.person_id)
     tz = notify.person_timezone(person, family)
     data = {r.value: make(ctx.secret, ButtonAction.MEETING, meeting.id, r.value) for r in MeetingReply}
     notify.to_person(ctx, person.id, family,
                      lambda tr: texts.meeting_notice(tr, family.alias, meeting.kind, tr.when(meeting.starts_at, tz),
-                                                      meeting.place, data, reminder),
+                                                      meeting.place, data, reminder, coming),
                      key=key, purpose=OutboxPurpose.MEETING_REMINDER if reminder else OutboxPurpose.MEETING_INVITE,
                      meeting_id=meeting.id)
 
@@ -123,6 +132,9 @@ def reply_meeting(ctx: Ctx, actor: Actor, meeting_id: int, reply: str) -> Meetin
     invitee.reply, invitee.replied_at = MeetingReply(reply).value, ctx.now
     audit.record(ctx, actor, "meeting.reply", family_id=meeting.family_id, subject=f"meeting:{meeting.id}",
                  detail=reply)
+    ctx.s.flush()
+    meeting_replies.update_staff(ctx, meeting, ctx.s.get_one(Family, meeting.family_id),
+                                 key=f"meeting:{meeting.id}:replied:{invitee.membership_id}:{ctx.now:%Y%m%dT%H%M%S%f}")
     return meeting
 
 

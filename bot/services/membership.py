@@ -43,20 +43,29 @@ def _uncover(ctx: Ctx, actor: Actor, membership: Membership, action: str) -> lis
     return uncovered
 
 
+NETWORK_ROLES = (Role.PARENT, Role.KEY_SAFETY_PERSON, Role.SUPPORTER)
+
+
+def networks_of(ctx: Ctx, person_id: int) -> list[Family]:
+    """The families whose safety network this person is in now (what /stop would leave)."""
+    return list(ctx.s.scalars(select(Family).join(Membership, Membership.family_id == Family.id).where(
+        Membership.person_id == person_id, Membership.state == MembershipState.ACTIVE,
+        Membership.role.in_(NETWORK_ROLES)).order_by(Membership.id)))
+
+
 def leave(ctx: Ctx, actor: Actor) -> list[Family]:
-    """The member leaves every network they are in (what /stop does)."""
+    """The member leaves every network they are in (what /stop does once they confirm)."""
     if actor.person_id is None:
         raise Refused("not_member", "only a member can leave")
     families = []
     for m in ctx.s.scalars(select(Membership).where(Membership.person_id == actor.person_id,
                                                     Membership.state == MembershipState.ACTIVE,
-                                                    Membership.role.in_([Role.PARENT, Role.KEY_SAFETY_PERSON,
-                                                                         Role.SUPPORTER]))):
+                                                    Membership.role.in_(NETWORK_ROLES))):
         _uncover(ctx, actor, m, "membership.leave")
         family = ctx.s.get_one(Family, m.family_id)
         families.append(family)
         notify.to_person(ctx, actor.person_id, family, partial(members.left, alias=family.alias),
-                         key=f"left-reply:{m.id}:{ctx.now:%Y%m%dT%H%M%S}", purpose=OutboxPurpose.REPLY, hold=False)
+                         key=f"left-reply:{m.id}:{ctx.now:%Y%m%dT%H%M%S}", purpose=OutboxPurpose.REPLY)
     return families
 
 

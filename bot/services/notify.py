@@ -17,7 +17,7 @@ from bot.buttons import ButtonAction, make
 from bot.domain.hours import quiet_until
 from bot.domain.vocabulary import OutboxPurpose, OutboxState, Priority
 from bot.services.context import Ctx
-from messages.catalog import Translator, translator
+from messages.catalog import Translator, supported, translator
 from messages.members import reveal_label
 from messages.outbound import OutboundMessage
 from storage.models import ChatIdentity, Family, OutboxMessage, Person
@@ -98,12 +98,13 @@ def enqueue_many(ctx: Ctx, messages: Sequence[tuple[int, OutboundMessage, str]],
 
 
 def to_person(ctx: Ctx, person_id: int, family: Family | None, render: Render, *, key: str,
-              purpose: OutboxPurpose = OutboxPurpose.REPLY, urgent: bool = False, hold: bool = True,
+              purpose: OutboxPurpose = OutboxPurpose.REPLY, urgent: bool = False,
               prepare: Callable[[OutboundMessage, int], None] | None = None, checkin_id: int | None = None,
               escalation_id: int | None = None, escalation_step: int | None = None, meeting_id: int | None = None,
               ) -> dict[int, int]:
     """Queue a message for a person. Urgent ones go to every identity they have and are never held;
-    routine ones go to their newest identity and wait out quiet hours when `hold` is set.
+    routine ones go to their newest identity, and wait out quiet hours and a pause when their purpose says so
+    (OutboxPurpose.waits_out_quiet_hours: scheduled prompts, never replies to what the person just did).
 
     Returns {identity id: outbox id} for rows created now.
     """
@@ -117,7 +118,7 @@ def to_person(ctx: Ctx, person_id: int, family: Family | None, render: Render, *
     targets = identities if urgent else identities[:1]
     tr = translator(person_language(person, family))
     not_before = ctx.now
-    if hold and not urgent:
+    if about.purpose.waits_out_quiet_hours and not urgent:
         not_before = quiet_until(ctx.now, person_timezone(person, family), person.quiet_start,
                                  person.quiet_end) or ctx.now
         if person.paused_until and person.paused_until > not_before:
@@ -147,10 +148,12 @@ def dress(message: OutboundMessage, person: Person | None, tr: Translator) -> No
 def to_identity(ctx: Ctx, identity: ChatIdentity, render: Render, *, key: str,
                 purpose: OutboxPurpose = OutboxPurpose.REPLY, family: Family | None = None, urgent: bool = False,
                 checkin_id: int | None = None, escalation_id: int | None = None, meeting_id: int | None = None,
-                ) -> int | None:
-    """A direct reply to the chat that just wrote to us (linked to a member or not), never held."""
+                language: str | None = None) -> int | None:
+    """A direct reply to the chat that just wrote to us (linked to a member or not), never held. In `language`
+    if given (the invite's), else the person's, else the chat's own (if we speak it), else the family's."""
     person = ctx.s.get(Person, identity.person_id) if identity.person_id else None
-    language = (person.language if person else None) or identity.language or (family.language if family else None)
+    language = (language or (person.language if person else None) or supported(identity.language)
+                or (family.language if family else None))
     tr = translator(language or ctx.settings.default_language)
     message = render(tr)
     dress(message, person, tr)

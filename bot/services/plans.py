@@ -38,26 +38,29 @@ def latest_version(ctx: Ctx, family_id: int) -> PlanVersion | None:
                         .order_by(PlanVersion.number.desc()).limit(1))
 
 
+GONE = (MembershipState.LEFT, MembershipState.DECLINED)  # not in the network, but may still own a commitment
+
+
 def _check_names(ctx: Ctx, family: Family, spec: PlanSpec, text: str) -> dict[str, Membership]:
     members = {m.name.casefold(): m for m in ctx.s.scalars(select(Membership).where(
-        Membership.family_id == family.id,
-        Membership.state.in_([MembershipState.ACTIVE, MembershipState.INVITED, MembershipState.LEFT])))}
+        Membership.family_id == family.id, Membership.state.in_([MembershipState.ACTIVE, MembershipState.INVITED,
+                                                                 *GONE])))}
     for i, name in enumerate(spec.people_to_avoid):
         m = members.get(name.casefold())
-        if m is not None and m.state != MembershipState.LEFT:
+        if m is not None and m.state not in GONE:
             raise error_at(text, ("people_to_avoid", i), f"{name} is in the network; remove them first "
                                                          "(familyteam member remove) before listing them here")
     for i, c in enumerate(spec.commitment):
         m = members.get(c.member.casefold())
         if m is not None and is_avoided(m.name, spec.people_to_avoid):
             raise error_at(text, ("commitment", i, "member"), f"{c.member!r} is on the people-to-avoid list")
-        # A member who left may still own a commitment: it stays uncovered until someone takes it on.
+        # A member who left (or said no) may still own a commitment: it stays uncovered until someone takes it on.
         if m is None or m.role in ("caseworker", "supervisor", "duty"):
             raise error_at(text, ("commitment", i, "member"), f"{c.member!r} is not an invited network member "
                                                               "(invite them first: familyteam invite create)")
     for i, meeting in enumerate(spec.meeting):
         for name in meeting.invite:
-            if name.casefold() not in members or members[name.casefold()].state == MembershipState.LEFT:
+            if name.casefold() not in members or members[name.casefold()].state in GONE:
                 raise error_at(text, ("meeting", i, "invite"), f"{name!r} is not in the network")
             if is_avoided(name, spec.people_to_avoid):
                 raise error_at(text, ("meeting", i, "invite"), f"{name!r} is on the people-to-avoid list")
@@ -209,7 +212,8 @@ def _tell_owners(ctx: Ctx, family: Family, touched: set[int], version: PlanVersi
     for mid in sorted(touched):
         membership = ctx.s.get_one(Membership, mid)
         if membership.state == MembershipState.ACTIVE and membership.person_id:
-            send_commitments(ctx, membership, family, changed=changed, key=f"commitments:{mid}:v{version.number}")
+            send_commitments(ctx, membership, family, changed=changed, key=f"commitments:{mid}:v{version.number}",
+                             purpose=OutboxPurpose.PLAN_CHANGED)
             told.append(membership.name)
     return told
 
@@ -238,8 +242,11 @@ def member_commitments(ctx: Ctx, membership_id: int) -> list[Commitment]:
                                                        Commitment.active.is_(True)).order_by(Commitment.id)))
 
 
-def send_commitments(ctx: Ctx, membership: Membership, family: Family, *, changed: bool, key: str) -> None:
-    """A member's own commitments, never anyone else's, never other people's bottom lines."""
+def send_commitments(ctx: Ctx, membership: Membership, family: Family, *, changed: bool, key: str,
+                     purpose: OutboxPurpose = OutboxPurpose.COMMITMENTS) -> None:
+    """A member's own commitments, never anyone else's, never other people's bottom lines. COMMITMENTS when
+    they follow the member's own action (sent at once), PLAN_CHANGED when staff changed the plan (held by
+    quiet hours)."""
     if membership.person_id is None:
         return
     person = ctx.s.get_one(Person, membership.person_id)
@@ -255,7 +262,7 @@ def send_commitments(ctx: Ctx, membership: Membership, family: Family, *, change
             items.append((c.text, tr.when(due, tz) if due else None))
         return render.your_commitments(tr, family.alias, items, changed)
 
-    notify.to_person(ctx, person.id, family, build, key=key, purpose=OutboxPurpose.COMMITMENTS)
+    notify.to_person(ctx, person.id, family, build, key=key, purpose=purpose)
 
 
 def uncover_restore(ctx: Ctx, membership: Membership) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from bot.domain.vocabulary import EscalationState
 from bot.services.context import Ctx
 from bot.services.families import get_family
+from bot.services.meeting_replies import replies_to
 from bot.services.plans import latest_version
 from storage.models import (
     AuditEvent,
@@ -53,7 +55,8 @@ def status(ctx: Ctx, family_id: int) -> dict[str, Any]:
                 for e in ctx.s.scalars(select(Escalation).where(
                     Escalation.family_id == family.id,
                     Escalation.state != EscalationState.RESOLVED).order_by(Escalation.id))]
-    meetings = [{"id": m.id, "kind": m.kind, "starts_at": _iso(m.starts_at), "place": m.place}
+    meetings = [{"id": m.id, "kind": m.kind, "starts_at": _iso(m.starts_at), "place": m.place,
+                 **asdict(replies_to(ctx, m.id))}
                 for m in ctx.s.scalars(select(Meeting).where(Meeting.family_id == family.id,
                                                             Meeting.cancelled.is_(False),
                                                             Meeting.starts_at > ctx.now).order_by(Meeting.starts_at))]

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.buttons import ButtonAction, make
 from bot.domain.routing import is_away
 from bot.domain.vocabulary import STAFF_ROLES, MeetingKind, MembershipState, Role
-from bot.services import audit, notify
+from bot.services import audit, meeting_replies, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, Refused
 from bot.services.families import create_family, get_family, require_staff, set_away
@@ -83,10 +83,10 @@ class StaffInvite:
 
 
 def invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str, platform: str,
-           chat_user: str | None) -> StaffInvite:
-    """An invite; for a chat user on the staff's platform, their consent request (the same as after
-    /start CODE) is sent now."""
-    new = create_invite(ctx, actor, family_id, name, role)
+           chat_user: str | None, language: str | None = None) -> StaffInvite:
+    """An invite (in `language` if staff set it); for a chat user on the staff's platform, their consent
+    request (the same as after /start CODE) is sent now."""
+    new = create_invite(ctx, actor, family_id, name, role, language)
     if not chat_user:
         return StaffInvite(new.code, new.membership.id, None)
     identity = known_identity(ctx, platform, chat_user)
@@ -100,7 +100,8 @@ def invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str, platfor
     agree = make(ctx.secret, ButtonAction.CONSENT, invite_row.id, "y")
     decline = make(ctx.secret, ButtonAction.CONSENT, invite_row.id, "n")
     notify.to_identity(ctx, identity, lambda tr: render.consent_request(tr, alias, agree, decline),
-                       key=f"direct-invite:{invite_row.id}", family=family)
+                       key=f"direct-invite:{invite_row.id}", family=family,
+                       language=invite_row.language)
     audit.record(ctx, actor, "invite.slack_user", family_id=family_id, subject=f"membership:{new.membership.id}")
     return StaffInvite(new.code, new.membership.id, chat_user)
 
@@ -143,6 +144,7 @@ def schedule_meeting(ctx: Ctx, actor: Actor, family_id: int, kind: str, starts_l
     for m in invitees:
         send_meeting_notice(ctx, meeting, family, m, reminder=False,
                             key=f"meeting:{meeting.id}:invite:{meeting.starts_at:%Y%m%dT%H%M}:{m.id}")
+    meeting_replies.show_staff(ctx, meeting, family)
     audit.record(ctx, actor, "meeting.schedule", family_id=family.id, subject=f"meeting:{meeting.id}",
                  detail=kind_value.value)
     return meeting

@@ -70,8 +70,10 @@ class Views:
             tr = translator((await self.slack.ask(body["user"]["id"], i.Language())).language)
             await ack(response_action="errors", errors={"slack_user": texts.invite(tr)["slack_user_missing"]})
             return
+        language = value(state, "language")
         done = await self._submit(ack, body, i.Invite(meta_int(view, "f"), text(state, "name"),
-                                                      text(state, "role"), slack_user if how == "slack" else None))
+                                                      text(state, "role"), slack_user if how == "slack" else None,
+                                                      language if language and language != "auto" else None))
         if done is None:
             return
         tr, outcome = done

@@ -131,13 +131,32 @@ async def test_commands(w: TelegramWorld) -> None:
     await w.say(GRAN, "/help")
     assert "/mine" in w.fake.last(GRAN).text and "/stop" in w.fake.last(GRAN).text
     await w.say(GRAN, "/language")
-    assert len(w.fake.last(GRAN).labels()) == 2
+    assert w.fake.last(GRAN).labels() == ["English", "Español", "Polski"]
     await w.press(GRAN, "es")
     await w.say(GRAN, "/pause 2h")
     assert w.fake.last(GRAN).buttons == []
     await w.say(GRAN, "what?")
     assert w.fake.last(GRAN).buttons == []
     await w.say(SUE, "/stop")
+    assert w.fake.last(SUE).labels() == ["Yes, leave", "No, stay"]
+    await w.press(SUE, "Yes, leave")
     assert "You have left the safety network for the Rowan family" in w.fake.last(SUE).text
     await w.h.advance_to(w.h.now.replace(hour=19, minute=30), step=STEP)
     assert not any("Check-in" in t for t in w.fake.texts(SUE)), "no check-ins after leaving"
+
+
+async def test_a_polish_phone_gets_polish_from_the_first_start(w: TelegramWorld) -> None:
+    """Telegram's language_code of the first /start decides, for an English family, from the consent on;
+    the typed stop asks first and leaves, in Polish, and the caseworker is told."""
+    fid = w.h.make_family()
+    code = w.h.invite(fid, "Gran", "key_safety_person")
+    await w.say(GRAN, f"/start {code}", language="pl")
+    consent = w.fake.last_with_buttons(GRAN)
+    assert consent is not None and consent.text.startswith("Dzień dobry! Zaproszono cię do sieci bezpieczeństwa")
+    await w.press(GRAN, "Zgadzam się", language="pl")
+    assert "Dziękujemy za dołączenie" in w.fake.last(GRAN).text
+    await w.say(GRAN, "stop proszę", language="pl")
+    assert w.fake.last(GRAN).text.startswith("Czy chcesz opuścić sieć bezpieczeństwa")
+    await w.press(GRAN, "Tak, wypisz mnie", language="pl")
+    assert w.fake.last(GRAN).text.startswith("Opuszczono sieć bezpieczeństwa")
+    assert any("Gran has left" in t for t in w.h.texts("anna"))

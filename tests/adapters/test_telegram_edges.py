@@ -203,10 +203,13 @@ async def test_webhook_refuses_requests_without_the_secret(webhook: TelegramWorl
 
 async def test_startup_sets_commands_and_mode(world: TelegramWorld) -> None:
     calls = world.fake.called("setMyCommands")
-    assert sorted(str(c.get("language_code")) for c in calls) == ["None", "en", "es"]
+    assert sorted(str(c.get("language_code")) for c in calls) == ["None", "en", "es", "pl"]
     for c in calls:
         assert [cmd["command"] for cmd in c["commands"]] == ["mine", "next", "language", "pause", "stop", "help"]
         assert all(cmd["description"] for cmd in c["commands"])
+    polish = next(c for c in calls if c.get("language_code") == "pl")
+    assert {cmd["command"]: cmd["description"] for cmd in polish["commands"]}["mine"] == \
+        "moje zobowiązania i dzisiejsze pytania kontrolne"
     if world.mode == "webhook":
         hook = world.fake.webhook
         assert hook is not None and hook["url"] == world.webhook_url and hook["secret_token"] == "hook-Secret_1"

@@ -210,6 +210,7 @@ async def test_moving_a_meeting_without_a_key_replaces_it(h: Harness) -> None:
 async def test_invitee_who_left_gets_no_reminders(h: Harness) -> None:
     await network(h)
     await h.command("gran", "stop")
+    await h.press("gran", "Yes, leave")
     await h.advance_to(STARTS, step=timedelta(hours=1))
     assert reminders(h, "gran") == []
     assert len(reminders(h, "sue")) == 2

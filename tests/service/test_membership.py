@@ -53,6 +53,7 @@ async def test_stop_leaves_uncovers_cancels_and_tells_the_caseworker(h: Harness)
     assert any(c.state == "pending" for c in checkins_of(h, "evening-call"))
     h.clock.advance(timedelta(minutes=10))
     await h.command("sue", "stop")
+    await h.press("sue", "Yes, leave")
     assert "You have left the safety network for the Rowan family" in h.last("sue")
     m = membership(h, fid, "Sue")
     assert (m.state, m.left_at) == ("left", h.now)
@@ -76,6 +77,7 @@ async def test_stop_leaves_uncovers_cancels_and_tells_the_caseworker(h: Harness)
 async def test_after_stop_no_more_checkins_or_messages_reach_them(h: Harness) -> None:
     fid = await network(h)
     await h.command("sue", "stop")
+    await h.press("sue", "Yes, leave")
     sent = len(h.texts("sue"))
     await h.advance_to(EVENING_CALL_MON + timedelta(days=2, hours=2), step=timedelta(hours=1))
     assert len(h.texts("sue")) == sent
@@ -156,6 +158,7 @@ async def test_a_member_who_left_cannot_answer_a_checkin(h: Harness) -> None:
     assert prompt is not None and "Collect the children" in prompt.text
     done = h.console.button("gran", "Done").data
     await h.command("gran", "stop")
+    await h.press("gran", "Yes, leave")
     await h.press("gran", "Done", data=done)
     assert "can't do that" in h.last("gran")
     [c] = [c for c in checkins_of(h, "school-run") if c.due_at == SCHOOL_RUN_MON]
@@ -190,6 +193,7 @@ async def test_a_member_in_two_families_leaves_both(h: Harness) -> None:
     other = h.make_family("the Birch family", caseworker="console:bea", caseworker_name="Bea")
     await h.join(other, "Gran", "gran")
     await h.command("gran", "stop")
+    await h.press("gran", "Yes, leave")
     assert membership(h, fid, "Gran").state == "left"
     assert membership(h, other, "Gran").state == "left"
     assert any("Gran has left" in t for t in h.texts("anna"))
@@ -200,6 +204,7 @@ async def test_rejoining_the_same_day_brings_back_that_days_checkins(h: Harness)
     fid = await network(h)
     h.clock.advance(timedelta(hours=1))
     await h.command("gran", "stop")  # by mistake
+    await h.press("gran", "Yes, leave")
     h.clock.advance(timedelta(hours=1))
     code = h.invite(fid, "Gran", "key_safety_person")
     await h.command("gran", "start", code)
@@ -214,6 +219,7 @@ async def test_rejoining_the_same_day_brings_back_that_days_checkins(h: Harness)
 async def test_rejoining_restores_cover_and_later_checkins(h: Harness) -> None:
     fid = await network(h)
     await h.command("gran", "stop")
+    await h.press("gran", "Yes, leave")
     await h.advance(timedelta(days=1), step=timedelta(hours=4))
     code = h.invite(fid, "Gran", "key_safety_person")
     await h.command("gran", "start", code)

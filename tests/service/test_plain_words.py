@@ -96,13 +96,48 @@ async def test_an_ordinary_note_after_an_answer_is_still_a_note(h: Harness) -> N
 
 @pytest.mark.parametrize("text", ["stop", "STOP", "Stop please", "unsubscribe", "para", "parar", "basta",
                                   "darse de baja", "stop proszę", "wypisz"])
-async def test_typed_stop_leaves_like_the_command(h: Harness, text: str) -> None:
+async def test_typed_stop_asks_first_then_leaves_like_the_command(h: Harness, text: str) -> None:
     await h.network(PLAN)
     await h.say("sue", text)
+    assert h.last("sue").startswith("Do you want to leave the safety network for the Rowan family?")
+    assert h.audit("membership.leave") == [], "nothing happens before the answer"
+    await h.press("sue", "Yes, leave")
     assert "You have left the safety network for the Rowan family" in h.last("sue")
     assert [a.action for a in h.audit("membership.leave")] == ["membership.leave"]
     assert any("Sue has left" in t for t in h.texts("anna")), "the caseworker is told"
     assert h.escalations() == []
+
+
+async def test_no_stay_changes_nothing_and_a_second_yes_finds_nothing_to_leave(hs: Harness) -> None:
+    h = hs
+    await h.network(PLAN)
+    await h.command("gran", "stop")
+    yes = h.console.button("gran", "Yes, leave").data
+    await h.press("gran", "No, stay")
+    assert h.last("gran").startswith("Good. You are still part of the safety network.")
+    assert h.audit("membership.leave") == [] and not any("Gran has left" in t for t in h.texts("anna"))
+    await h.press("gran", "Yes, leave", data=yes)
+    await h.press("gran", "Yes, leave", data=yes)
+    assert len(h.audit("membership.leave")) == 1
+    assert h.last("gran") == "You are not in a family's safety network at the moment."
+    await h.say("gran", "stop")
+    assert h.last("gran") == "You are not in a family's safety network at the moment."
+
+
+@pytest.mark.parametrize(("language", "text", "question", "yes", "left"), [
+    ("es", "darse de baja", "¿Quieres salir de la red de seguridad", "Sí, salir", "Saliste de la red"),
+    ("pl", "stop proszę", "Czy chcesz opuścić sieć bezpieczeństwa", "Tak, wypisz mnie", "Opuszczono sieć"),
+])
+async def test_typed_stop_in_the_members_language(hs: Harness, language: str, text: str, question: str, yes: str,
+                                                  left: str) -> None:
+    h = hs
+    await h.network(PLAN)
+    await h.command("sue", "language", language)
+    await h.say("sue", text)
+    assert h.last("sue").startswith(question)
+    await h.press("sue", yes)
+    assert left in h.last("sue")
+    assert any("Sue has left" in t for t in h.texts("anna")), "the caseworker is told in their own language"
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -124,6 +159,7 @@ async def test_other_command_words(h: Harness, text: str, expected: str) -> None
 async def test_a_worry_from_someone_no_longer_in_a_network_claims_nobody_was_told(h: Harness) -> None:
     await h.network()
     await h.say("gran", "stop")
+    await h.press("gran", "Yes, leave")
     staff_before = _staff_lines(h)
     await h.say("gran", "I'm worried about the kids")
     assert h.escalations() == []
@@ -156,6 +192,7 @@ async def test_a_worry_after_leaving_does_not_reopen_the_answered_checkin(h: Har
     await h.advance_to(SCHOOL_RUN_MON)
     await h.press("gran", "Done")
     await h.say("gran", "stop")
+    await h.press("gran", "Yes, leave")
     await h.say("gran", "worried: he is drunk")  # the check-in she answered is no longer hers to answer
     assert [c.state for c in h.checkins() if c.due_at == SCHOOL_RUN_MON] == ["done"]
     assert h.escalations() == []

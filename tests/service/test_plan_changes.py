@@ -73,6 +73,7 @@ async def test_unchanged_plan_is_a_no_op_even_after_an_owner_left(h: Harness) ->
     await h.join(fid, "Sue", "sue", "key_safety_person")
     first = h.apply(fid, PLAN)
     await h.command("sue", "stop")
+    await h.press("sue", "Yes, leave")
     again = h.apply(fid, PLAN)
     assert (again.changed, again.version) == (False, first.version)
     changed = h.apply(fid, PLAN.replace("Take the children", "Bring the children"))

@@ -1,5 +1,7 @@
-"""The gettext catalogues: every text in the code is in English and Spanish, translated and compiled,
-placeholders survive translation, and a Spanish-speaking family really gets Spanish."""
+"""The gettext catalogues: every text in the code is in every supported language (en, es, pl), translated
+and compiled, placeholders, slash commands and line breaks survive translation, plural forms follow each
+language's rule, and a Spanish- or Polish-speaking family really gets its language. A new language added
+as docs/languages.md says is covered here without a new test."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from messages import catalogues, render
-from messages.catalog import translator
+from messages.catalog import SUPPORTED_LANGUAGES, translator
 from tests.support.harness import Harness
 
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
@@ -21,11 +23,25 @@ def placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text))
 
 
+TRANSLATED = tuple(lang for lang in SUPPORTED_LANGUAGES if lang != "en")
+SAME_IN_EVERY_LANGUAGE = {"FamilyTeam", "{where}: {problem}", "{alias} — plan version {version}"}
+
+
+def translated_messages() -> list:
+    return [(lang, m) for lang in TRANSLATED for m in catalogues.load(lang) if m.id]
+
+
+def _label(item: tuple) -> str:
+    lang, m = item
+    return f"{lang}:{(m.id if isinstance(m.id, str) else m.id[0])[:50]}"
+
+
 def es_messages() -> list:
     return [m for m in catalogues.load("es") if m.id]
 
 
 def test_catalogues_are_complete_translated_and_compiled() -> None:
+    assert set(SUPPORTED_LANGUAGES) == {"en", "es", "pl"}
     assert catalogues.check() == []
 
 
@@ -37,27 +53,55 @@ def test_spanish_catalogue_is_not_empty_and_has_plural_forms() -> None:
     assert not catalog.fuzzy
 
 
-@pytest.mark.parametrize("message", es_messages(), ids=lambda m: (m.id if isinstance(m.id, str) else m.id[0])[:60])
-def test_spanish_keeps_every_placeholder(message) -> None:
+def test_polish_catalogue_is_full_has_three_plural_forms_and_asks_for_review() -> None:
+    catalog = catalogues.load("pl")
+    assert {m.id for m in catalog if m.id} == {m.id for m in catalogues.extract() if m.id}
+    assert catalog.num_plurals == 3
+    assert catalog.plural_expr.replace(" ", "") == "(n==1?0:n%10>=2&&n%10<=4&&(n%100<10||n%100>=20)?1:2)"
+    assert not catalog.fuzzy
+    header = catalogues.po_path("pl").read_text(encoding="utf-8").split("msgid", 1)[0]
+    assert "NATIVE SPEAKER REVIEW NEEDED" in header
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_translations_are_not_english_copies(language: str) -> None:
+    copies = [m.id for m in catalogues.load(language) if m.id and isinstance(m.id, str) and m.string == m.id
+              and m.id not in SAME_IN_EVERY_LANGUAGE]
+    assert copies == []
+
+
+@pytest.mark.parametrize("item", translated_messages(), ids=_label)
+def test_translations_keep_every_placeholder(item) -> None:
+    language, message = item
     if isinstance(message.id, str):
         assert placeholders(message.string) == placeholders(message.id)
         return
     singular, plural = message.id
     forms = message.string
-    assert len(forms) == 2 and all(forms)
+    assert len(forms) == catalogues.load(language).num_plurals and all(forms)
     # The singular may say "one" in words instead of {n}; every other placeholder must be there.
     assert placeholders(forms[0]) - {"{n}"} == placeholders(singular) - {"{n}"}
     assert placeholders(forms[0]) <= placeholders(singular) | {"{n}"}
-    assert placeholders(forms[1]) == placeholders(plural)
+    for form in forms[1:]:
+        assert placeholders(form) == placeholders(plural)
 
 
-@pytest.mark.parametrize("message", es_messages(), ids=lambda m: (m.id if isinstance(m.id, str) else m.id[0])[:60])
-def test_spanish_keeps_slash_commands_and_line_breaks(message) -> None:
+@pytest.mark.parametrize("item", translated_messages(), ids=_label)
+def test_translations_keep_slash_commands_and_line_breaks(item) -> None:
+    _, message = item
     ids = (message.id,) if isinstance(message.id, str) else tuple(message.id)
     strings = (message.string,) if isinstance(message.string, str) else tuple(message.string)
-    for msgid, msgstr in zip(ids, strings, strict=True):
+    for msgid, msgstr in zip(ids * 3, strings, strict=False):
         assert re.findall(r"(?<!\w)/[a-z]+\b", msgstr) == re.findall(r"(?<!\w)/[a-z]+\b", msgid)
         assert msgstr.count("\n") == msgid.count("\n")
+
+
+def test_polish_plurals() -> None:
+    tr = translator("pl")
+    assert [tr.ngettext("{n} hour", "{n} hours", n).format(n=n) for n in (1, 2, 4, 5, 12, 22, 25, 112)] == [
+        "1 godzina", "2 godziny", "4 godziny", "5 godzin", "12 godzin", "22 godziny", "25 godzin", "112 godzin"]
+    assert translator("pl")._("Done") == "Zrobione"
+    assert translator("pl-PL")._("Worried") == "Martwię się"
 
 
 def test_translator_speaks_spanish_and_english() -> None:
@@ -106,6 +150,7 @@ def test_spanish_dates() -> None:
 
 def test_language_set_names_the_new_language() -> None:
     assert render.language_set(translator("es")).text == "Idioma cambiado a español."
+    assert render.language_set(translator("pl")).text == "Zmieniono język na polski."
     assert render.language_set(translator("en")).text == "Language changed to English."
 
 

@@ -60,6 +60,8 @@ def invite(tr: Translator, form: InviteForm) -> dict[str, Any]:
         select("role", t["role"], list(texts.role_labels(tr).items()), "supporter"),
         radios("how", t["how"], [("telegram", t["telegram"]), ("slack", t["slack"])], "telegram"),
         users("slack_user", t["slack_user"], optional=True),
+        select("language", t["language"], [("auto", t["language_auto"]), *texts.language_labels(tr).items()],
+               "auto"),
     ]
     return modal(tr, INVITE, t["title"], blocks, submit=t["submit"], meta={"f": form.family_id})
 
