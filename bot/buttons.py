@@ -77,6 +77,7 @@ class ButtonAction(StrEnum):
     RESOLVE = "er"  # escalation id
     SHOW = "sh"  # outbox message id (a discreet message's details)
     LANGUAGE = "lg"  # language code
+    REPLY = "rp"  # conversation message id (staff answer a member's message)
 
 
 # Each action's arguments: INT, or the tuple of allowed words.
@@ -89,6 +90,7 @@ PAYLOAD: dict[ButtonAction, tuple[str | tuple[str, ...], ...]] = {
     ButtonAction.RESOLVE: (INT,),
     ButtonAction.SHOW: (INT,),
     ButtonAction.LANGUAGE: (tuple(SUPPORTED_LANGUAGES),),
+    ButtonAction.REPLY: (INT,),
 }
 
 

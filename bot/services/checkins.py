@@ -198,6 +198,22 @@ def add_note(ctx: Ctx, actor: Actor, checkin_id: int, note: str) -> Checkin:
     return checkin
 
 
+def replace_note(ctx: Ctx, actor: Actor, checkin_id: int, old: str, new: str) -> Checkin:
+    """The member edited the message that became this check-in's note: the note now says what it says
+    (both versions stay in conversation_messages)."""
+    checkin, _, _, family = own_checkin(ctx, actor, checkin_id)
+    new = clean_text(new).strip()[:4000]
+    latest = ctx.s.scalar(select(CheckinAnswer).where(CheckinAnswer.checkin_id == checkin.id)
+                          .order_by(CheckinAnswer.id.desc()).limit(1))
+    for holder in (latest, checkin):
+        if holder is not None:
+            current = holder.note or ""
+            holder.note = current.replace(old, new, 1) if old and old in current else "\n".join(
+                p for p in (current, new) if p)
+    audit.record(ctx, actor, "checkin.note_edited", family_id=family.id, subject=f"checkin:{checkin.id}")
+    return checkin
+
+
 NOTE_WINDOW = timedelta(hours=1)
 
 

@@ -53,5 +53,8 @@ class Events:
         if event.get("bot_id") or not event.get("user") or event.get("subtype") not in (None, "file_share",
                                                                                           "thread_broadcast"):
             return  # our own messages, edits, joins: nothing to answer (a shared file or photo is answered)
+        thread_ts = event.get("thread_ts")
+        thread = f"{event.get('channel')}:{thread_ts}" if thread_ts and thread_ts != event.get("ts") else None
         await self.slack.sink(Inbound(PLATFORM, event["user"], InboundKind.TEXT, text=event.get("text") or "",
-                                      private=event.get("channel_type") == "im", event_id=request_key(body)))
+                                      private=event.get("channel_type") == "im", event_id=request_key(body),
+                                      message_ref=event.get("ts"), thread=thread))
