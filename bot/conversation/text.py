@@ -134,13 +134,12 @@ def _worried(ctx: Ctx, identity: ChatIdentity, actor: Actor, note: str | None, p
     if checkin is not None:
         try:
             with ctx.s.begin_nested():
-                checkins.answer_checkin(ctx, actor, checkin.id, WORRIED, note)
+                checkins.answer_checkin(ctx, actor, checkin.id, WORRIED, note,
+                                        (message_ids or {}).get(checkin.family_id))
             # answer_checkin escalates and shows the emergency guidance
             opened = list(ctx.s.scalars(select(Escalation).where(
                 Escalation.checkin_id == checkin.id, Escalation.reason == EscalationReason.WORRIED,
                 Escalation.opened_at == ctx.now)))
-            for esc in opened:
-                esc.message_id = (message_ids or {}).get(esc.family_id)
             return Handled(TakenAs.WORRY, checkin.id, opened)
         except ServiceError:
             pass  # not theirs to answer any more (left, cancelled): the worry is raised all the same

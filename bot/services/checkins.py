@@ -105,7 +105,9 @@ def own_checkin(ctx: Ctx, actor: Actor, checkin_id: int) -> tuple[Checkin, Commi
     return checkin, commitment, owner, family
 
 
-def answer_checkin(ctx: Ctx, actor: Actor, checkin_id: int, answer: str, note: str | None = None) -> AnswerOutcome:
+def answer_checkin(ctx: Ctx, actor: Actor, checkin_id: int, answer: str, note: str | None = None,
+                   message_id: int | None = None) -> AnswerOutcome:
+    """`message_id`: the conversation message the answer came in (a worry's alert shows its flags)."""
     checkin, commitment, owner, family = own_checkin(ctx, actor, checkin_id)
     if checkin.state == CheckinState.CANCELLED or (checkin.asked_at is None and checkin.due_at > ctx.now):
         raise NotFound("not_open", "this check-in is not open", family_id=family.id)
@@ -138,7 +140,8 @@ def answer_checkin(ctx: Ctx, actor: Actor, checkin_id: int, answer: str, note: s
         escalations.tell_late_answer(ctx, checkin, owner.name, value.value)
     escalated = False
     if value == Answer.WORRIED:
-        escalated = escalations.open_escalation(ctx, checkin, EscalationReason.WORRIED, row.id) is not None
+        escalated = escalations.open_escalation(ctx, checkin, EscalationReason.WORRIED, row.id,
+                                                message_id) is not None
     elif value == Answer.NOT_DONE and commitment.bottom_line_id is not None:
         escalated = escalations.open_escalation(ctx, checkin, EscalationReason.NOT_DONE, row.id) is not None
     _confirm(ctx, actor, checkin, commitment, family, value.value, late, escalated)

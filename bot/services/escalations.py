@@ -47,14 +47,15 @@ from storage.upsert import claim, insert_ignore
 log = logging.getLogger(__name__)
 
 
-def open_escalation(ctx: Ctx, checkin: Checkin, reason: str, answer_id: int | None = None) -> Escalation | None:
+def open_escalation(ctx: Ctx, checkin: Checkin, reason: str, answer_id: int | None = None,
+                    message_id: int | None = None) -> Escalation | None:
     """Open (once per check-in and reason) and tell the first person in the chain at once."""
     family = ctx.s.get_one(Family, checkin.family_id)
     chain = escalation_chain(staff_on_call(ctx, family), in_working_hours(ctx, family))
     new_id = insert_ignore(ctx.s, Escalation.__table__, {  # type: ignore[arg-type]
         "family_id": family.id, "checkin_id": checkin.id, "answer_id": answer_id, "reason": reason,
         "state": EscalationState.OPEN, "chain": chain, "step": 0, "opened_at": ctx.now, "next_step_at": None,
-    }, ["checkin_id", "reason"])
+        "message_id": message_id}, ["checkin_id", "reason"])
     if new_id is None:
         return None
     return _opened(ctx, ctx.s.get_one(Escalation, new_id), family, chain)
