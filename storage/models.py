@@ -199,8 +199,9 @@ class Escalation(Base):
     answer_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_answers.id"))
     membership_id: Mapped[int | None] = mapped_column(ForeignKey("memberships.id"))  # who raised a worry
     words: Mapped[str | None] = mapped_column(Text)  # a worry's own words (check-in answers keep theirs)
-    # The message a worry came in (its edited / forwarded flags are shown in the alert).
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("conversation_messages.id"))
+    # The conversation_messages row a worry came in (its edited / forwarded flags are shown in the alert). No
+    # foreign key: SQLite cannot add one to a table other tables point at without rebuilding it.
+    message_id: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(16))
     chain: Mapped[list[Any]]  # person ids, in the order they are told

@@ -18,6 +18,7 @@ EXAMPLES: dict[ButtonAction, tuple[object, ...]] = {
     ButtonAction.RESOLVE: (100,),
     ButtonAction.SHOW: (123456789012,),
     ButtonAction.LANGUAGE: ("es",),
+    ButtonAction.REPLY: (123456789012,),
 }
 
 

@@ -71,9 +71,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("family_id", "membership_id", "identity_id"),
     )
-    with op.batch_alter_table("escalations") as batch:
-        batch.add_column(sa.Column("message_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key("fk_escalations_message_id", "conversation_messages", ["message_id"], ["id"])
+    # A plain column: SQLite cannot recreate `escalations` (a batch copy, for a foreign key) while other tables'
+    # rows point at it.
+    op.add_column("escalations", sa.Column("message_id", sa.Integer(), nullable=True))
     with op.batch_alter_table("pending_replies") as batch:
         batch.add_column(sa.Column("message_id", sa.Integer(), nullable=True))
         batch.create_foreign_key("fk_pending_replies_message_id", "conversation_messages", ["message_id"], ["id"])
@@ -83,9 +83,7 @@ def downgrade() -> None:
     with op.batch_alter_table("pending_replies") as batch:
         batch.drop_constraint("fk_pending_replies_message_id", type_="foreignkey")
         batch.drop_column("message_id")
-    with op.batch_alter_table("escalations") as batch:
-        batch.drop_constraint("fk_escalations_message_id", type_="foreignkey")
-        batch.drop_column("message_id")
+    op.drop_column("escalations", "message_id")
     op.drop_table("relay_threads")
     op.drop_index("ix_conversation_messages_identity_ref", table_name="conversation_messages")
     op.drop_index("ix_conversation_messages_family_at", table_name="conversation_messages")
