@@ -78,6 +78,7 @@ class ButtonAction(StrEnum):
     SHOW = "sh"  # outbox message id (a discreet message's details)
     LANGUAGE = "lg"  # language code
     LEAVE = "lv"  # y|n: the answer to "do you want to leave?" (/stop, or "stop" in words)
+    REPLY = "rp"  # conversation message id (staff answer a member's message)
 
 
 # Each action's arguments: INT, or the tuple of allowed words.
@@ -91,6 +92,7 @@ PAYLOAD: dict[ButtonAction, tuple[str | tuple[str, ...], ...]] = {
     ButtonAction.SHOW: (INT,),
     ButtonAction.LANGUAGE: (tuple(SUPPORTED_LANGUAGES),),
     ButtonAction.LEAVE: (("y", "n"),),
+    ButtonAction.REPLY: (INT,),
 }
 
 

@@ -82,6 +82,8 @@ class Inbound:
     edited: bool = False  # an edit of an earlier message (Telegram edited_message, Slack message_changed)
     forwarded_from: str | None = None  # a forward: someone else's words ("" when the original sender is hidden)
     media: MediaKind | None = None  # a voice note, photo, ... (a caption, if any, is in `text`)
+    message_ref: str | None = None  # the platform's id of the message (an edit carries the same one)
+    thread: str | None = None  # written in a thread: its first message's ref ("channel:ts" on Slack)
 
     def __post_init__(self) -> None:
         self.kind = InboundKind(self.kind)

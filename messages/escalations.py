@@ -108,6 +108,22 @@ class AlertFacts:
     told: list[tuple[int, str]]  # (person id, name) for each alert sent so far
     step: int
     data: dict[str, str] = field(default_factory=dict)  # ack / resolve buttons for the current state
+    forwarded_from: str | None = None  # the worry came in a forward: "" the original sender hidden
+    edited: bool = False  # the worry came in an edit of an earlier message
+
+
+def _words(tr: Translator, facts: AlertFacts) -> str | None:
+    """The member's words, marked when they were forwarded (someone else's words) or edited in."""
+    marks = []
+    if facts.forwarded_from is not None:
+        marks.append(tr._("(forwarded by {member}, from {origin})").format(member=facts.member,
+                                                                          origin=facts.forwarded_from)
+                     if facts.forwarded_from else tr._("(forwarded by {member})").format(member=facts.member))
+    if facts.edited:
+        marks.append(tr._("(edited)"))
+    if not marks:
+        return facts.words
+    return " ".join([*marks, facts.words or ""]).strip()
 
 
 def alert_for(tr: Translator, facts: AlertFacts, reader_id: int, reader_tz: str, status: str | None = None
@@ -122,7 +138,8 @@ def alert_for(tr: Translator, facts: AlertFacts, reader_id: int, reader_tz: str,
                                                        if reader_tz != zone else ""),
         due_utc=when.strftime("%Y-%m-%d %H:%M"),
         answered_local=tr.when(facts.answered_at, zone) if facts.answered_at else None,
-        words=facts.words, history=[(tr.when(due, zone).rsplit(",", 1)[0], state) for due, state in facts.history],
+        words=_words(tr, facts),
+        history=[(tr.when(due, zone).rsplit(",", 1)[0], state) for due, state in facts.history],
         contingency=facts.contingency, told=[name for pid, name in facts.told if pid != reader_id], step=facts.step,
         data=facts.data,
     )

@@ -259,6 +259,7 @@ def help_entries(tr: Translator) -> tuple[str, list[tuple[str, str]]]:
         ("/familyteam plan [family]", tr._("write or change the safety plan")),
         ("/familyteam meeting [family]", tr._("schedule a meeting")),
         ("/familyteam status [family]", tr._("a family's status, only for you")),
+        ("/familyteam reply family: words", tr._("answer the member of that family who wrote last")),
         ("/familyteam away", tr._("mark yourself away, with a cover")),
         ("/familyteam summary HH:MM", tr._("when your daily summary comes")),
     ]

@@ -56,7 +56,6 @@ from messages.members import (  # noqa: F401
     your_commitments,
 )
 from messages.staff import (  # noqa: F401
-    chat_unreachable_notice,
     member_joined_notice,
     member_left_notice,
     resolve_note_prompt,

@@ -48,9 +48,3 @@ def member_joined_notice(tr: Translator, alias: str, member: str) -> OutboundMes
 
 def resolve_note_prompt(tr: Translator) -> OutboundMessage:
     return OutboundMessage(tr._("Please write a short note saying how it was resolved, and send it."))
-
-
-def chat_unreachable_notice(tr: Translator, alias: str, member: str) -> OutboundMessage:
-    text = tr._("We can no longer reach {member} ({alias}) by chat: they may have blocked the bot. "
-                "Their check-ins will not arrive until this is fixed.")
-    return OutboundMessage(text.format(member=member, alias=alias))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from bot.conversation import replies, text
 from bot.conversation.buttons import ButtonAction, Press, handles
 from bot.domain.vocabulary import OutboxPurpose, PendingReplyKind
-from bot.services import checkins, invites, meetings, membership, notify, people
+from bot.services import checkins, invites, meetings, membership, notify, people, staff_replies
 from bot.services.errors import Refused
 from messages import members as member_texts
+from messages import relay as relay_texts
 from messages import render
 from messages.outbound import OutboundMessage
 from storage.models import OutboxMessage
@@ -77,6 +78,15 @@ def reveal(p: Press) -> None:
     message.discreet, message.edit_of = False, row.id
     notify.enqueue(p.ctx, p.identity.id, message, key=f"reveal:{row.id}@{p.identity.id}", purpose=OutboxPurpose.REPLY,
                    family_id=row.family_id, priority=row.priority)
+
+
+@handles(ButtonAction.REPLY)
+def reply(p: Press) -> None:
+    """Staff pressed Reply on a member's relayed message: their next typed text is the answer."""
+    row = staff_replies.message_to_answer(p.ctx, p.member(), p.pressed.number(0))
+    text.expect(p.ctx, p.identity, text.Pending(PendingReplyKind.STAFF_REPLY, message_id=row.id))
+    member = staff_replies.member_name(p.ctx, row)
+    notify.to_identity(p.ctx, p.identity, lambda tr: relay_texts.reply_prompt(tr, member), key=p.key, urgent=True)
 
 
 @handles(ButtonAction.LANGUAGE)

@@ -5,9 +5,10 @@ Slack modal all end here)."""
 from __future__ import annotations
 
 from bot.domain.vocabulary import EscalationState
-from bot.services import checkins, escalations, notify
+from bot.services import checkins, escalations, notify, staff_replies
 from bot.services.context import Actor, Ctx
 from bot.services.families import require_staff
+from messages import relay as relay_texts
 from messages import render
 from storage.models import ChatIdentity
 
@@ -46,3 +47,11 @@ def add_note(ctx: Ctx, identity: ChatIdentity, actor: Actor, checkin_id: int, no
     checkin = checkins.add_note(ctx, actor, checkin_id, note)
     if note.strip():
         notify.to_identity(ctx, identity, render.note_saved, key=key, checkin_id=checkin.id)
+
+
+def staff_reply(ctx: Ctx, identity: ChatIdentity, actor: Actor, message_id: int, text: str, key: str,
+                sign: bool = False) -> staff_replies.Replied:
+    """A member of staff answers a member's message; "sent" goes to the chat that wrote it."""
+    done = staff_replies.reply_to_member(ctx, actor, message_id, text, sign)
+    notify.to_identity(ctx, identity, lambda tr: relay_texts.reply_sent(tr, done.member), key=key, urgent=True)
+    return done

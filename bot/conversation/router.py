@@ -16,9 +16,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.conversation import buttons, commands, presses, text
+from bot.conversation import buttons, commands, presses, relay
 from bot.ports import Inbound, InboundKind
-from bot.services import audit, notify
+from bot.services import audit, notify, reachability
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, NotFound, Refused, ServiceError
 from bot.services.people import known_identity
@@ -108,9 +108,13 @@ class Router:
 
     def _dispatch(self, ctx: Ctx, event: Inbound) -> None:
         identity = known_identity(ctx, event.platform, event.external_id, event.language)
-        if identity.blocked_at is not None:  # they wrote to us, so we can reach them again
-            identity.blocked_at = None
-            audit.record(ctx, actor_for(identity), "identity.unblocked", subject=f"identity:{identity.id}")
+        if event.kind == InboundKind.BLOCKED:
+            reachability.mark_blocked(ctx, identity, certain=True)
+            return
+        if identity.blocked_at is not None:  # unblocked, or they wrote to us: we can reach them again
+            reachability.mark_unblocked(ctx, identity, actor_for(identity))
+        if event.kind == InboundKind.UNBLOCKED:
+            return
         key = f"in:{event.platform}:{event.event_id or ctx.now.timestamp()}"
         if not event.private:
             notify.to_identity(ctx, identity, render.private_only, key=key)
@@ -127,7 +131,7 @@ class Router:
         elif event.kind == InboundKind.COMMAND:
             commands.run(call, event.command)
         else:
-            text.handle_text(ctx, identity, actor, event.text, key)
+            relay.on_text(ctx, identity, actor, event, key)
 
     @staticmethod
     def _press(ctx: Ctx, identity: ChatIdentity, actor: Actor, event: Inbound, key: str) -> None:

@@ -173,6 +173,19 @@ class Resolve(Intent):
 
 
 @dataclass(frozen=True)
+class Reply(Intent):
+    """Answer a member: the writer of message `message_id`, or (by family name) whoever of that family wrote
+    last. `sign`: show the replier's first name beside their role."""
+
+    text: str
+    message_id: int | None = None
+    family: str = ""
+    sign: bool = False
+    FIELD: ClassVar[str] = "text"
+    FIELDS: ClassVar[dict[str, str]] = {"no_family": "family"}
+
+
+@dataclass(frozen=True)
 class SetSummaryTime(Intent):
     at: str  # HH:MM
 

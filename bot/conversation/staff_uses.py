@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 from bot.conversation import buttons, replies
 from bot.conversation import staff_intents as i
 from bot.domain.vocabulary import MeetingKind
-from bot.services import escalations, families, home, plan_drafts, records, staff
+from bot.services import escalations, families, home, plan_drafts, records, staff, staff_replies
 from bot.services.context import Actor, Ctx
-from bot.services.errors import InvalidInput, ServiceError
+from bot.services.errors import InvalidInput, NotFound, ServiceError
 from bot.services.people import known_identity
 from bot.services.plan_editor import edited_content
 from bot.services.plans import apply_plan_spec, latest_version
 from messages import forms as texts
+from messages import relay as relay_texts
 from messages.catalog import Translator
 
 Outcome = i.Outcome
@@ -263,6 +264,22 @@ def resolve(a: Asker, intent: i.Resolve) -> Outcome:
     return a.out()
 
 
+def reply(a: Asker, intent: i.Reply) -> Outcome:
+    """A member of staff answers a member (a form, `/familyteam reply <family>: <words>`, the scenario kit)."""
+    message_id = intent.message_id
+    if message_id is None:
+        mine = staff.require_any_staff(a.ctx, a.actor, "relay.reply")
+        chosen = pick_family(mine, intent.family)
+        if chosen is None:
+            raise NotFound("no_family", texts.family_not_found(a.tr, intent.family or "?"))
+        row = staff_replies.latest_member_message(a.ctx, chosen.id)
+        if row is None:
+            raise InvalidInput("nothing_to_answer", "nobody in this family's network has written yet")
+        message_id = row.id
+    done = staff_replies.reply_to_member(a.ctx, a.actor, message_id, intent.text, intent.sign)
+    return a.out(relay_texts.reply_sent(a.tr, done.member).text)
+
+
 def set_summary_time(a: Asker, intent: i.SetSummaryTime) -> Outcome:
     at = home.set_summary_time(a.ctx, a.actor, intent.at)
     return a.out(texts.summary_time_set(a.tr, at))
@@ -274,7 +291,7 @@ HANDLERS: dict[type[i.Intent], Callable[[Asker, Any], Outcome]] = {
     i.HomeView: home_view, i.ResolveForm: resolve_form, i.NewFamily: new_family, i.Invite: invite,
     i.EditPlan: edit_plan, i.PlanItemForm: plan_item_form, i.EditPlanItem: edit_plan_item,
     i.ScheduleMeeting: schedule_meeting, i.Away: away, i.Resolve: resolve,
-    i.SetSummaryTime: set_summary_time,
+    i.SetSummaryTime: set_summary_time, i.Reply: reply,
 }
 
 

@@ -98,3 +98,17 @@ def quiet_until(now: datetime, tz_name: str, quiet_start: str, quiet_end: str) -
 
 def local_time(now: datetime, tz_name: str) -> datetime:
     return now.astimezone(ZoneInfo(tz_name))
+
+
+def next_working_start(now: datetime, tz_name: str, start: str, end: str, days: str) -> datetime:
+    """`now` if it is within working hours, else the UTC instant the next working day starts (within 8 days)."""
+    if within_working_hours(now, tz_name, start, end, days):
+        return now
+    tz, workdays, opens = ZoneInfo(tz_name), parse_days(days), parse_hhmm(start)
+    local = now.astimezone(tz)
+    for ahead in range(8):
+        day = local.date() + timedelta(days=ahead)
+        moment = localize(datetime.combine(day, opens), tz)
+        if day.weekday() in workdays and moment > local:
+            return moment.astimezone(UTC)
+    return now  # no working days at all: nobody would ever see it, so it goes now

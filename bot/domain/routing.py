@@ -40,3 +40,26 @@ def escalation_chain(staff: StaffOnCall, in_working_hours: bool) -> list[int]:
 
 def is_away(away_until: datetime | None, now: datetime) -> bool:
     return away_until is not None and away_until > now
+
+
+@dataclass(frozen=True)
+class RelayTarget:
+    """Who reads what a member wrote (not a worry): the person and the role they hold for the family."""
+
+    person: int
+    role: str  # caseworker | cover | supervisor | duty
+
+
+def relay_order(staff: StaffOnCall) -> list[RelayTarget]:
+    """The caseworker, or while they are away the worker covering (their named cover, else duty); then the
+    supervisor and duty, for when nobody before them can be reached by chat."""
+    first: list[tuple[int | None, str]]
+    if staff.caseworker_away:
+        first = [(staff.cover, "cover"), (staff.duty, "duty")]
+    else:
+        first = [(staff.caseworker, "caseworker")]
+    order: list[RelayTarget] = []
+    for pid, role in [*first, (staff.supervisor, "supervisor"), (staff.duty, "duty")]:
+        if pid is not None and all(t.person != pid for t in order):
+            order.append(RelayTarget(pid, role))
+    return order

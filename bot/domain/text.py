@@ -34,3 +34,16 @@ def clean_name(name: str, limit: int = MAX_NAME) -> str:
     if not 1 <= len(name) <= limit:
         raise ValueError(f"a name must be 1 to {limit} characters")
     return name
+
+
+def _latin(ch: str) -> bool:
+    code = ord(ch)
+    return code <= 0x24F or 0x1E00 <= code <= 0x1EFF  # Basic Latin to Latin Extended-B, Latin Extended Additional
+
+
+def recognised_script(text: str) -> bool:
+    """Cheap: is this written in the Latin script of the supported languages (en, es, pl)? False when most of
+    its letters are of another script (Arabic, Cyrillic, ...): staff are told the language was not
+    recognised. Text without letters (a number, an emoji) counts as recognised."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return not letters or sum(_latin(ch) for ch in letters) * 2 >= len(letters)

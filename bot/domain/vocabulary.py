@@ -79,6 +79,7 @@ class OutboxState(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    BLOCKED = "blocked"  # held: the chat blocked the bot (never retried; sent again if it unblocks in time)
 
 
 class Priority:
@@ -110,6 +111,8 @@ class OutboxPurpose(StrEnum):
     MEETING_REPLIES_UPDATE = "meeting_replies_update"  # that view edited in place as replies arrive (meeting_id)
     WEEKLY_THANKS = "weekly_thanks"
     DAILY_SUMMARY = "daily_summary"
+    RELAY = "relay"  # what a member wrote, passed on to the staff who hold the family (a thread per member)
+    STAFF_REPLY = "staff_reply"  # a member of staff's answer to a member
 
     @property
     def waits_out_quiet_hours(self) -> bool:
@@ -132,3 +135,24 @@ class PendingReplyKind(StrEnum):
 
     CHECKIN_NOTE = "checkin_note"
     RESOLVE_NOTE = "resolve_note"
+    STAFF_REPLY = "staff_reply"  # staff pressed Reply on a relayed message: their next text goes to the member
+
+
+class Direction(StrEnum):
+    """Which way a conversation message went (the conversation_messages table)."""
+
+    FROM_MEMBER = "from_member"
+    TO_MEMBER = "to_member"
+
+
+class TakenAs(StrEnum):
+    """What the bot did with what a member wrote (conversation_messages.taken_as)."""
+
+    RELAYED = "relayed"  # not acted on: passed on to the staff who hold the family
+    WORRY = "worry"  # escalated (and relayed into the staff thread)
+    ANSWER = "answer"  # a check-in answer
+    NOTE = "note"  # a check-in note
+    COMMAND = "command"  # a command word
+    TOO_LONG = "too_long"  # over the limit: refused, the start kept, staff told
+    MEDIA = "media"  # a voice note, photo, ... without text: staff told it arrived
+    STAFF_REPLY = "staff_reply"  # staff to member

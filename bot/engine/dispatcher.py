@@ -89,7 +89,7 @@ class Dispatcher:
                 else:
                     thread_ref = ref
             if identity.blocked_at is not None:  # the same consequences as a send refused as blocked
-                deliveries.failed(self._ctx(s), row.id, row.attempts, "chat blocked")
+                deliveries.to_blocked_chat(self._ctx(s), row.id)
                 continue
             jobs.append(Job(row.id, identity.id, identity.platform, identity.external_id, message, edit_ref,
                             thread_ref, row.attempts, now + CLAIM_FOR))

@@ -104,7 +104,9 @@ def own_checkin(ctx: Ctx, actor: Actor, checkin_id: int) -> tuple[Checkin, Commi
     return checkin, commitment, owner, family
 
 
-def answer_checkin(ctx: Ctx, actor: Actor, checkin_id: int, answer: str, note: str | None = None) -> AnswerOutcome:
+def answer_checkin(ctx: Ctx, actor: Actor, checkin_id: int, answer: str, note: str | None = None,
+                   message_id: int | None = None) -> AnswerOutcome:
+    """`message_id`: the conversation message the answer came in (a worry's alert shows its flags)."""
     checkin, commitment, owner, family = own_checkin(ctx, actor, checkin_id)
     if checkin.state == CheckinState.CANCELLED or (checkin.asked_at is None and checkin.due_at > ctx.now):
         raise NotFound("not_open", "this check-in is not open", family_id=family.id)
@@ -136,7 +138,8 @@ def answer_checkin(ctx: Ctx, actor: Actor, checkin_id: int, answer: str, note: s
         escalations.tell_late_answer(ctx, checkin, owner.name, value.value)
     escalated = False
     if value == Answer.WORRIED:
-        escalated = escalations.open_escalation(ctx, checkin, EscalationReason.WORRIED, row.id) is not None
+        escalated = escalations.open_escalation(ctx, checkin, EscalationReason.WORRIED, row.id,
+                                                message_id) is not None
     elif value == Answer.NOT_DONE and commitment.bottom_line_id is not None:
         escalated = escalations.open_escalation(ctx, checkin, EscalationReason.NOT_DONE, row.id) is not None
     _confirm(ctx, actor, checkin, commitment, family, value.value, late, escalated)
@@ -193,6 +196,22 @@ def add_note(ctx: Ctx, actor: Actor, checkin_id: int, note: str) -> Checkin:
         latest.note = f"{latest.note}\n{text}" if latest.note else text
     checkin.note = f"{checkin.note}\n{text}" if checkin.note else text
     audit.record(ctx, actor, "checkin.note", family_id=family.id, subject=f"checkin:{checkin.id}")
+    return checkin
+
+
+def replace_note(ctx: Ctx, actor: Actor, checkin_id: int, old: str, new: str) -> Checkin:
+    """The member edited the message that became this check-in's note: the note now says what it says
+    (both versions stay in conversation_messages)."""
+    checkin, _, _, family = own_checkin(ctx, actor, checkin_id)
+    new = clean_text(new).strip()[:4000]
+    latest = ctx.s.scalar(select(CheckinAnswer).where(CheckinAnswer.checkin_id == checkin.id)
+                          .order_by(CheckinAnswer.id.desc()).limit(1))
+    for holder in (latest, checkin):
+        if holder is not None:
+            current = holder.note or ""
+            holder.note = current.replace(old, new, 1) if old and old in current else "\n".join(
+                p for p in (current, new) if p)
+    audit.record(ctx, actor, "checkin.note_edited", family_id=family.id, subject=f"checkin:{checkin.id}")
     return checkin
 
 

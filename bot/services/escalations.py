@@ -33,6 +33,7 @@ from storage.models import (
     Checkin,
     CheckinAnswer,
     Commitment,
+    ConversationMessage,
     Escalation,
     EscalationNotice,
     Family,
@@ -46,22 +47,24 @@ from storage.upsert import claim, insert_ignore
 log = logging.getLogger(__name__)
 
 
-def open_escalation(ctx: Ctx, checkin: Checkin, reason: str, answer_id: int | None = None) -> Escalation | None:
+def open_escalation(ctx: Ctx, checkin: Checkin, reason: str, answer_id: int | None = None,
+                    message_id: int | None = None) -> Escalation | None:
     """Open (once per check-in and reason) and tell the first person in the chain at once."""
     family = ctx.s.get_one(Family, checkin.family_id)
     chain = escalation_chain(staff_on_call(ctx, family), in_working_hours(ctx, family))
     new_id = insert_ignore(ctx.s, Escalation.__table__, {  # type: ignore[arg-type]
         "family_id": family.id, "checkin_id": checkin.id, "answer_id": answer_id, "reason": reason,
         "state": EscalationState.OPEN, "chain": chain, "step": 0, "opened_at": ctx.now, "next_step_at": None,
-    }, ["checkin_id", "reason"])
+        "message_id": message_id}, ["checkin_id", "reason"])
     if new_id is None:
         return None
     return _opened(ctx, ctx.s.get_one(Escalation, new_id), family, chain)
 
 
-def raise_worry(ctx: Ctx, actor: Actor, words: str | None) -> list[Escalation]:
+def raise_worry(ctx: Ctx, actor: Actor, words: str | None, message_ids: dict[int, int] | None = None
+                ) -> list[Escalation]:
     """A member says they are worried when no check-in is open (at 3 a.m., say): it escalates all the same,
-    to each family whose network they are in, with their words."""
+    to each family whose network they are in, with their words (and the message they came in, by family)."""
     opened = []
     for membership in ctx.s.scalars(select(Membership).where(
             Membership.person_id == actor.person_id, Membership.state == MembershipState.ACTIVE,
@@ -70,7 +73,8 @@ def raise_worry(ctx: Ctx, actor: Actor, words: str | None) -> list[Escalation]:
         chain = escalation_chain(staff_on_call(ctx, family), in_working_hours(ctx, family))
         esc = Escalation(family_id=family.id, checkin_id=None, membership_id=membership.id,
                          words=clean_text(words or "").strip()[:4000] or None, reason=EscalationReason.WORRIED,
-                         state=EscalationState.OPEN, chain=chain, step=0, opened_at=ctx.now)
+                         state=EscalationState.OPEN, chain=chain, step=0, opened_at=ctx.now,
+                         message_id=(message_ids or {}).get(family.id))
         ctx.s.add(esc)
         ctx.s.flush()
         audit.record(ctx, actor, "worry.raise", family_id=family.id, subject=f"escalation:{esc.id}")
@@ -155,8 +159,10 @@ def alert_facts(ctx: Ctx, esc: Escalation) -> texts.AlertFacts:
                 "resolve": make(ctx.secret, ButtonAction.RESOLVE, esc.id)}
     elif esc.state == EscalationState.ACKNOWLEDGED:
         data = {"resolve": make(ctx.secret, ButtonAction.RESOLVE, esc.id)}
+    said = ctx.s.get(ConversationMessage, esc.message_id) if esc.message_id else None
     return texts.AlertFacts(
-        alias=family.alias, family_tz=family.timezone, reason=esc.reason,
+        forwarded_from=(said.forwarded_from or "") if said is not None and said.forwarded else None,
+        edited=bool(said and said.edited), alias=family.alias, family_tz=family.timezone, reason=esc.reason,
         bottom_line=bottom_line.text if bottom_line else None, commitment=commitment.text if commitment else None,
         member=owner.name, when=checkin.due_at if checkin else esc.opened_at,
         answered_at=answer.at if answer else None, words=answer.note if answer else esc.words, history=history,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.domain.vocabulary import EscalationState
 from bot.services.context import Ctx
+from bot.services.conversation import family_messages
 from bot.services.families import get_family
 from bot.services.meeting_replies import replies_to
 from bot.services.plans import latest_version
@@ -99,6 +100,7 @@ def export(ctx: Ctx, family_id: int) -> dict[str, Any]:
         "meetings": [_row(m) for m in meetings],
         "meeting_replies": [_row(i) for i in ctx.s.scalars(select(MeetingInvitee).where(
             MeetingInvitee.meeting_id.in_(meeting_ids)))] if meeting_ids else [],
+        "conversation": [_row(m) for m in family_messages(ctx, fid)],  # what members wrote, staff replies
         "audit": [_row(a) for a in ctx.s.scalars(select(AuditEvent).where(AuditEvent.family_id == fid)
                                                   .order_by(AuditEvent.id))],
     }

@@ -94,6 +94,11 @@ def _intent(sub: str, rest: str) -> i.Intent | None:
         return i.SetSummaryTime(rest)
     if sub in FAMILY_COMMANDS:
         return i.FamilyTask(sub, rest)
+    if sub == "reply":  # reply <family>: <words>, or reply <one-word family> <words>
+        family, colon, words = rest.partition(":")
+        if not colon:
+            family, _, words = rest.partition(" ")
+        return i.Reply(words.strip(), family=family.strip())
     return None
 
 

@@ -44,6 +44,12 @@ def _from_bot(message: dict[str, Any]) -> bool:
     return bool(message.get("bot_id")) or message.get("subtype") == "bot_message" or not message.get("user")
 
 
+def _thread(event: dict[str, Any], message: dict[str, Any]) -> str | None:
+    """A reply in a thread: "channel:thread_ts" of its first message (a thread's first message is not a reply)."""
+    thread_ts = message.get("thread_ts")
+    return f"{event.get('channel')}:{thread_ts}" if thread_ts and thread_ts != message.get("ts") else None
+
+
 def _edit(event: dict[str, Any], event_id: str) -> Inbound | Ignored:
     message, previous = event.get("message") or {}, event.get("previous_message") or {}
     if not isinstance(message, dict) or _from_bot(message):
@@ -54,7 +60,8 @@ def _edit(event: dict[str, Any], event_id: str) -> Inbound | Ignored:
     if isinstance(previous, dict) and text == str(previous.get("text") or ""):
         return Ignored("unchanged")  # a link preview attached, a reply count changed, ...
     return Inbound(PLATFORM, str(message["user"]), InboundKind.TEXT, text=text, private=_private(event),
-                   event_id=event_id, edited=True, media=_media(message))
+                   event_id=event_id, edited=True, media=_media(message), message_ref=message.get("ts"),
+                   thread=_thread(event, message))
 
 
 def message_inbound(event: dict[str, Any], event_id: str) -> Inbound | Ignored:
@@ -66,4 +73,5 @@ def message_inbound(event: dict[str, Any], event_id: str) -> Inbound | Ignored:
     if _from_bot(event):
         return Ignored("bot")
     return Inbound(PLATFORM, str(event["user"]), InboundKind.TEXT, text=str(event.get("text") or ""),
-                   private=_private(event), event_id=event_id, media=_media(event))
+                   private=_private(event), event_id=event_id, media=_media(event), message_ref=event.get("ts"),
+                   thread=_thread(event, event))

@@ -141,7 +141,8 @@ def _message(message: Message, edited: bool, bot_username: str | None, event_id:
         return Inbound(PLATFORM, chat, InboundKind.COMMAND, command=command[0], args=command[1], display_name=name,
                        language=language, event_id=event_id, edited=edited)
     return Inbound(PLATFORM, chat, InboundKind.TEXT, text=text, display_name=name, language=language,
-                   event_id=event_id, edited=edited, forwarded_from=forward, media=media)
+                   event_id=event_id, edited=edited, forwarded_from=forward, media=media,
+                   message_ref=str(message.message_id))
 
 
 def _update_type(update: Update) -> str:

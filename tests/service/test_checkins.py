@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.ports import MediaKind
 from storage.models import CheckinAnswer
 from tests.support.harness import PLAN, Harness
 
@@ -115,10 +116,10 @@ async def test_text_with_a_note_and_add_note_button(h: Harness) -> None:
 
 async def test_no_open_checkin(h: Harness) -> None:
     await _family(h)
-    await h.say("gran", "done")
-    assert "no check-in waiting" in h.last("gran")
+    await h.say("gran", "done")  # nothing to answer: passed on like any message, and the member told so
+    assert "will reach your caseworker on" in h.last("gran")
     await h.say("gran", "what is this?")
-    assert "has not been passed on to anyone" in h.last("gran"), "nobody has seen it, and the member is told so"
+    assert "will reach your caseworker on" in h.last("gran"), "who will see it, and when"
     assert "didn't understand" not in h.last("gran")
 
 
@@ -242,8 +243,11 @@ async def test_an_answer_survives_a_database_hiccup(hs: Harness) -> None:
 
 async def test_a_voice_note_or_sticker_gets_asked_to_type(h: Harness) -> None:
     await _family(h)
-    await h.say("gran", "")  # what the adapters pass on for a voice note, sticker or photo
-    assert "only read typed messages" in h.last("gran")
+    await h.say("gran", "", media=MediaKind.STICKER)
+    assert "I cannot pass on a sticker: please type" in h.last("gran")
+    before = len(h.texts("gran"))
+    await h.say("gran", "")  # nothing at all: ignored
+    assert len(h.texts("gran")) == before
 
 
 async def test_the_note_is_acknowledged_in_the_chat_that_wrote_it(h: Harness) -> None:

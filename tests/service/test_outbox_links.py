@@ -50,7 +50,7 @@ async def test_a_failed_alert_moves_the_escalation_on_found_by_its_columns(h: Ha
     _hide_keys(h, [alert.id])
     h.console.blocked.add("anna")  # discovered only when the alert is delivered
     await h.app.dispatcher.dispatch_once()
-    assert next(o for o in h.outbox() if o.id == alert.id).state == OutboxState.FAILED
+    assert next(o for o in h.outbox() if o.id == alert.id).state == OutboxState.BLOCKED
     (esc,) = h.escalations()
     assert esc.next_step_at == h.now, "moved on at once, not after the 30-minute timeout"
     await h.advance(timedelta(minutes=5))
@@ -68,7 +68,7 @@ async def test_an_alert_to_a_chat_already_known_blocked_moves_the_escalation_on_
                                      .values(blocked_at=ctx.now)))  # meanwhile another send found her chat blocked
     await h.app.dispatcher.dispatch_once()  # the row is failed at claim time, without a send
     (alert,) = [o for o in _rows(h, OutboxPurpose.ESCALATION) if o.escalation_step == 0]
-    assert (alert.state, alert.last_error) == (OutboxState.FAILED, "chat blocked")
+    assert (alert.state, alert.last_error) == (OutboxState.BLOCKED, "chat blocked"), "held, never retried"
     (esc,) = h.escalations()
     assert esc.next_step_at == h.now, "moved on at once, as for a send refused as blocked"
 

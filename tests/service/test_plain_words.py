@@ -37,16 +37,18 @@ async def test_a_worry_in_plain_words_escalates_at_once(h: Harness, text: str) -
 
 
 @pytest.mark.parametrize("text", ORDINARY_SAMPLE)
-async def test_ordinary_talk_pages_nobody_and_says_so(h: Harness, text: str) -> None:
-    await h.network()
+async def test_ordinary_talk_pages_nobody_and_waits_for_the_caseworker(h: Harness, text: str) -> None:
+    await h.network()  # Monday 08:00: the caseworker starts at 09:00
     staff_before, rows_before = _staff_lines(h), len(h.outbox())
     await h.say("gran", text)
     assert h.escalations() == []
-    assert _staff_lines(h) == staff_before, "nobody is told"
-    assert len(h.outbox()) == rows_before + 1, "only the reply to the member"
+    assert _staff_lines(h) == staff_before, "nobody is paged"
+    new = h.outbox()[rows_before:]
+    [relayed] = [o for o in new if o.kind == "relay"]
+    assert relayed.next_attempt_at == datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "it waits for the morning"
+    assert len(new) == 2, "the relay and the reply to the member"
     reply = h.last("gran")
-    if "no check-in waiting" not in reply:  # "ok" is an answer, and there is nothing to answer
-        assert "has not been passed on to anyone" in reply and "call 999" in reply
+    assert "will reach your caseworker on Mon 30 Nov, 09:00" in reply and "call 999" in reply
     assert "didn't understand" not in reply
 
 

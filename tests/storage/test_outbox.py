@@ -141,7 +141,7 @@ async def test_blocked_chat_is_marked_and_the_caseworker_told(h: Harness) -> Non
     # Nothing more is attempted to a blocked chat.
     await h.advance_to(datetime(2026, 11, 30, 15, 30, tzinfo=UTC), step=timedelta(minutes=30))
     later = [o for o in h.outbox() if o.identity_id == identity.id and o.id > before]
-    assert later and all(o.state == "failed" for o in later)
+    assert later and all(o.state == "blocked" for o in later), "held as blocked, never retried"
     assert not any(line.external_id == "gran" and line.text.startswith("Check-in") for line in h.console.lines)
 
 

@@ -19,6 +19,7 @@ EXAMPLES: dict[ButtonAction, tuple[object, ...]] = {
     ButtonAction.SHOW: (123456789012,),
     ButtonAction.LANGUAGE: ("es",),
     ButtonAction.LEAVE: ("y",),
+    ButtonAction.REPLY: (123456789012,),
 }
 
 
