@@ -24,7 +24,8 @@ def placeholders(text: str) -> set[str]:
 
 
 TRANSLATED = tuple(lang for lang in SUPPORTED_LANGUAGES if lang != "en")
-SAME_IN_EVERY_LANGUAGE = {"FamilyTeam", "{where}: {problem}", "{alias} — plan version {version}"}
+SAME_IN_EVERY_LANGUAGE = {"FamilyTeam", "{where}: {problem}", "{alias} — plan version {version}",
+                          "{member} ({alias})"}
 
 
 def translated_messages() -> list:
