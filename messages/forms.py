@@ -259,6 +259,7 @@ def help_entries(tr: Translator) -> tuple[str, list[tuple[str, str]]]:
         ("/familyteam status [family]", tr._("a family's status, only for you")),
         ("/familyteam away", tr._("mark yourself away, with a cover")),
         ("/familyteam summary HH:MM", tr._("when your daily summary comes")),
+        ("/familyteam close FAMILY", tr._("close a family: members are told, everything stops")),
     ]
 
 

@@ -172,6 +172,14 @@ class Resolve(Intent):
 
 
 @dataclass(frozen=True)
+class CloseFamily(Intent):
+    """Close the family named `name` (its alias or id; never guessed): bot.services.lifecycle."""
+
+    name: str
+    FIELD: ClassVar[str] = "family"
+
+
+@dataclass(frozen=True)
 class SetSummaryTime(Intent):
     at: str  # HH:MM
 

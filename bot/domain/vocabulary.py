@@ -79,6 +79,7 @@ class OutboxState(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # never sent: the family was closed or the member erased
 
 
 class Priority:
@@ -106,6 +107,8 @@ class OutboxPurpose(StrEnum):
     MEETING_CANCELLED = "meeting_cancelled"  # (meeting_id)
     WEEKLY_THANKS = "weekly_thanks"
     DAILY_SUMMARY = "daily_summary"
+    CASE_CLOSED = "case_closed"  # the goodbye to members and the note to staff when a family is closed
+    REVIEW_OVERDUE = "review_overdue"  # a review past its date, told to the supervisor once
 
 
 class PendingReplyKind(StrEnum):

@@ -15,7 +15,7 @@ from bot.domain.vocabulary import MembershipState, Role
 from bot.services import audit, onboarding
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, Refused
-from bot.services.families import check_name, get_family, require_staff
+from bot.services.families import check_name, get_family, require_open, require_staff
 from bot.services.people import identity_of, link_identity
 from storage.models import AuditEvent, Family, Invite, Membership, Person, PlanVersion
 from storage.upsert import claim
@@ -46,6 +46,7 @@ class NewInvite:
 def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str) -> NewInvite:
     family = get_family(ctx, family_id)
     require_staff(ctx, actor, family.id, "invite.create")
+    require_open(ctx, family.id)
     name = check_name(name)
     try:
         role_value = Role(role)
