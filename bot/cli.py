@@ -288,6 +288,10 @@ def build_parser() -> argparse.ArgumentParser:
     er.add_argument("--note", required=True, help="how it was resolved, e.g. \"spoke to Gran, all well\"")
     er.set_defaults(action="resolve")
 
+    from bot.cli_cases import add_parsers
+
+    add_parsers(sub, fam, mem, add)  # review set|show, family close|erase, member erase
+
     st = add("status", cmd_status, "a family's status")
     st.add_argument("--family", type=int, required=True, help=FAMILY_HELP)
     ex = add("export", cmd_export, "the whole record of a family as JSON")

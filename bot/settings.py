@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     weekly_summary: str = Field(default="SU 18:00", validation_alias="FAMILYTEAM_WEEKLY_SUMMARY")
     meeting_reminders: str = Field("24h,2h", alias="FAMILYTEAM_MEETING_REMINDERS")
     max_send_attempts: int = Field(default=8, validation_alias="FAMILYTEAM_MAX_SEND_ATTEMPTS")
+    retention_days: int = Field(default=365, ge=1, validation_alias="FAMILYTEAM_RETENTION_DAYS")
     duty: str | None = Field(default=None, validation_alias="FAMILYTEAM_DUTY")
     console: bool = Field(default=False, validation_alias="FAMILYTEAM_CONSOLE")
     log_level: str = Field(default="INFO", validation_alias="FAMILYTEAM_LOG_LEVEL")

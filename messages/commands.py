@@ -19,6 +19,7 @@ def describe(tr: Translator, name: str) -> str:
         "timezone": tr._("your time zone"),
         "discreet": tr._("only show details after a tap (for a shared phone)"),
         "stop": tr._("leave the network"),
+        "forget": tr._("after /stop: erase your name, answers and notes"),
         "help": tr._("what I can do"),
     }.get(name, name)
 

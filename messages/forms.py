@@ -262,6 +262,7 @@ def help_entries(tr: Translator) -> tuple[str, list[tuple[str, str]]]:
         ("/familyteam reply family: words", tr._("answer the member of that family who wrote last")),
         ("/familyteam away", tr._("mark yourself away, with a cover")),
         ("/familyteam summary HH:MM", tr._("when your daily summary comes")),
+        ("/familyteam close FAMILY", tr._("close a family: members are told, everything stops")),
     ]
 
 

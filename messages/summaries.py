@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from messages.catalog import Translator
 from messages.labels import meeting_kind_label
 from messages.outbound import OutboundMessage
+from messages.reviews import review_line
 
 
 def weekly_thanks(tr: Translator, alias: str, kept: int, total: int) -> OutboundMessage:
@@ -34,7 +35,7 @@ class SummarySection:
     uncovered: list[tuple[str, str]]  # (commitment, member)
     open_escalations: int
     meetings: list[tuple[str, datetime]]  # (meeting kind, starts at)
-    review_by: str | None
+    reviews: list[tuple[str, date, bool]] | None = None  # (kind, due on, overdue): bot.services.reviews
 
 
 def daily_summary(tr: Translator, sections: list[SummarySection], tz: str) -> OutboundMessage:
@@ -57,6 +58,5 @@ def daily_summary(tr: Translator, sections: list[SummarySection], tz: str) -> Ou
         if s.meetings:
             lines.append(tr._("Coming up:"))
             lines += [f"  • {meeting_kind_label(tr, kind)} — {tr.when(at, tz)}" for kind, at in s.meetings]
-        if s.review_by:
-            lines.append(tr._("Plan review due by {date}").format(date=s.review_by))
+        lines += [review_line(tr, kind, due_on, overdue) for kind, due_on, overdue in s.reviews or ()]
     return OutboundMessage("\n".join(lines), title=tr._("Your daily summary"))

@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.conversation.buttons import ButtonAction, make
-from bot.services import invites, meetings, membership, notify, people, plans
+from bot.services import erasure, invites, meetings, membership, notify, people, plans
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput
 from bot.services.families import check_timezone
 from messages import commands as words
+from messages import lifecycle, render
 from messages import members as member_texts
-from messages import render
 from messages.catalog import SUPPORTED_LANGUAGES, Translator
 from messages.outbound import OutboundMessage
 from storage.models import ChatIdentity, Checkin, Commitment, Family, Membership, Person
@@ -111,6 +111,13 @@ def stop(call: Call) -> None:
     call.reply(lambda tr: member_texts.stop_confirm(tr, aliases, yes, no))
 
 
+def forget(call: Call) -> None:
+    """/forget after /stop: the member's name, answers, notes and chat address are erased."""
+    erased = erasure.forget(call.ctx, call.actor)
+    call.reply(lifecycle.forget_needs_stop if erased is None else
+               lifecycle.forgotten if erased else lifecycle.nothing_to_forget)
+
+
 def language(call: Call) -> None:
     if call.args in SUPPORTED_LANGUAGES:
         people.set_language(call.ctx, call.actor, call.args)
@@ -163,6 +170,7 @@ TABLE: tuple[Command, ...] = (
     Command("timezone", timezone, example="Europe/Madrid"),
     Command("discreet", discreet, slack="discreet"),
     Command("stop", stop, menu=True, slack="stop"),
+    Command("forget", forget, slack="forget"),
     Command("help", help_command, help=False, menu=True),
 )
 BY_NAME = {c.name: c for c in TABLE}

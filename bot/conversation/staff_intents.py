@@ -186,6 +186,14 @@ class Reply(Intent):
 
 
 @dataclass(frozen=True)
+class CloseFamily(Intent):
+    """Close the family named `name` (its alias or id; never guessed): bot.services.lifecycle."""
+
+    name: str
+    FIELD: ClassVar[str] = "family"
+
+
+@dataclass(frozen=True)
 class SetSummaryTime(Intent):
     at: str  # HH:MM
 

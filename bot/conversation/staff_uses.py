@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 from bot.conversation import buttons, replies
 from bot.conversation import staff_intents as i
 from bot.domain.vocabulary import MeetingKind
-from bot.services import escalations, families, home, plan_drafts, records, staff, staff_replies
+from bot.services import escalations, families, home, lifecycle, plan_drafts, records, staff, staff_replies
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, NotFound, ServiceError
 from bot.services.people import known_identity
 from bot.services.plan_editor import edited_content
 from bot.services.plans import apply_plan_spec, latest_version
 from messages import forms as texts
+from messages import lifecycle as ending
 from messages import relay as relay_texts
 from messages.catalog import Translator
 
@@ -285,13 +286,24 @@ def set_summary_time(a: Asker, intent: i.SetSummaryTime) -> Outcome:
     return a.out(texts.summary_time_set(a.tr, at))
 
 
+def close_family(a: Asker, intent: i.CloseFamily) -> Outcome:
+    """`/familyteam close FAMILY`: the family must be named, so a slip never closes the only one."""
+    mine = staff.require_any_staff(a.ctx, a.actor, "family.close")
+    chosen = pick_family(mine, intent.name) if intent.name.strip() else None
+    if chosen is None:
+        return Outcome(a.tr.language, errors={intent.FIELD: ending.close_needs_family(a.tr, intent.name)})
+    closed = lifecycle.close_family(a.ctx, a.actor, chosen.id)
+    return a.out(ending.closed_reply(a.tr, closed.alias, closed.members_told, f"{closed.erase_at:%Y-%m-%d}",
+                                     closed.family_id))
+
+
 HANDLERS: dict[type[i.Intent], Callable[[Asker, Any], Outcome]] = {
     i.Hello: hello, i.Language: hello, i.CanCreateFamily: can_create_family, i.FamilyTask: family_task,
     i.FamilyForm: family_form,
     i.HomeView: home_view, i.ResolveForm: resolve_form, i.NewFamily: new_family, i.Invite: invite,
     i.EditPlan: edit_plan, i.PlanItemForm: plan_item_form, i.EditPlanItem: edit_plan_item,
     i.ScheduleMeeting: schedule_meeting, i.Away: away, i.Resolve: resolve,
-    i.SetSummaryTime: set_summary_time, i.Reply: reply,
+    i.SetSummaryTime: set_summary_time, i.Reply: reply, i.CloseFamily: close_family,
 }
 
 

@@ -80,6 +80,7 @@ class OutboxState(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     BLOCKED = "blocked"  # held: the chat blocked the bot (never retried; sent again if it unblocks in time)
+    CANCELLED = "cancelled"  # never sent: the family was closed or the member erased
 
 
 class Priority:
@@ -113,6 +114,8 @@ class OutboxPurpose(StrEnum):
     DAILY_SUMMARY = "daily_summary"
     RELAY = "relay"  # what a member wrote, passed on to the staff who hold the family (a thread per member)
     STAFF_REPLY = "staff_reply"  # a member of staff's answer to a member
+    CASE_CLOSED = "case_closed"  # the goodbye to members and the note to staff when a family is closed
+    REVIEW_OVERDUE = "review_overdue"  # a review past its date, told to the supervisor once
 
     @property
     def waits_out_quiet_hours(self) -> bool:
@@ -127,6 +130,7 @@ HELD_IN_QUIET_HOURS = frozenset({
     OutboxPurpose.NUDGE, OutboxPurpose.MEETING_REMINDER, OutboxPurpose.WEEKLY_THANKS, OutboxPurpose.DAILY_SUMMARY,
     OutboxPurpose.PLAN_CHANGED, OutboxPurpose.MEETING_INVITE, OutboxPurpose.MEETING_CANCELLED,
     OutboxPurpose.MEMBER_JOINED, OutboxPurpose.MEMBER_LEFT, OutboxPurpose.MEMBER_DECLINED, OutboxPurpose.CHAT_BLOCKED,
+    OutboxPurpose.CASE_CLOSED, OutboxPurpose.REVIEW_OVERDUE,
 })
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 
 from bot.domain.schedule import occurrences
 from bot.domain.vocabulary import CheckinState, EscalationState, MembershipState
-from bot.services import checkins, escalations, summaries
+from bot.services import checkins, erasure, escalations, reviews, summaries
 from bot.services.context import Ctx
 from bot.services.meetings import send_meeting_notice
 from storage.models import Checkin, Commitment, Escalation, Family, Meeting, MeetingInvitee, Membership
@@ -156,6 +156,8 @@ SWEEPS: list[tuple[str, Sweep]] = [
     ("meeting_reminders", meeting_reminders),
     ("weekly_thanks", summaries.weekly_thanks),
     ("daily_summaries", summaries.daily_summaries),
+    ("overdue_reviews", reviews.report_overdue),
+    ("erasures", erasure.erase_due),
 ]
 
 WhenNext = Callable[[Ctx], datetime | None]
@@ -167,4 +169,6 @@ WHEN_NEXT: list[tuple[str, WhenNext]] = [
     ("meeting_reminders", next_meeting_reminder),
     ("weekly_thanks", summaries.next_weekly_thanks),
     ("daily_summaries", summaries.next_daily_summary),
+    ("overdue_reviews", reviews.next_overdue_report),
+    ("erasures", erasure.next_erasure),
 ]

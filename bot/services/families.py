@@ -17,7 +17,7 @@ from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, NotFound, Refused
 from bot.services.people import ensure_person, identity_of, parse_address
 from messages.catalog import SUPPORTED_LANGUAGES
-from storage.models import Family, Membership, Person
+from storage.models import CaseClosure, Family, Membership, Person
 
 # 16: the width of families.emergency_number, so SQLite and PostgreSQL take the same numbers.
 EMERGENCY_NUMBER = re.compile(r"[0-9 +()\-]{3,16}")
@@ -109,6 +109,12 @@ def get_family(ctx: Ctx, family_id: int) -> Family:
     if family is None:
         raise NotFound("no_family", f"no family with id {family_id}")
     return family
+
+
+def require_open(ctx: Ctx, family_id: int) -> None:
+    """A closed family takes no new plan, invite or review date (bot.services.lifecycle closes it)."""
+    if ctx.s.get(CaseClosure, family_id) is not None:
+        raise InvalidInput("family_closed", f"family {family_id} is closed", family_id=family_id)
 
 
 def staff_person(ctx: Ctx, family_id: int, role: Role) -> int | None:

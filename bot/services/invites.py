@@ -15,7 +15,7 @@ from bot.domain.vocabulary import MembershipState, Role
 from bot.services import audit, onboarding
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, Refused
-from bot.services.families import check_name, get_family, require_staff
+from bot.services.families import check_name, get_family, require_open, require_staff
 from bot.services.people import identity_of, link_identity
 from messages.catalog import SUPPORTED_LANGUAGES, supported
 from storage.models import AuditEvent, ChatIdentity, Family, Invite, Membership, Person, PlanVersion
@@ -49,6 +49,7 @@ def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str, 
     """An invite; `language` (en, es, pl), if staff know it, is the member's language from the consent on."""
     family = get_family(ctx, family_id)
     require_staff(ctx, actor, family.id, "invite.create")
+    require_open(ctx, family.id)
     name = check_name(name)
     try:
         role_value = Role(role)

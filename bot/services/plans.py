@@ -16,10 +16,10 @@ from bot.domain.schedule import localize, occurrences
 from bot.domain.text import clean_text
 from bot.domain.vocabulary import CheckinState, MembershipState, OutboxPurpose
 from bot.planfile import CommitmentSpec, MeetingSpec, PlanFileError, PlanSpec, error_at, parse_plan
-from bot.services import audit, notify
+from bot.services import audit, notify, reviews
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput
-from bot.services.families import get_family, require_staff
+from bot.services.families import get_family, require_open, require_staff
 from bot.services.meetings import upsert_meetings
 from messages import render
 from storage.models import BottomLine, Checkin, Commitment, Family, Membership, Person, PlanVersion
@@ -93,6 +93,7 @@ def apply_plan_spec(ctx: Ctx, actor: Actor, family_id: int, spec: PlanSpec, reas
     a changed one becomes a new version with its author and reason."""
     family = get_family(ctx, family_id)
     require_staff(ctx, actor, family.id, "plan.apply")
+    require_open(ctx, family.id)
     spec = _cleaned(family, spec)
     content = spec.canonical()
     digest = content_hash(content)
@@ -114,6 +115,7 @@ def apply_plan_spec(ctx: Ctx, actor: Actor, family_id: int, spec: PlanSpec, reas
     previous_meetings = [MeetingSpec.model_validate(m).stable_key
                          for m in (latest.content.get("meeting", []) if latest else [])]
     upsert_meetings(ctx, family, spec.meeting, members, previous_meetings)
+    reviews.sync_plan_review(ctx, family, spec.review_by)
 
     result = ApplyResult(changed=True, version=version.number)
     result.told = _tell_owners(ctx, family, touched, version, changed=latest is not None)

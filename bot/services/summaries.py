@@ -11,9 +11,8 @@ from sqlalchemy import func, select
 from bot.domain.hours import WEEKDAYS
 from bot.domain.schedule import localize, parse_hhmm
 from bot.domain.vocabulary import CheckinState, EscalationState, MembershipState, OutboxPurpose, Role
-from bot.services import notify
+from bot.services import notify, reviews
 from bot.services.context import Ctx
-from bot.services.plans import latest_version
 from messages import render
 from storage.models import Checkin, Commitment, Escalation, Family, Meeting, Membership, Person, SweepMark
 from storage.upsert import insert_ignore
@@ -131,10 +130,9 @@ def _section(ctx: Ctx, family: Family, since: datetime, until: datetime) -> rend
     meetings = [(m.kind, m.starts_at) for m in ctx.s.scalars(select(Meeting).where(
         Meeting.family_id == family.id, Meeting.cancelled.is_(False), Meeting.starts_at > ctx.now,
         Meeting.starts_at <= ctx.now + timedelta(days=7)).order_by(Meeting.starts_at))]
-    plan = latest_version(ctx, family.id)
-    review = plan.content.get("review_by") if plan else None
-    review_soon = review if review and date.fromisoformat(review) <= (ctx.now + timedelta(days=14)).date() else None
-    return render.SummarySection(family.alias, went_well, misses, uncovered, open_count, meetings, review_soon)
+    # Reviews due soon or overdue (bot.services.reviews): one fact list, kept apart from the rest.
+    return render.SummarySection(family.alias, went_well, misses, uncovered, open_count, meetings,
+                                 reviews.summary_facts(ctx, family))
 
 
 def _caseworkers(ctx: Ctx) -> list[tuple[Person, list[Family], str]]:

@@ -92,6 +92,8 @@ def _intent(sub: str, rest: str) -> i.Intent | None:
         return i.Hello()
     if sub == "summary":
         return i.SetSummaryTime(rest)
+    if sub == "close":
+        return i.CloseFamily(rest)
     if sub in FAMILY_COMMANDS:
         return i.FamilyTask(sub, rest)
     if sub == "reply":  # reply <family>: <words>, or reply <one-word family> <words>
