@@ -1,18 +1,15 @@
-"""The tables. Every time is a UTC instant (UTCDateTime); local times are computed, never stored."""
+"""The families, their people and plans, check-ins, escalations, the outbox and the audit trail."""
+
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.types import UTCDateTime
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+from storage.models.base import Base
 
 
 class Family(Base):
@@ -314,51 +311,6 @@ class PlanDraft(Base):
     updated_at: Mapped[datetime]
 
 
-class ConversationMessage(Base):
-    """Everything a member of a family's network wrote to the bot (one row per family they are in), and every
-    reply staff sent them: nothing a person writes is lost. The audit trail records that it happened, never
-    the text; this is the family's record of the words."""
-
-    __tablename__ = "conversation_messages"
-    __table_args__ = (Index("ix_conversation_messages_family_at", "family_id", "at"),
-                      Index("ix_conversation_messages_identity_ref", "identity_id", "platform_ref"))
-    id: Mapped[int] = mapped_column(primary_key=True)
-    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"))
-    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"))  # the member in the conversation
-    direction: Mapped[str] = mapped_column(String(16))  # bot.domain.vocabulary.Direction
-    author_person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))  # the member, or the staff replying
-    author_role: Mapped[str | None] = mapped_column(String(24))  # a staff reply: the role it was signed with
-    signed: Mapped[bool] = mapped_column(Boolean, default=False)  # a staff reply: first name shown
-    identity_id: Mapped[int | None] = mapped_column(ForeignKey("chat_identities.id"))  # the member's chat
-    platform_ref: Mapped[str | None] = mapped_column(String(64))  # the platform's message id (edits carry it)
-    at: Mapped[datetime]
-    language: Mapped[str | None] = mapped_column(String(8))  # the member's language; None: not recognised
-    text: Mapped[str] = mapped_column(Text)  # whole, up to bot.services.conversation.MAX_TEXT characters
-    length: Mapped[int] = mapped_column(Integer)  # characters as written (more than kept: refused as too long)
-    edited: Mapped[bool] = mapped_column(Boolean, default=False)
-    edit_of: Mapped[int | None] = mapped_column(ForeignKey("conversation_messages.id"))
-    forwarded: Mapped[bool] = mapped_column(Boolean, default=False)
-    forwarded_from: Mapped[str | None] = mapped_column(String(80))  # the original sender's name, if given
-    media: Mapped[str | None] = mapped_column(String(16))  # bot.ports.MediaKind
-    taken_as: Mapped[str] = mapped_column(String(16))  # bot.domain.vocabulary.TakenAs
-    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))  # the answer or note it became
-
-
-class RelayThread(Base):
-    """The Slack (or console) thread where one member's messages reach one staff chat: the first relayed
-    message is its root (an outbox row, whose external_ref is "channel:ts" once sent); later relays and
-    escalation copies are replies in it, and a staff reply in it goes to that member."""
-
-    __tablename__ = "relay_threads"
-    __table_args__ = (UniqueConstraint("family_id", "membership_id", "identity_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"))
-    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"))
-    identity_id: Mapped[int] = mapped_column(ForeignKey("chat_identities.id"))  # the staff chat
-    root_outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
-    created_at: Mapped[datetime]
-
-
 class KeyValue(Base):
     """Small installation facts, e.g. the generated button-signing secret."""
 
@@ -374,54 +326,3 @@ class SweepMark(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     at: Mapped[datetime]
-
-
-class ReviewSchedule(Base):
-    """A family's review framework (bot.domain.timescales) and the region whose bank holidays it skips."""
-
-    __tablename__ = "review_schedules"
-    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), primary_key=True)
-    framework: Mapped[str] = mapped_column(String(40))
-    region: Mapped[str] = mapped_column(String(16))
-    updated_at: Mapped[datetime]
-
-
-class ReviewDate(Base):
-    """One review meeting of a family: when it is due (from its framework, or set by staff), when it took
-    place, and when its supervisor is to be told it is overdue (`report_at`, None once told or held)."""
-
-    __tablename__ = "review_dates"
-    __table_args__ = (UniqueConstraint("family_id", "kind", "number"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))  # a framework's step kind, or "plan_review"
-    number: Mapped[int] = mapped_column(Integer)
-    due_on: Mapped[date | None]  # the family's local date
-    held_on: Mapped[date | None]
-    overridden: Mapped[bool] = mapped_column(Boolean, default=False)
-    report_at: Mapped[datetime | None] = mapped_column(index=True)
-    reported_at: Mapped[datetime | None]
-
-
-class CaseClosure(Base):
-    """A closed family: when and by whom, and when its personal data is erased (`erase_at`, None once done)."""
-
-    __tablename__ = "case_closures"
-    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), primary_key=True)
-    closed_at: Mapped[datetime]
-    closed_by: Mapped[str] = mapped_column(String(64))
-    erase_at: Mapped[datetime | None] = mapped_column(index=True)
-    erased_at: Mapped[datetime | None]
-
-
-class MemberErasure(Base):
-    """A network member's personal data erased (asked with /forget, or by staff). The chat address is scrubbed
-    a little later (`scrub_at`, None once done), so the confirmation can still reach them."""
-
-    __tablename__ = "member_erasures"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), unique=True)
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
-    erased_at: Mapped[datetime]
-    erased_by: Mapped[str] = mapped_column(String(64))
-    scrub_at: Mapped[datetime | None] = mapped_column(index=True)
