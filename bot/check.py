@@ -189,8 +189,9 @@ def check_reach(report: Report, settings: Settings, db: Any) -> None:
     for person in people:
         where = ", ".join(person.platforms) or "no chat at all"
         fix = " or ".join(TOKEN_SETTING[p] for p in person.platforms if p in TOKEN_SETTING)
-        report.problem(f"{person.name} ({person.role}, family {person.family_id}, membership "
-                       f"{person.membership_id}) cannot be reached: their chats are on {where}",
+        who = "staff" if person.staff else "member"
+        report.problem(f"{person.name} in family {person.family_id} ({who}, membership {person.membership_id}) "
+                       f"cannot be reached: their chats are on {where}",
                        f"set {fix}" if fix else "invite them again on a platform that is on")
     if not people:
         report.ok("everyone can be reached" + (f" (off: {', '.join(off)})" if off else ""))
