@@ -315,7 +315,12 @@ def _settings_or_problems() -> Settings | None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "fn", None) is cmd_check:  # `check` words bad settings as problems of its own
-        return cmd_check(args)
+        try:
+            code = cmd_check(args)
+            sys.stdout.flush()
+            return code
+        except BrokenPipeError:
+            return _reader_gone()
     settings = _settings_or_problems()
     if settings is None:
         return 2
