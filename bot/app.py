@@ -15,7 +15,7 @@ from bot.conversation.staff import StaffDoor
 from bot.engine.dispatcher import Dispatcher
 from bot.engine.engine import Engine
 from bot.ports import Inbound, Service, Transport
-from bot.services import audit
+from bot.services import audit, reach
 from bot.services.context import Actor, Ctx
 from bot.services.errors import Refused
 from bot.settings import Settings
@@ -95,13 +95,14 @@ class App:
         from bot.web import start_web
 
         runner = await start_web(self.db, self.services, self.transports.keys, self.settings.http_host,
-                                 self.settings.http_port) if serve_http else None
+                                 self.settings.http_port, self.clock) if serve_http else None
         for service in self.services:
             await service.start()
         scheduler = self.scheduler()
         scheduler.start()
         log.info("FamilyTeam running: transports %s, http %s", sorted(self.transports),
                  f"on {self.settings.http_host}:{self.settings.http_port}" if serve_http else "off")
+        await self.db.run(lambda s: reach.log_unreachable(s, self.settings))
         try:
             if on_ready:
                 await on_ready()

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from bot.app import App
 from bot.clock import Clock, SystemClock
 from bot.ports import ChatRecorder, Inbound, InviteLinks, Transport
-from bot.settings import Settings
+from bot.settings import Settings, reveal
 from storage.db import Database
 from storage.migrate import code_head, upgrade
 from storage.models import KeyValue
@@ -90,7 +90,7 @@ def build(settings: Settings, *, clock: Clock | None = None, db: Database | None
     db = db or Database(settings.database_url)
     if run_migrations:
         migrate(db)
-    app = App(settings, clock or SystemClock(), db, load_secret(db, settings.secret))
+    app = App(settings, clock or SystemClock(), db, load_secret(db, reveal(settings.secret)))
     if transports is not None:
         for transport in transports:
             app.add_transport(transport)

@@ -13,10 +13,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from bot.check import cmd_check
 from bot.logs import configure_logging
 from bot.services.context import Actor
 from bot.services.errors import InvalidInput, ServiceError
-from bot.settings import Settings
+from bot.settings import Settings, settings_problems
 from messages.catalog import SUPPORTED_LANGUAGES
 
 
@@ -224,6 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.set_defaults(fn=fn)
         return sp
 
+    add("check", cmd_check, "is this configuration ready? settings, database, tokens, webhook, who cannot be "
+                            "reached; each problem with its fix (exit 1 if any)")
     add("run", cmd_run, "run the bot with the transports configured in the environment")
     add("demo", cmd_demo, "a simulated week for a sample family, on a temporary database")
     c = add("console", cmd_console, "chat locally as a member (console transport)")
@@ -310,9 +315,29 @@ def _reader_gone() -> int:
     return 0
 
 
+def _settings_or_problems() -> Settings | None:
+    """The settings, validated; on a bad value, one line per bad setting on stderr and None."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for line in settings_problems(exc):
+            print(f"error: {line}", file=sys.stderr)
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    configure_logging(Settings())
+    if getattr(args, "fn", None) is cmd_check:  # `check` words bad settings as problems of its own
+        try:
+            code = cmd_check(args)
+            sys.stdout.flush()
+            return code
+        except BrokenPipeError:
+            return _reader_gone()
+    settings = _settings_or_problems()
+    if settings is None:
+        return 2
+    configure_logging(settings)
     try:
         args.fn(args)
         sys.stdout.flush()  # inside the try: a closed pipe shows here, not in the interpreter's exit

@@ -40,9 +40,7 @@ REDACTED = "[redacted]"
 
 def secrets_of(settings: Settings) -> list[str]:
     """The configured secret values (at least 6 characters, so short test values do not redact words)."""
-    values = [settings.secret, settings.telegram_bot_token, settings.telegram_webhook_secret,
-              settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token]
-    return sorted({v for v in values if v and len(v) >= 6}, key=len, reverse=True)
+    return sorted({v for v in settings.secret_values() if len(v) >= 6}, key=len, reverse=True)
 
 
 class RedactSecrets(logging.Filter):

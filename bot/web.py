@@ -1,20 +1,71 @@
-"""The one HTTP server the adapters' webhooks share, with /healthz."""
+"""The one HTTP server the adapters' webhooks share, with /healthz and /metrics."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import asyncio
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
+from bot import metrics
+from bot.clock import Clock
 from bot.domain.vocabulary import OutboxState
 from bot.ports import Service
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.models import ChatIdentity, OutboxMessage
+
+WAITING = (OutboxState.PENDING, OutboxState.SENDING)
 
 
-def build_web(db: Database, platforms: Callable[[], Iterable[str]]) -> web.Application:
+class OutboxCollector(Collector):
+    """The outbox's depth and the age of its oldest waiting row, by purpose and platform: one GROUP BY
+    query when /metrics is scraped (no sweep keeps them)."""
+
+    def __init__(self, db: Database, clock: Clock | None = None) -> None:
+        self.db, self.clock = db, clock
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        yield from self._families()
+
+    @staticmethod
+    def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
+        return (GaugeMetricFamily("familyteam_outbox_depth", "Outbox rows waiting to be delivered (pending or "
+                                  "being sent)", labels=["purpose", "platform"]),
+                GaugeMetricFamily("familyteam_outbox_oldest_age_seconds", "How long the oldest waiting outbox "
+                                  "row has waited", labels=["purpose", "platform"]))
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        now = self.clock.now() if self.clock is not None else datetime.now(UTC)
+        depth, age = self._families()
+        with self.db.session() as s:
+            rows = s.execute(select(OutboxMessage.kind, ChatIdentity.platform, func.count(),
+                                    func.min(OutboxMessage.created_at))
+                             .join(ChatIdentity, ChatIdentity.id == OutboxMessage.identity_id)
+                             .where(OutboxMessage.state.in_(WAITING))
+                             .group_by(OutboxMessage.kind, ChatIdentity.platform)).all()
+        for purpose, platform, count, oldest in rows:
+            depth.add_metric([purpose, platform], count)
+            age.add_metric([purpose, platform], max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+        yield depth
+        yield age
+
+
+def metrics_registry(db: Database, clock: Clock | None = None) -> CollectorRegistry:
+    """This app's own registry: the outbox collector over its database (the process's counters are on
+    bot.metrics.REGISTRY)."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(OutboxCollector(db, clock))
+    return registry
+
+
+def build_web(db: Database, platforms: Callable[[], Iterable[str]], clock: Clock | None = None) -> web.Application:
     webapp = web.Application()
+    registry = metrics_registry(db, clock)
 
     async def healthz(_request: web.Request) -> web.Response:
         try:
@@ -24,14 +75,23 @@ def build_web(db: Database, platforms: Callable[[], Iterable[str]]) -> web.Appli
             return web.json_response({"ok": False, "error": type(exc).__name__}, status=503)
         return web.json_response({"ok": True, "outbox_pending": pending, "transports": sorted(platforms())})
 
+    async def metrics_route(_request: web.Request) -> web.Response:
+        try:
+            body = await asyncio.to_thread(lambda: metrics.exposition() + generate_latest(registry))
+        except Exception as exc:  # the database is down: the counters alone, and a 503 to say so
+            return web.Response(status=503, body=metrics.exposition(), headers={
+                "Content-Type": CONTENT_TYPE_LATEST, "X-FamilyTeam-Error": type(exc).__name__})
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
     webapp.router.add_get("/healthz", healthz)
+    webapp.router.add_get("/metrics", metrics_route)
     return webapp
 
 
 async def start_web(db: Database, services: Sequence[Service], platforms: Callable[[], Iterable[str]],
-                    host: str, port: int) -> web.AppRunner:
+                    host: str, port: int, clock: Clock | None = None) -> web.AppRunner:
     """Start the server. Adapters add their routes before it starts serving."""
-    webapp = build_web(db, platforms)
+    webapp = build_web(db, platforms, clock)
     for service in services:
         service.register_routes(webapp)
     runner = web.AppRunner(webapp)

@@ -15,6 +15,7 @@ from functools import partial
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.clock import Clock
 from bot.conversation import buttons, commands, presses, relay
 from bot.ports import Inbound, InboundKind
@@ -63,34 +64,41 @@ class Router:
     async def handle(self, event: Inbound) -> None:
         """Handle one event. A database that is briefly unavailable (locked, failing over) is retried here,
         whatever the platform: the platform may already consider the event delivered."""
-        for delay in self.retry_delays:
-            try:
-                await self.db.run(lambda s: self.handle_in(s, event))
-                break
-            except OperationalError:
-                log.warning("inbound %s:%s: database unavailable, retrying in %ss", event.platform,
-                            event.event_id, delay, exc_info=True)
-                await asyncio.sleep(delay)
-        else:
-            await self.db.run(lambda s: self.handle_in(s, event))
+        result = "failed"
+        try:
+            for delay in self.retry_delays:
+                try:
+                    result = await self.db.run(lambda s: self.handle_in(s, event))
+                    break
+                except OperationalError:
+                    log.warning("inbound %s:%s: database unavailable, retrying in %ss", event.platform,
+                                event.event_id, delay, exc_info=True)
+                    await asyncio.sleep(delay)
+            else:
+                result = await self.db.run(lambda s: self.handle_in(s, event))
+        finally:
+            metrics.inbound(event.platform, event.kind, result)
         if self.on_outbox:
             self.on_outbox()
 
     def ctx(self, s: Session) -> Ctx:
         return Ctx(s, self.clock.now(), self.settings, self.secret)
 
-    def handle_in(self, s: Session, event: Inbound) -> None:
-        """Handle one event in its own transaction; a refusal is audited and answered in a fresh one."""
+    def handle_in(self, s: Session, event: Inbound) -> str:
+        """Handle one event in its own transaction; a refusal is audited and answered in a fresh one.
+        Returns what became of it (for bot.metrics): handled, duplicate or refused."""
         ctx = self.ctx(s)
         if not claim_receipt(ctx, event.platform, event.event_id):
             log.info("inbound %s:%s already handled (a redelivery)", event.platform, event.event_id)
-            return
+            return "duplicate"
         log.debug("inbound %s:%s %s", event.platform, event.event_id, event.kind)
         try:
             with s.begin_nested():
                 self._dispatch(ctx, event)
         except ServiceError as exc:
             self._refused(self.ctx(s), event, exc)
+            return "refused"
+        return "handled"
 
     def _refused(self, ctx: Ctx, event: Inbound, exc: ServiceError) -> None:
         reply: Callable[[Translator], OutboundMessage]

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.clock import Clock
 from bot.domain.vocabulary import OutboxState
 from bot.ports import DeliveryError, DeliveryFailure, Transport
@@ -90,6 +91,7 @@ class Dispatcher:
                     thread_ref = ref
             if identity.blocked_at is not None:  # the same consequences as a send refused as blocked
                 deliveries.to_blocked_chat(self._ctx(s), row.id)
+                metrics.sent(identity.platform, "blocked")
                 continue
             jobs.append(Job(row.id, identity.id, identity.platform, identity.external_id, message, edit_ref,
                             thread_ref, row.attempts, now + CLAIM_FOR))
@@ -129,6 +131,7 @@ class Dispatcher:
             log.debug("outbox %s on %s: %s", job.id, job.platform, kind)
             if kind == DeliveryFailure.RETRY:
                 if after:
+                    metrics.RATE_LIMITED.labels(platform=job.platform).inc()
                     self.paused_until[job.platform] = self.clock.now() + timedelta(seconds=after)
                 await self.db.run(lambda s: self._retry(s, job, after, detail))
             elif kind == DeliveryFailure.BLOCKED:
@@ -145,6 +148,7 @@ class Dispatcher:
             state=OutboxState.SENT, sent_at=self.clock.now(), external_ref=delivery.ref, attempts=job.attempts + 1,
             claimed_until=None)))
         log.debug("outbox %s sent on %s (attempt %s)", job.id, job.platform, job.attempts + 1)
+        metrics.sent(job.platform, "sent")
         return 1
 
     def _retry(self, s: Session, job: Job, retry_after: float | None, detail: str, count: bool = True) -> None:
@@ -152,6 +156,8 @@ class Dispatcher:
         if attempts >= self.settings.max_send_attempts:
             self._failed(s, job, f"gave up: {detail}")
             return
+        if count:
+            metrics.sent(job.platform, "retried")
         backoff = min(MAX_BACKOFF, timedelta(seconds=5 * 2**attempts))
         delay = timedelta(seconds=retry_after) if retry_after else backoff
         s.execute(update(OutboxMessage).where(OutboxMessage.id == job.id).values(
@@ -160,6 +166,8 @@ class Dispatcher:
 
     def _failed(self, s: Session, job: Job, detail: str) -> None:
         deliveries.failed(self._ctx(s), job.id, job.attempts + 1, detail)
+        metrics.sent(job.platform, "failed")
 
     def _blocked(self, s: Session, job: Job, detail: str) -> None:
         deliveries.blocked(self._ctx(s), job.id, job.identity_id, job.attempts + 1, detail)
+        metrics.sent(job.platform, "blocked")

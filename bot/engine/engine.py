@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from bot import metrics
 from bot.clock import Clock
 from bot.domain.vocabulary import OutboxState
 from bot.engine.sweeps import BATCH, SWEEPS, WHEN_NEXT
@@ -37,7 +39,7 @@ class Engine:
         report = TickReport()
         now = self.clock.now()
         for name, sweep in SWEEPS:
-            total = 0
+            total, started = 0, time.perf_counter()
             try:
                 while True:
                     with self.db.session() as s:
@@ -49,6 +51,7 @@ class Engine:
                 log.exception("sweep %s failed", name)
                 report.failures.append(name)
             report.counts[name] = total
+            metrics.SWEEP_SECONDS.labels(sweep=name).observe(time.perf_counter() - started)
         log.debug("tick at %s: %s", now.isoformat(), {k: v for k, v in report.counts.items() if v} or "nothing due")
         return report
 

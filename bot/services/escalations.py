@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
+from bot import metrics
 from bot.buttons import ButtonAction, make
 from bot.domain.routing import escalation_chain
 from bot.domain.text import clean_text
@@ -247,6 +248,7 @@ def acknowledge(ctx: Ctx, actor: Actor, escalation_id: int) -> bool:
                          acknowledged_by=actor.person_id, next_step_at=None)):
         return False
     ctx.s.refresh(esc)
+    metrics.acknowledged(esc.opened_at, ctx.now)
     family = ctx.s.get_one(Family, esc.family_id)
     who = _actor_name(ctx, actor)
     audit.record(ctx, actor, "escalation.acknowledge", family_id=esc.family_id, subject=f"escalation:{esc.id}")
@@ -269,6 +271,7 @@ def resolve(ctx: Ctx, actor: Actor, escalation_id: int, note: str) -> bool:
     ctx.s.refresh(esc)
     if esc.acknowledged_at is None:
         esc.acknowledged_at, esc.acknowledged_by = ctx.now, actor.person_id
+        metrics.acknowledged(esc.opened_at, ctx.now)
     family = ctx.s.get_one(Family, esc.family_id)
     who = _actor_name(ctx, actor)
     audit.record(ctx, actor, "escalation.resolve", family_id=esc.family_id, subject=f"escalation:{esc.id}")

@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ports import Delivery, DeliveryError, InboundSink, InviteLinks
-from bot.settings import Settings
+from bot.settings import Settings, reveal
 from handlers.slack import modals
 from handlers.slack.blocks import BUTTON_ACTION, message_blocks
 from handlers.slack.commands import COMMAND, Commands
@@ -98,9 +98,9 @@ class SlackAdapter:
                              "for Socket Mode)")
         base_url = settings.slack_api_url or DEFAULT_API_URL
         # No retry handlers: the outbox dispatcher is the one retry policy for every send (backoff, Retry-After).
-        self.client = AsyncWebClient(token=settings.slack_bot_token, retry_handlers=[],
+        self.client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), retry_handlers=[],
                                      base_url=base_url if base_url.endswith("/") else base_url + "/")
-        self.bolt = AsyncApp(signing_secret=settings.slack_signing_secret, client=self.client,
+        self.bolt = AsyncApp(signing_secret=reveal(settings.slack_signing_secret), client=self.client,
                              process_before_response=process_before_response,
                              request_verification_enabled=not self.socket_mode)
         self.context = SlackContext(self.client, sink, staff, settings, invite_links)
@@ -162,7 +162,7 @@ class SlackAdapter:
         if self.socket_mode:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-            self._socket = AsyncSocketModeHandler(self.bolt, self.settings.slack_app_token)
+            self._socket = AsyncSocketModeHandler(self.bolt, reveal(self.settings.slack_app_token))
             await self._socket.connect_async()
             log.info("Slack: Socket Mode connected")
         else:

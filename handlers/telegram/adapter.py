@@ -85,7 +85,7 @@ class TelegramAdapter:
         self.poll_timeout = poll_timeout
         self.pacer = pacer or ChatPacer()
         urls = api_base_urls(settings) or ("https://api.telegram.org/bot", "https://api.telegram.org/file/bot")
-        bot = ReadingBot(settings.telegram_bot_token, base_url=urls[0], base_file_url=urls[1],
+        bot = ReadingBot(settings.telegram_bot_token.get_secret_value(), base_url=urls[0], base_file_url=urls[1],
                          request=HTTPXRequest(connection_pool_size=256), get_updates_request=HTTPXRequest(),
                          rate_limiter=rate_limiter or AIORateLimiter(max_retries=0))  # the dispatcher owns retries
         builder = Application.builder().bot(bot)

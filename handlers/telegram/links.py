@@ -25,9 +25,10 @@ def make_bot(settings: Settings) -> Bot:
     if not settings.telegram_bot_token:
         raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
     urls = api_base_urls(settings)
+    token = settings.telegram_bot_token.get_secret_value()
     if urls is None:
-        return Bot(settings.telegram_bot_token)
-    return Bot(settings.telegram_bot_token, base_url=urls[0], base_file_url=urls[1])
+        return Bot(token)
+    return Bot(token, base_url=urls[0], base_file_url=urls[1])
 
 
 def deep_link(username: str, code: str) -> str:

@@ -33,8 +33,8 @@ def webhook_secret(settings: Settings) -> str:
     """TELEGRAM_WEBHOOK_SECRET, or one derived from the token: stable across restarts and instances,
     so every instance agrees with what setWebhook registered. Telegram allows [A-Za-z0-9_-]{1,256}."""
     if settings.telegram_webhook_secret:
-        return settings.telegram_webhook_secret
-    token = (settings.telegram_bot_token or "").encode()
+        return settings.telegram_webhook_secret.get_secret_value()
+    token = settings.telegram_bot_token.get_secret_value().encode() if settings.telegram_bot_token else b""
     return hmac.new(token, b"familyteam telegram webhook", hashlib.sha256).hexdigest()
 
 

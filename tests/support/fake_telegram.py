@@ -1,6 +1,6 @@
 """A small fake Bot API server on loopback, for end-to-end tests with the real python-telegram-bot.
 
-It speaks the parts of https://core.telegram.org/bots/api the adapter uses: getMe, setMyCommands,
+It speaks the parts of https://core.telegram.org/bots/api the adapter uses: getMe, getWebhookInfo, setMyCommands,
 getUpdates (long polling honouring offset, limit and timeout), setWebhook/deleteWebhook (and, once a
 webhook is set, it delivers updates to it like Telegram does, with the secret token header),
 sendMessage, editMessageText, answerCallbackQuery. Updates come in the recorded shapes of
@@ -167,6 +167,10 @@ class FakeTelegram:
         self.webhook = {"url": p["url"], "secret_token": p.get("secret_token"),
                         "allowed_updates": p.get("allowed_updates")}
         return True
+
+    async def _api_getWebhookInfo(self, _p: dict[str, Any]) -> dict[str, Any]:
+        return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
+                "pending_update_count": 0}
 
     async def _api_deleteWebhook(self, _p: dict[str, Any]) -> bool:
         self.webhook = None
