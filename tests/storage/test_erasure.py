@@ -3,6 +3,7 @@ table in the models (so tables added later are scanned too) is searched for the 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -65,6 +66,14 @@ def _leaks(h: Harness) -> list[str]:
                 text = str(value).lower() if value is not None else ""
                 found += [f"{table.name}.{column.name}: {w}" for w in PERSONAL if w in text]
     return sorted(set(found))
+
+
+@pytest.fixture
+def h(db_url: str) -> Iterator[Harness]:
+    """A short retention period (2 days), so the erasure sweep's moment comes without a year of check-ins."""
+    harness = Harness(db_url, FAMILYTEAM_RETENTION_DAYS="2")
+    yield harness
+    harness.close()
 
 
 async def test_closing_and_erasing_a_family_leaves_no_personal_data_in_any_table(h: Harness) -> None:
