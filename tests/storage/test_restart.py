@@ -68,8 +68,10 @@ async def test_two_instances_on_one_database_do_not_duplicate(h: Harness) -> Non
     second_console = console_transport()
     second = build(settings_for(h.url), clock=h.clock, transports=[second_console])
     try:
-        for minute in range(0, 24 * 60, 30):
-            h.clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC) + timedelta(minutes=minute))
+        # Side by side every 30 minutes from 15:00 to 21:00: the 15:30 check-in, the 19:00 bottom line missed
+        # at 20:00 and its escalation, each taken by one instance or the other.
+        for minute in range(0, 6 * 60 + 1, 30):
+            h.clock.set(datetime(2026, 11, 30, 15, 0, tzinfo=UTC) + timedelta(minutes=minute))
             await asyncio.gather(h.app.engine.tick(), second.engine.tick())
             await asyncio.gather(h.app.dispatcher.dispatch_once(), second.dispatcher.dispatch_once())
     finally:
