@@ -15,6 +15,7 @@ import socket
 import time
 import urllib.parse
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -28,15 +29,17 @@ from bot.metrics import IGNORED, UNREADABLE, count
 from bot.ports import Inbound
 from bot.services.families import create_family
 from bot.services.invites import create_invite
+from bot.services.plans import apply_plan
 from bot.testing import MONDAY, OPERATOR, settings_for
 from bot.web import build_web
 from handlers.telegram.pacing import ChatPacer
-from storage.models import Escalation, InboundReceipt
+from storage.models import ChatIdentity, Checkin, Escalation, InboundReceipt
 from tests.adapters.expected_shapes import SLACK, TELEGRAM, Seen, Skipped
 from tests.adapters.expected_shapes import UNREADABLE as UNREADABLE_SHAPE
 from tests.support import fixtures
 from tests.support.fake_slack import BOT_TOKEN, SIGNING_SECRET, FakeSlack, sign
 from tests.support.fake_telegram import TOKEN, WAIT, FakeTelegram
+from tests.support.harness import PLAN
 
 GRAN = 5550001  # on Telegram
 SUE = "U0SUE"  # on Slack
@@ -222,3 +225,48 @@ async def test_every_slack_shape_through_the_events_route(replay: Replay) -> Non
         if name in ("message_changed", "file_share"):
             assert r.escalations() == escalations + 1, f"{name}: an edited-in (or shared) worry escalates"
     assert any(m["channel"] == ANNA for m in r.slack.called("chat.postMessage")), "the caseworker was alerted"
+
+
+def _slack_texts_to(r: Replay, user: str) -> str:
+    return "\n".join(str(m.get("text")) + json.dumps(m.get("blocks") or []) for m in r.slack.called("chat.postMessage")
+                     if m["channel"] in (user, "D0" + user[2:]))  # the DM, by user id or by its channel id
+
+
+async def test_forwards_media_and_blocking_take_their_effect_through_the_real_routes(replay: Replay) -> None:
+    """Gran has a check-in open on Telegram. A forwarded "done" is someone else's words: no answer, relayed
+    marked as forwarded; a forwarded worry still escalates; a voice note gets "please type" and Anna hears of
+    it; blocking the bot makes Gran unreachable at once and Anna is told; unblocking says so too."""
+    r = replay
+    await _network(r)
+    plan = PLAN.replace('member = "Sue"', 'member = "Gran"')
+    r.app.call(lambda ctx: apply_plan(ctx, OPERATOR, 1, plan, reason="replay"))
+    await r.app.tick()  # the check-ins are written ahead, at 08:00
+    r.app.clock.set(MONDAY.replace(hour=15, minute=30) + timedelta(minutes=1))  # type: ignore[attr-defined]
+    await r.app.tick()
+    await r.settle()
+    assert any(t.startswith("Check-in") and "Collect the children" in t for t in r.tg.texts(GRAN)), "asked"
+
+    def gran_states() -> list[str]:
+        return r.app.call(lambda ctx: sorted(c.state for c in ctx.s.scalars(select(Checkin).where(
+            Checkin.due_at <= r.app.clock.now()))))
+
+    before = gran_states()
+    assert await r.telegram(r.tg.shaped("forward_user", GRAN)) == 200
+    assert gran_states() == before == ["pending"], "a forwarded 'done' is not Gran's answer"
+    assert "forwarded by Gran" in _slack_texts_to(r, ANNA), "relayed to the caseworker, marked as forwarded"
+
+    escalations = r.escalations()
+    assert await r.telegram(r.tg.shaped("forward_hidden_user", GRAN)) == 200
+    assert r.escalations() == escalations + 1, "a forwarded worry still escalates"
+
+    assert await r.telegram(r.tg.shaped("voice", GRAN)) == 200
+    assert "please type" in r.tg.texts(GRAN)[-1].lower() or "type" in r.tg.texts(GRAN)[-1].lower()
+    assert "voice note" in _slack_texts_to(r, ANNA)
+
+    assert await r.telegram(r.tg.shaped("my_chat_member_kicked", GRAN)) == 200
+    blocked = r.app.call(lambda ctx: ctx.s.scalar(select(ChatIdentity.blocked_at).where(
+        ChatIdentity.platform == "telegram", ChatIdentity.external_id == str(GRAN))))
+    assert blocked is not None, "unreachable at once"
+    assert "has blocked the bot" in _slack_texts_to(r, ANNA)
+    assert await r.telegram(r.tg.shaped("my_chat_member_member", GRAN)) == 200
+    assert "has unblocked the bot" in _slack_texts_to(r, ANNA)
