@@ -113,3 +113,12 @@ class PendingReplyKind(StrEnum):
 
     CHECKIN_NOTE = "checkin_note"
     RESOLVE_NOTE = "resolve_note"
+
+
+class JobKind(StrEnum):
+    """A periodic job in the `scheduled_jobs` table: what its subject id names, and what runs when it is due."""
+
+    SCHEDULE_FILL = "schedule_fill"  # a commitment: write its check-ins of the next hours (commitments.id)
+    MEETING_REMINDER = "meeting_reminder"  # a meeting's next reminder (meetings.id)
+    WEEKLY_THANKS = "weekly_thanks"  # a family's weekly thank-you to its members (families.id)
+    DAILY_SUMMARY = "daily_summary"  # a caseworker's daily summary (persons.id)
