@@ -16,6 +16,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from bot.domain.vocabulary import Answer, MeetingReply
@@ -30,9 +31,15 @@ class ButtonData:
     args: tuple[str, ...]
 
 
+@lru_cache(maxsize=8)
+def _keyed(secret: bytes) -> hmac.HMAC:
+    return hmac.new(secret, digestmod=hashlib.sha256)
+
+
 def _sig(secret: bytes, body: bytes) -> bytes:
-    mac = hmac.new(secret, body, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac)[:10]
+    mac = _keyed(secret).copy()  # the key's padding hashed once, not for every button
+    mac.update(body)
+    return base64.urlsafe_b64encode(mac.digest())[:10]
 
 
 def sign(secret: bytes, action: str, *args: object) -> str:

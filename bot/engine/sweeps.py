@@ -61,12 +61,7 @@ def schedule_checkins(ctx: Ctx) -> int:
 
 
 def ask_due_checkins(ctx: Ctx) -> int:
-    asked = 0
-    for checkin in ctx.s.scalars(select(Checkin).where(
-            Checkin.state == CheckinState.PENDING, Checkin.asked_at.is_(None), Checkin.due_at <= ctx.now,
-            Checkin.grace_ends_at > ctx.now).order_by(Checkin.due_at).limit(BATCH)):
-        asked += checkins.ask(ctx, checkin)
-    return asked
+    return checkins.ask_due(ctx, BATCH)
 
 
 def mark_missed_checkins(ctx: Ctx) -> int:

@@ -87,3 +87,40 @@ async def test_a_new_summary_time_moves_the_job_and_a_repeat_sends_nothing_twice
 
 def test_every_sweep_says_when_it_next_has_work() -> None:
     assert [name for name, _ in SWEEPS] == [name for name, _ in WHEN_NEXT]
+
+
+CALLS = """
+[[commitment]]
+key = "evening-call"
+member = "Sue"
+text = "Call Mum at 7"
+schedule = "FREQ=DAILY;BYHOUR=19;BYMINUTE=0"
+grace = "1h"
+"""
+
+
+async def _networks(h: Harness, first: int, last: int) -> None:
+    for i in range(first, last):
+        await h.network(CALLS, members=(("Gran", f"gran{i}", "key_safety_person"), ("Sue", f"sue{i}", "supporter")),
+                        alias=f"family {i}")
+
+
+async def _asking_tick(h: Harness, at: datetime) -> tuple[int, int]:
+    """(statements, questions sent) of the tick at `at`, when every family's evening call falls due."""
+    await h.advance_to(at - timedelta(minutes=1))
+    h.clock.set(at)
+    before = len([m for m in h.outbox() if m.kind == "checkin"])
+    statements = _statements(h, h.app.engine.tick_sync)
+    return len(statements), len([m for m in h.outbox() if m.kind == "checkin"]) - before
+
+
+async def test_asking_many_due_checkins_takes_as_many_statements_as_asking_two(hs: Harness) -> None:
+    await _networks(hs, 0, 2)
+    two = await _asking_tick(hs, datetime(2026, 11, 30, 19, 0, tzinfo=UTC))
+    await hs.advance_to(datetime(2026, 11, 30, 21, 0, tzinfo=UTC))  # the new ones' schedules refill at 21:00
+    await _networks(hs, 2, 7)
+    seven = await _asking_tick(hs, datetime(2026, 12, 1, 19, 0, tzinfo=UTC))
+    assert (two[1], seven[1]) == (2, 7), "each family's evening call asked"
+    assert two[0] == seven[0], "a constant number of statements, not some per check-in"
+    await hs.advance(timedelta(minutes=1))  # delivered
+    assert [sum(t.startswith("Check-in for") for t in hs.texts(f"sue{i}")) for i in range(7)] == [2, 2, 1, 1, 1, 1, 1]
