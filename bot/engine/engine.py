@@ -38,7 +38,7 @@ class Engine:
         sweep is logged and does not stop the others."""
         report = TickReport()
         now = self.clock.now()
-        moments = self.moments(now)
+        moments = self._moments_or_all(now, report)
         for name, sweep in SWEEPS:
             moment = moments.get(name)
             total = 0
@@ -46,8 +46,17 @@ class Engine:
                 total = self._run(name, sweep, now, report)
             report.counts[name] = total
             if total:
-                moments = self.moments(now)
+                moments = self._moments_or_all(now, report)
         return report
+
+    def _moments_or_all(self, now: datetime, report: TickReport) -> dict[str, datetime | None]:
+        """Each sweep's next moment; if they cannot be read, every sweep runs (each fails on its own)."""
+        try:
+            return self.moments(now)
+        except Exception:
+            log.exception("reading the sweeps' next moments failed")
+            report.failures.append("when_next")
+            return {name: now for name, _ in SWEEPS}
 
     def _run(self, name: str, sweep: Sweep, now: datetime, report: TickReport) -> int:
         total = 0
