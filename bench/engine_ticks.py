@@ -122,15 +122,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--families", default="1000,10000,100000", help="comma-separated family counts")
     parser.add_argument("--asks", type=int, default=1000)
+    parser.add_argument("--backends", default="sqlite,postgresql",
+                        help="which to run (postgresql only with FAMILYTEAM_BENCH_POSTGRES_URL)")
     args = parser.parse_args()
     sizes = [int(n) for n in args.families.split(",")]
     results: list[tuple[str, dict[str, Any]]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for n in sizes:
+        for n in sizes if "sqlite" in args.backends else []:
             results.append(("sqlite", run(f"sqlite:///{Path(tmp) / f'bench-{n}.db'}", n, args.asks)))
             (Path(tmp) / f"bench-{n}.db").unlink()
     pg = os.environ.get("FAMILYTEAM_BENCH_POSTGRES_URL")
-    for n in sizes if pg else []:
+    for n in sizes if pg and "postgresql" in args.backends else []:
         results.append(("postgresql", run(pg, n, args.asks)))  # type: ignore[arg-type]
     print(json.dumps([{"backend": b} | r for b, r in results], indent=2))
     print("| backend | families | check-ins | idle tick (CPU) | next_due | tick asking due check-ins (CPU) "
