@@ -130,6 +130,23 @@ def make(secret: bytes, action: ButtonAction, *args: object) -> str:
     return sign(secret, action.value, *args)
 
 
+def make_choices(secret: bytes, action: ButtonAction, *args: object) -> dict[str, str]:
+    """Signed data for one button per allowed value of the action's last argument (e.g. each answer to one
+    check-in), {value: data}, the other arguments checked once. Raises ValueError as `make` does."""
+    spec = PAYLOAD[action]
+    choices = spec[-1] if spec else None
+    if not isinstance(choices, tuple) or len(args) != len(spec) - 1 or \
+            not all(_valid(k, a) for k, a in zip(spec, args, strict=False)):
+        raise ValueError(f"bad arguments for buttons {action.name}: {args!r}")
+    first = sign(secret, action.value, *args, choices[0])  # checks the parts and the length once
+    prefix = first[:first.rindex(".") + 1]
+    out = {choices[0]: first} | {c: f"{prefix}{c}~{_sig(secret, f'{prefix}{c}'.encode()).decode()}"
+                                 for c in choices[1:]}
+    if any(len(data.encode()) > MAX_LEN for data in out.values()):
+        raise ValueError("button data longer than 64 bytes")
+    return out
+
+
 def read(secret: bytes, data: object) -> Pressed | None:
     """The press if the data is a well-formed button we made, else None (never raises)."""
     raw = verify(secret, data)

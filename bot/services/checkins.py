@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from bot.buttons import ButtonAction, make
+from bot.buttons import ButtonAction, make, make_choices
 from bot.domain.text import clean_text
 from bot.domain.vocabulary import Answer, CheckinState, EscalationReason, MembershipState, OutboxPurpose, OutboxState
 from bot.services import audit, escalations, notify
@@ -33,7 +33,7 @@ LATE_ANSWER_WINDOW = timedelta(hours=36)  # how long a plain "done" can still an
 
 
 def answer_buttons(ctx: Ctx, checkin_id: int, with_note: bool = True) -> dict[str, str]:
-    data = {a.value: make(ctx.secret, ButtonAction.CHECKIN, checkin_id, a.value) for a in Answer}
+    data = make_choices(ctx.secret, ButtonAction.CHECKIN, checkin_id)
     if with_note:
         data["note"] = make(ctx.secret, ButtonAction.NOTE, checkin_id)
     return data
@@ -92,7 +92,7 @@ def ask_due(ctx: Ctx, limit: int) -> int:
             message.discreet, message.reveal_label = True, reveal_label(tr)
         identity_id = chats[row.person_id]
         questions.append(notify.Queued(identity_id, message, f"checkin:{row.id}:ask@{identity_id}",
-                                       notify.link(OutboxPurpose.CHECKIN, checkin_id=row.id), family.id))
+                                       notify.Link(OutboxPurpose.CHECKIN, checkin_id=row.id), family.id))
     # The member chose this time when they made the commitment, so the question is not held by quiet hours.
     notify.enqueue_batch(ctx, questions)
     return len(ids)
