@@ -13,6 +13,7 @@ clock; the dispatcher does not run. Prints JSON, then one Markdown row per run f
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -77,10 +78,13 @@ def run(url: str, families: int, asks: int) -> dict[str, Any]:
     engine.dispose()
     clock = ManualClock(bulk.NOW)
     app = build(Settings(DATABASE_URL=url, FAMILYTEAM_SECRET="bench"), clock=clock, transports=[])
+    gc.collect()
+    gc.freeze()  # as the running bot does once started (bot.app.App.run_forever)
     try:
         return _measure(app, clock, asks) | {"families": families, "build_s": round(built_s, 1), "rows": rows}
     finally:
         app.db.dispose()
+        gc.unfreeze()
 
 
 def _select_1(app: Any) -> None:
