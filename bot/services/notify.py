@@ -111,7 +111,8 @@ class Queued:
 
 def enqueue_batch(ctx: Ctx, items: Sequence[Queued]) -> dict[str, int]:
     """Record many messages (due now) in one statement, each once per key (the same key twice: the first
-    counts); discreet ones get their reveal button in one more. Returns {key: outbox id} for rows created."""
+    counts); discreet ones get their reveal button in one more. Returns {key: outbox id} of the rows created
+    when some message is discreet (the ids are read back to sign their buttons), else {}."""
     rows: dict[str, dict[str, Any]] = {}
     for q in items:
         rows.setdefault(q.key[:160], _row(ctx, q.identity_id, q.message, q.key, q.about, q.family_id, q.priority,
@@ -120,8 +121,11 @@ def enqueue_batch(ctx: Ctx, items: Sequence[Queued]) -> dict[str, int]:
         return {}
     table: Any = OutboxMessage.__table__
     ins: Any = postgresql.insert(table) if ctx.s.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
-    stmt = ins.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id,
-                                                                                  table.c.idempotency_key)
+    stmt = ins.on_conflict_do_nothing(index_elements=["idempotency_key"])
+    if not any(q.message.discreet and q.message.discreet_text for q in items):  # no reveal button to sign
+        ctx.s.execute(stmt, list(rows.values()))
+        return {}
+    stmt = stmt.returning(table.c.id, table.c.idempotency_key)
     created = {key: oid for oid, key in ctx.s.execute(stmt, list(rows.values()))}
     revealed = []
     for q in items:
