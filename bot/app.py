@@ -5,6 +5,7 @@ services the bootstrap gave it, and the one APScheduler that triggers short swee
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -100,6 +101,8 @@ class App:
             await service.start()
         scheduler = self.scheduler()
         scheduler.start()
+        gc.collect()
+        gc.freeze()  # what start-up made lives as long as the process: later collections need not walk it
         log.info("FamilyTeam running: transports %s, http %s", sorted(self.transports),
                  f"on {self.settings.http_host}:{self.settings.http_port}" if serve_http else "off")
         await self.db.run(lambda s: reach.log_unreachable(s, self.settings))

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from bot.domain.vocabulary import Answer, MeetingReply
@@ -30,9 +31,15 @@ class ButtonData:
     args: tuple[str, ...]
 
 
+@lru_cache(maxsize=8)
+def _keyed(secret: bytes) -> hmac.HMAC:
+    return hmac.new(secret, digestmod=hashlib.sha256)
+
+
 def _sig(secret: bytes, body: bytes) -> bytes:
-    mac = hmac.new(secret, body, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac)[:10]
+    mac = _keyed(secret).copy()  # the key's padding hashed once, not for every button
+    mac.update(body)
+    return base64.urlsafe_b64encode(mac.digest())[:10]
 
 
 def sign(secret: bytes, action: str, *args: object) -> str:
@@ -125,6 +132,23 @@ def make(secret: bytes, action: ButtonAction, *args: object) -> str:
     if len(args) != len(spec) or not all(_valid(k, a) for k, a in zip(spec, args, strict=True)):
         raise ValueError(f"bad arguments for button {action.name}: {args!r}")
     return sign(secret, action.value, *args)
+
+
+def make_choices(secret: bytes, action: ButtonAction, *args: object) -> dict[str, str]:
+    """Signed data for one button per allowed value of the action's last argument (e.g. each answer to one
+    check-in), {value: data}, the other arguments checked once. Raises ValueError as `make` does."""
+    spec = PAYLOAD[action]
+    choices = spec[-1] if spec else None
+    if not isinstance(choices, tuple) or len(args) != len(spec) - 1 or \
+            not all(_valid(k, a) for k, a in zip(spec, args, strict=False)):
+        raise ValueError(f"bad arguments for buttons {action.name}: {args!r}")
+    first = sign(secret, action.value, *args, choices[0])  # checks the parts and the length once
+    prefix = first[:first.rindex(".") + 1]
+    out = {choices[0]: first} | {c: f"{prefix}{c}~{_sig(secret, f'{prefix}{c}'.encode()).decode()}"
+                                 for c in choices[1:]}
+    if any(len(data.encode()) > MAX_LEN for data in out.values()):
+        raise ValueError("button data longer than 64 bytes")
+    return out
 
 
 def read(secret: bytes, data: object) -> Pressed | None:

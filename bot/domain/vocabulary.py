@@ -160,3 +160,12 @@ class TakenAs(StrEnum):
     TOO_LONG = "too_long"  # over the limit: refused, the start kept, staff told
     MEDIA = "media"  # a voice note, photo, ... without text: staff told it arrived
     STAFF_REPLY = "staff_reply"  # staff to member
+
+
+class JobKind(StrEnum):
+    """A periodic job in the `scheduled_jobs` table: what its subject id names, and what runs when it is due."""
+
+    SCHEDULE_FILL = "schedule_fill"  # a commitment: write its check-ins of the next hours (commitments.id)
+    MEETING_REMINDER = "meeting_reminder"  # a meeting's next reminder (meetings.id)
+    WEEKLY_THANKS = "weekly_thanks"  # a family's weekly thank-you to its members (families.id)
+    DAILY_SUMMARY = "daily_summary"  # a caseworker's daily summary (persons.id)

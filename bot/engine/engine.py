@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from bot import metrics
 from bot.clock import Clock
 from bot.domain.vocabulary import OutboxState
-from bot.engine.sweeps import BATCH, SWEEPS, WHEN_NEXT
+from bot.engine.sweeps import BATCH, SWEEPS, WHEN_NEXT, Sweep
 from bot.services.context import Ctx
 from bot.settings import Settings
 from storage.db import Database
@@ -34,38 +34,66 @@ class Engine:
         self.db, self.clock, self.settings, self.secret = db, clock, settings, secret
 
     def tick_sync(self) -> TickReport:
-        """One pass of every sweep. A sweep that fills its batch runs again, so a long downtime
-        is caught up in one tick; a failing sweep is logged and does not stop the others."""
+        """One pass of every sweep that has work: one statement asks each sweep's "when next" (an idle tick
+        is that statement alone), asked again after a sweep did work (it may have made work for the next).
+        A sweep that fills its batch runs again, so a long downtime is caught up in one tick; a failing
+        sweep is logged and does not stop the others."""
         report = TickReport()
         now = self.clock.now()
+        moments = self._moments_or_all(now, report)
         for name, sweep in SWEEPS:
-            total, started = 0, time.perf_counter()
-            try:
-                while True:
-                    with self.db.session() as s:
-                        n = sweep(Ctx(s, now, self.settings, self.secret))
-                    total += n
-                    if n < BATCH:
-                        break
-            except Exception:
-                log.exception("sweep %s failed", name)
-                report.failures.append(name)
+            moment = moments.get(name)
+            total = 0
+            if moment is not None and moment <= now:
+                total = self._run(name, sweep, now, report)
             report.counts[name] = total
-            metrics.SWEEP_SECONDS.labels(sweep=name).observe(time.perf_counter() - started)
+            if total:
+                moments = self._moments_or_all(now, report)
         log.debug("tick at %s: %s", now.isoformat(), {k: v for k, v in report.counts.items() if v} or "nothing due")
         return report
+
+    def _moments_or_all(self, now: datetime, report: TickReport) -> dict[str, datetime | None]:
+        """Each sweep's next moment; if they cannot be read, every sweep runs (each fails on its own)."""
+        try:
+            return self.moments(now)
+        except Exception:
+            log.exception("reading the sweeps' next moments failed")
+            report.failures.append("when_next")
+            return {name: now for name, _ in SWEEPS}
+
+    def _run(self, name: str, sweep: Sweep, now: datetime, report: TickReport) -> int:
+        total, started = 0, time.perf_counter()
+        try:
+            while True:
+                with self.db.session() as s:
+                    n = sweep(Ctx(s, now, self.settings, self.secret))
+                total += n
+                if n < BATCH:
+                    break
+        except Exception:
+            log.exception("sweep %s failed", name)
+            report.failures.append(name)
+        metrics.SWEEP_SECONDS.labels(sweep=name).observe(time.perf_counter() - started)
+        return total
 
     async def tick(self) -> TickReport:
         return await asyncio.to_thread(self.tick_sync)
 
+    def moments(self, now: datetime) -> dict[str, datetime | None]:
+        """Each sweep's earliest moment with work (at or before `now`: it has work now; None: nothing
+        scheduled): one statement of indexed LIMIT 1 lookups, no writes."""
+        with self.db.engine.connect() as conn:
+            row = conn.execute(NEXT_DUE, {"now": now}).one()
+        return dict(row._mapping)
+
     def next_due(self, now: datetime | None = None) -> datetime | None:
-        """The earliest moment at which a sweep could have work: a few indexed MIN() queries, no writes.
-        A moment at or before `now` means some sweep has work now; None means nothing is scheduled."""
-        now = self.clock.now() if now is None else now
-        with self.db.session() as s:
-            ctx = Ctx(s, now, self.settings, self.secret)
-            moments = [moment for _, when in WHEN_NEXT if (moment := when(ctx)) is not None]
-        return min(moments, default=None)
+        """The earliest moment at which a sweep could have work (at or before `now`: some sweep has work now;
+        None: nothing is scheduled)."""
+        moments = self.moments(self.clock.now() if now is None else now).values()
+        return min((moment for moment in moments if moment is not None), default=None)
+
+
+NEXT_DUE = select(*(when.scalar_subquery().label(name) for name, when in WHEN_NEXT))
 
 
 def next_delivery(db: Database, now: datetime, platforms: Iterable[str]) -> datetime | None:

@@ -5,65 +5,70 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, bindparam, select
 
 from bot.domain.schedule import occurrences
-from bot.domain.vocabulary import CheckinState, EscalationState, MembershipState
-from bot.services import checkins, erasure, escalations, reviews, summaries
+from bot.domain.vocabulary import CheckinState, EscalationState, JobKind, MembershipState
+from bot.services import checkins, erasure, escalations, jobs, reviews, summaries
 from bot.services.context import Ctx
 from bot.services.meetings import send_meeting_notice
 from storage.models import Checkin, Commitment, Escalation, Family, Meeting, MeetingInvitee, Membership
+from storage.types import UTCDateTime
 from storage.upsert import insert_ignore
 
 BATCH = 500
 
 
-def _schedulable() -> tuple[Any, ...]:
-    """Commitments whose check-ins are written ahead: active, covered, owned by an active member."""
-    return (Commitment.active.is_(True), Commitment.uncovered_since.is_(None),
-            Membership.state == MembershipState.ACTIVE)
+def _fill_one(ctx: Ctx, commitment_id: int) -> tuple[int, datetime | None]:
+    """Write one commitment's check-ins up to the horizon, if it is schedulable (active, covered, its owner an
+    active member) and its horizon is half used up: (check-ins written, when to look again; None: never)."""
+    horizon_hours = ctx.settings.schedule_horizon_hours
+    row = ctx.s.execute(select(Commitment, Family.timezone).join(Family, Family.id == Commitment.family_id)
+                        .join(Membership, Membership.id == Commitment.owner_membership_id)
+                        .where(Commitment.id == commitment_id, Commitment.active.is_(True),
+                               Commitment.uncovered_since.is_(None), Membership.state == MembershipState.ACTIVE)
+                        ).first()
+    if row is None:
+        return 0, None
+    commitment, tz = row
+    if commitment.scheduled_until is not None and \
+            commitment.scheduled_until > ctx.now + timedelta(hours=horizon_hours / 2):
+        return 0, commitment.scheduled_until - timedelta(hours=horizon_hours / 2)
+    horizon = ctx.now + timedelta(hours=horizon_hours)
+    made = 0
+    for due in occurrences(commitment.rrule, tz, commitment.scheduled_until or ctx.now, horizon):
+        new = insert_ignore(ctx.s, Checkin.__table__, {  # type: ignore[arg-type]
+            "commitment_id": commitment.id, "family_id": commitment.family_id, "due_at": due,
+            "grace_ends_at": due + timedelta(minutes=commitment.grace_minutes),
+            "state": CheckinState.PENDING, "late": False,
+        }, ["commitment_id", "due_at"])
+        made += new is not None
+    commitment.scheduled_until = horizon
+    return made, horizon - timedelta(hours=horizon_hours / 2)
 
 
 def schedule_checkins(ctx: Ctx) -> int:
-    """Write the check-in occurrences of the next hours (the horizon) as rows, once each."""
-    horizon = ctx.now + timedelta(hours=ctx.settings.schedule_horizon_hours)
-    refill_before = ctx.now + timedelta(hours=ctx.settings.schedule_horizon_hours / 2)
-    made = 0
-    rows = ctx.s.execute(
-        select(Commitment, Family.timezone).join(Family, Family.id == Commitment.family_id)
-        .join(Membership, Membership.id == Commitment.owner_membership_id)
-        .where(*_schedulable(),
-               or_(Commitment.scheduled_until.is_(None), Commitment.scheduled_until <= refill_before))
-        .limit(BATCH)).all()
-    for commitment, tz in rows:
-        start = commitment.scheduled_until or ctx.now
-        for due in occurrences(commitment.rrule, tz, start, horizon):
-            new = insert_ignore(ctx.s, Checkin.__table__, {  # type: ignore[arg-type]
-                "commitment_id": commitment.id, "family_id": commitment.family_id, "due_at": due,
-                "grace_ends_at": due + timedelta(minutes=commitment.grace_minutes),
-                "state": CheckinState.PENDING, "late": False,
-            }, ["commitment_id", "due_at"])
-            made += new is not None
-        commitment.scheduled_until = horizon
-    return made
+    """Write the check-in occurrences of the next hours (the horizon) as rows, once each, for the commitments
+    whose fill job is due. Returns the jobs run."""
+    due = jobs.due(ctx, JobKind.SCHEDULE_FILL, BATCH)
+    for commitment_id, was in due:
+        _, next_at = _fill_one(ctx, commitment_id)
+        jobs.settle(ctx, JobKind.SCHEDULE_FILL, commitment_id, was, next_at)
+    return len(due)
 
 
 def ask_due_checkins(ctx: Ctx) -> int:
-    asked = 0
-    for checkin in ctx.s.scalars(select(Checkin).where(
-            Checkin.state == CheckinState.PENDING, Checkin.asked_at.is_(None), Checkin.due_at <= ctx.now,
-            Checkin.grace_ends_at > ctx.now).order_by(Checkin.due_at).limit(BATCH)):
-        asked += checkins.ask(ctx, checkin)
-    return asked
+    return checkins.ask_due(ctx, BATCH)
 
 
 def mark_missed_checkins(ctx: Ctx) -> int:
     missed = 0
     for checkin in ctx.s.scalars(select(Checkin).where(
             Checkin.state == CheckinState.PENDING, Checkin.grace_ends_at <= ctx.now)
-            .order_by(Checkin.due_at).limit(BATCH)):
+            .order_by(Checkin.grace_ends_at, Checkin.id).limit(BATCH)):
         missed += checkins.mark_missed(ctx, checkin)
     return missed
 
@@ -76,74 +81,55 @@ def _reminder_mark(meeting: Meeting, offset: int) -> str:
     return f"remind:{meeting.id}:{meeting.starts_at:%Y%m%dT%H%M}:{offset}"
 
 
-def _reminders_due(ctx: Ctx) -> list[tuple[Meeting, int]]:
-    """The meetings with a reminder due now, each with the latest reminder offset due (marked or not)."""
-    offsets = ctx.settings.reminder_offsets_minutes
-    if not offsets:
-        return []
-    found = []
-    for meeting in ctx.s.scalars(select(Meeting).where(
-            Meeting.cancelled.is_(False), Meeting.starts_at > ctx.now,
-            Meeting.starts_at <= ctx.now + timedelta(minutes=max(offsets)))):
-        due = [o for o in offsets if meeting.starts_at - timedelta(minutes=o) <= ctx.now
-               and (meeting.invited_at is None or meeting.starts_at - timedelta(minutes=o) >= meeting.invited_at)]
-        if due:  # none due: invited after this reminder's time, so the invitation was the reminder
-            found.append((meeting, min(due)))
-    return found
+def _reminder_due(ctx: Ctx, meeting: Meeting) -> int | None:
+    """The latest reminder offset (minutes before the start) due now, if any. None due: it is not time yet,
+    or the invitation went out after this reminder's time, so the invitation was the reminder."""
+    due = [o for o in ctx.settings.reminder_offsets_minutes if meeting.starts_at - timedelta(minutes=o) <= ctx.now
+           and (meeting.invited_at is None or meeting.starts_at - timedelta(minutes=o) >= meeting.invited_at)]
+    return min(due, default=None)
+
+
+def _remind(ctx: Ctx, meeting: Meeting, offset: int) -> None:
+    family = ctx.s.get_one(Family, meeting.family_id)
+    for invitee in ctx.s.scalars(select(MeetingInvitee).where(MeetingInvitee.meeting_id == meeting.id)):
+        send_meeting_notice(ctx, meeting, family, ctx.s.get_one(Membership, invitee.membership_id),
+                            reminder=True, key=f"meeting:{meeting.id}:remind:{offset}:"
+                                               f"{meeting.starts_at:%Y%m%dT%H%M}:{invitee.membership_id}")
 
 
 def meeting_reminders(ctx: Ctx) -> int:
-    """Each reminder offset (e.g. 24h and 2h before) once; after downtime only the latest one due."""
-    sent = 0
-    for meeting, offset in _reminders_due(ctx):
-        if not summaries.mark_once(ctx, _reminder_mark(meeting, offset)):
+    """Each reminder offset (e.g. 24h and 2h before) once; after downtime only the latest one due.
+    Returns the jobs run."""
+    due = jobs.due(ctx, JobKind.MEETING_REMINDER, BATCH)
+    for meeting_id, was in due:
+        meeting = ctx.s.get(Meeting, meeting_id)
+        if meeting is None or meeting.cancelled or meeting.starts_at <= ctx.now:
+            jobs.settle(ctx, JobKind.MEETING_REMINDER, meeting_id, was, None)
             continue
-        family = ctx.s.get_one(Family, meeting.family_id)
-        for invitee in ctx.s.scalars(select(MeetingInvitee).where(MeetingInvitee.meeting_id == meeting.id)):
-            send_meeting_notice(ctx, meeting, family, ctx.s.get_one(Membership, invitee.membership_id),
-                                reminder=True, key=f"meeting:{meeting.id}:remind:{offset}:"
-                                                   f"{meeting.starts_at:%Y%m%dT%H%M}:{invitee.membership_id}")
-            sent += 1
-    return sent
+        offset = _reminder_due(ctx, meeting)
+        if offset is not None and summaries.mark_once(ctx, _reminder_mark(meeting, offset)):
+            _remind(ctx, meeting, offset)
+        later = [meeting.starts_at - timedelta(minutes=o) for o in ctx.settings.reminder_offsets_minutes]
+        jobs.settle(ctx, JobKind.MEETING_REMINDER, meeting_id, was, min((m for m in later if m > ctx.now),
+                                                                        default=None))
+    return len(due)
 
 
-# --- when next: the earliest moment each sweep could have work (at or before ctx.now: it has work now) -----------
+# --- when next: the earliest moment each sweep could have work (at or before :now: it has work now) -----------
+# Each is a statement for one moment (ordered, LIMIT 1, so an index finds it) with a `now` parameter: the
+# engine asks them all in one statement.
 
-def next_schedule_fill(ctx: Ctx) -> datetime | None:
-    """A commitment never scheduled is due now; the others when their horizon is half used up."""
-    base = select(func.count()).select_from(Commitment).join(
-        Membership, Membership.id == Commitment.owner_membership_id).where(*_schedulable())
-    if ctx.s.scalar(base.where(Commitment.scheduled_until.is_(None))):
-        return ctx.now
-    until = ctx.s.scalar(base.with_only_columns(func.min(Commitment.scheduled_until)))
-    return None if until is None else until - timedelta(hours=ctx.settings.schedule_horizon_hours / 2)
+NOW = bindparam("now", type_=UTCDateTime(timezone=True))
 
-
-def next_checkin_moment(ctx: Ctx) -> datetime | None:
-    """The next question to ask (a pending check-in's due time) or the next grace to run out."""
-    pending = Checkin.state == CheckinState.PENDING
-    ask = ctx.s.scalar(select(func.min(Checkin.due_at)).where(
-        pending, Checkin.asked_at.is_(None), Checkin.grace_ends_at > ctx.now))
-    miss = ctx.s.scalar(select(func.min(Checkin.grace_ends_at)).where(pending))
-    return min((m for m in (ask, miss) if m is not None), default=None)
-
-
-def next_escalation_step(ctx: Ctx) -> datetime | None:
-    return ctx.s.scalar(select(func.min(Escalation.next_step_at)).where(Escalation.state == EscalationState.OPEN))
-
-
-def next_meeting_reminder(ctx: Ctx) -> datetime | None:
-    """Now if a reminder is due and not yet sent; else the next reminder time of any meeting."""
-    due = _reminders_due(ctx)
-    if due and len(summaries.already_marked(ctx, [_reminder_mark(m, o) for m, o in due])) < len(due):
-        return ctx.now
-    moments = []
-    for offset in ctx.settings.reminder_offsets_minutes:
-        starts = ctx.s.scalar(select(func.min(Meeting.starts_at)).where(
-            Meeting.cancelled.is_(False), Meeting.starts_at > ctx.now + timedelta(minutes=offset)))
-        if starts is not None:
-            moments.append(starts - timedelta(minutes=offset))
-    return min(moments, default=None)
+# The next question to ask: a pending check-in not asked yet whose grace has not run out.
+NEXT_ASK = (select(Checkin.due_at).where(Checkin.state == CheckinState.PENDING, Checkin.asked_at.is_(None),
+                                         Checkin.grace_ends_at > NOW).order_by(Checkin.due_at).limit(1))
+# The next grace to run out.
+NEXT_MISS = select(Checkin.grace_ends_at).where(Checkin.state == CheckinState.PENDING) \
+    .order_by(Checkin.grace_ends_at).limit(1)
+NEXT_STEP = (select(Escalation.next_step_at).where(Escalation.state == EscalationState.OPEN,
+                                                   Escalation.next_step_at.is_not(None))
+             .order_by(Escalation.next_step_at).limit(1))
 
 
 Sweep = Callable[[Ctx], int]
@@ -154,21 +140,20 @@ SWEEPS: list[tuple[str, Sweep]] = [
     ("mark_missed_checkins", mark_missed_checkins),
     ("move_escalations", move_escalations),
     ("meeting_reminders", meeting_reminders),
-    ("weekly_thanks", summaries.weekly_thanks),
-    ("daily_summaries", summaries.daily_summaries),
+    ("weekly_thanks", partial(summaries.weekly_thanks, limit=BATCH)),
+    ("daily_summaries", partial(summaries.daily_summaries, limit=BATCH)),
     ("overdue_reviews", reviews.report_overdue),
     ("erasures", erasure.erase_due),
 ]
 
-WhenNext = Callable[[Ctx], datetime | None]
-
-WHEN_NEXT: list[tuple[str, WhenNext]] = [
-    ("schedule_checkins", next_schedule_fill),
-    ("checkins", next_checkin_moment),
-    ("move_escalations", next_escalation_step),
-    ("meeting_reminders", next_meeting_reminder),
-    ("weekly_thanks", summaries.next_weekly_thanks),
-    ("daily_summaries", summaries.next_daily_summary),
-    ("overdue_reviews", reviews.next_overdue_report),
-    ("erasures", erasure.next_erasure),
+WHEN_NEXT: list[tuple[str, Select[Any]]] = [
+    ("schedule_checkins", jobs.next_of(JobKind.SCHEDULE_FILL)),
+    ("ask_due_checkins", NEXT_ASK),
+    ("mark_missed_checkins", NEXT_MISS),
+    ("move_escalations", NEXT_STEP),
+    ("meeting_reminders", jobs.next_of(JobKind.MEETING_REMINDER)),
+    ("weekly_thanks", jobs.next_of(JobKind.WEEKLY_THANKS)),
+    ("daily_summaries", jobs.next_of(JobKind.DAILY_SUMMARY)),
+    ("overdue_reviews", reviews.NEXT_OVERDUE_REPORT),
+    ("erasures", erasure.NEXT_ERASURE),
 ]

@@ -11,8 +11,8 @@ from bot.domain.hours import check_zone, normalise_days, within_working_hours
 from bot.domain.routing import StaffOnCall, is_away
 from bot.domain.schedule import parse_hhmm
 from bot.domain.text import clean_name, clean_text
-from bot.domain.vocabulary import STAFF_ROLES, MembershipState, Role
-from bot.services import audit
+from bot.domain.vocabulary import STAFF_ROLES, JobKind, MembershipState, Role
+from bot.services import audit, jobs
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, NotFound, Refused
 from bot.services.people import ensure_person, identity_of, parse_address
@@ -76,6 +76,7 @@ def create_family(ctx: Ctx, actor: Actor, *, alias: str, timezone: str, casework
                     ack_timeout_minutes=ack_timeout_minutes, created_at=ctx.now)
     ctx.s.add(family)
     ctx.s.flush()
+    jobs.touch(ctx, JobKind.WEEKLY_THANKS, family.id)
     set_staff(ctx, actor, family, Role.CASEWORKER, caseworker, caseworker_name)
     if supervisor:
         set_staff(ctx, actor, family, Role.SUPERVISOR, supervisor)
@@ -100,6 +101,8 @@ def set_staff(ctx: Ctx, actor: Actor, family: Family, role: Role, address: str, 
                             state=MembershipState.ACTIVE, consent_at=ctx.now, created_at=ctx.now)
     ctx.s.add(membership)
     ctx.s.flush()
+    if role == Role.CASEWORKER:
+        jobs.touch(ctx, JobKind.DAILY_SUMMARY, person.id)
     audit.record(ctx, actor, "family.staff_set", family_id=family.id, subject=f"person:{person.id}", detail=role.value)
     return membership
 
@@ -180,6 +183,7 @@ def set_away(ctx: Ctx, actor: Actor, address: str, until: datetime | None, cover
         raise InvalidInput("cover_not_staff", "the cover must be agency staff (a caseworker, supervisor or duty "
                                               "contact of some family)")
     person.cover_person_id = cover_person.id if cover_person else None
+    jobs.touch(ctx, JobKind.DAILY_SUMMARY, person.id)  # nobody's job: settles itself if not a caseworker
     audit.record(ctx, actor, "staff.away", subject=f"person:{person.id}",
                  detail="back" if until is None else f"until {until.isoformat()}")
     return person

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from bot.buttons import ButtonAction, make
 from bot.domain.schedule import parse_hhmm
-from bot.domain.vocabulary import CheckinState, EscalationState
-from bot.services import audit, notify
+from bot.domain.vocabulary import CheckinState, EscalationState, JobKind
+from bot.services import audit, jobs, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, Refused
 from bot.services.staff import StaffFamily, staff_families
@@ -125,5 +125,6 @@ def set_summary_time(ctx: Ctx, actor: Actor, hhmm: str) -> str:
     value = f"{at:%H:%M}"
     person = ctx.s.get_one(Person, actor.person_id)
     person.summary_time = value
+    jobs.touch(ctx, JobKind.DAILY_SUMMARY, person.id)
     audit.record(ctx, actor, "person.summary_time", subject=f"person:{person.id}", detail=value)
     return value

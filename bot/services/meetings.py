@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from bot.buttons import ButtonAction, make
 from bot.domain.schedule import localize
-from bot.domain.vocabulary import MeetingReply, MembershipState, OutboxPurpose
-from bot.services import audit, meeting_replies, notify
+from bot.domain.vocabulary import JobKind, MeetingReply, MembershipState, OutboxPurpose
+from bot.services import audit, jobs, meeting_replies, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import NotFound, Refused
 from messages import members as texts
@@ -32,6 +32,7 @@ def upsert_meetings(ctx: Ctx, family: Family, specs: Sequence[MeetingSpec], memb
     for key, row in existing.items():
         if key not in seen and key in previous_keys and not row.cancelled:
             row.cancelled = True
+            jobs.touch(ctx, JobKind.MEETING_REMINDER, row.id)
             if row.starts_at > ctx.now:
                 tell_cancelled(ctx, row, family)
 
@@ -49,6 +50,7 @@ def _upsert_meeting(ctx: Ctx, family: Family, spec: MeetingSpec, row: Meeting | 
     row.kind, row.starts_at, row.place, row.cancelled = spec.kind.value, starts, spec.place, False
     if moved:
         row.invited_at = ctx.now
+    jobs.touch(ctx, JobKind.MEETING_REMINDER, row.id)
     invited = {members[n.casefold()].id for n in spec.invite}
     _set_invitees(ctx, row, invited, moved)
     if row.starts_at > ctx.now:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.buttons import ButtonAction, make
@@ -95,6 +95,56 @@ def enqueue_many(ctx: Ctx, messages: Sequence[tuple[int, OutboundMessage, str]],
     table: Any = OutboxMessage.__table__
     ins: Any = postgresql.insert(table) if ctx.s.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
     ctx.s.execute(ins.on_conflict_do_nothing(index_elements=["idempotency_key"]), list(rows.values()))
+
+
+@dataclass
+class Queued:
+    """One message for `enqueue_batch`: to which chat, under which key, what for."""
+
+    identity_id: int
+    message: OutboundMessage
+    key: str
+    about: Link
+    family_id: int | None
+    priority: int = Priority.NORMAL
+
+
+def enqueue_batch(ctx: Ctx, items: Sequence[Queued]) -> dict[str, int]:
+    """Record many messages (due now) in one statement, each once per key (the same key twice: the first
+    counts); discreet ones get their reveal button in one more. Returns {key: outbox id} of the rows created
+    when some message is discreet (the ids are read back to sign their buttons), else {}."""
+    rows: dict[str, dict[str, Any]] = {}
+    for q in items:
+        rows.setdefault(q.key[:160], _row(ctx, q.identity_id, q.message, q.key, q.about, q.family_id, q.priority,
+                                          ctx.now))
+    if not rows:
+        return {}
+    table: Any = OutboxMessage.__table__
+    ins: Any = postgresql.insert(table) if ctx.s.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
+    stmt = ins.on_conflict_do_nothing(index_elements=["idempotency_key"])
+    if not any(q.message.discreet and q.message.discreet_text for q in items):  # no reveal button to sign
+        ctx.s.execute(stmt, list(rows.values()))
+        return {}
+    stmt = stmt.returning(table.c.id, table.c.idempotency_key)
+    created = {key: oid for oid, key in ctx.s.execute(stmt, list(rows.values()))}
+    revealed = []
+    for q in items:
+        oid = created.get(q.key[:160])
+        if oid is not None and q.message.discreet and q.message.discreet_text:
+            q.message.reveal = make(ctx.secret, ButtonAction.SHOW, oid)
+            revealed.append({"oid": oid, "body": q.message.to_payload()})
+    if revealed:
+        ctx.s.execute(update(table).where(table.c.id == bindparam("oid")).values(payload=bindparam("body")),
+                      revealed)
+    return created
+
+
+def newest_identities(ctx: Ctx, person_ids: Sequence[int]) -> dict[int, int]:
+    """Each person's newest reachable chat (identity id), for many people in one query."""
+    return {pid: iid for pid, iid in ctx.s.execute(
+        select(ChatIdentity.person_id, ChatIdentity.id).where(ChatIdentity.person_id.in_(set(person_ids)),
+                                                              ChatIdentity.blocked_at.is_(None))
+        .order_by(ChatIdentity.id)) if pid is not None}
 
 
 def to_person(ctx: Ctx, person_id: int, family: Family | None, render: Render, *, key: str,

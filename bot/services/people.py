@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from bot.domain.durations import parse_duration_minutes
 from bot.domain.schedule import parse_hhmm
+from bot.domain.vocabulary import JobKind
 from bot.ports import AddressRule
-from bot.services import audit
+from bot.services import audit, jobs
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, Refused
 from messages.catalog import SUPPORTED_LANGUAGES
@@ -116,6 +117,7 @@ def set_timezone(ctx: Ctx, actor: Actor, zone: str) -> str:
     """`zone` already checked (bot.services.families.check_timezone)."""
     person = _person(ctx, actor)
     person.timezone = zone
+    jobs.touch(ctx, JobKind.DAILY_SUMMARY, person.id)  # a caseworker's summary follows their zone
     audit.record(ctx, actor, "person.timezone", subject=f"person:{person.id}", detail=person.timezone)
     return person.timezone
 

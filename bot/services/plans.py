@@ -14,9 +14,9 @@ from sqlalchemy import delete, select, update
 from bot.domain.avoid import is_avoided
 from bot.domain.schedule import localize, occurrences
 from bot.domain.text import clean_text
-from bot.domain.vocabulary import CheckinState, MembershipState, OutboxPurpose
+from bot.domain.vocabulary import CheckinState, JobKind, MembershipState, OutboxPurpose
 from bot.planfile import CommitmentSpec, MeetingSpec, PlanFileError, PlanSpec, error_at, parse_plan
-from bot.services import audit, notify, reviews
+from bot.services import audit, jobs, notify, reviews
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput
 from bot.services.families import get_family, require_open, require_staff
@@ -191,6 +191,8 @@ def _apply_commitments(ctx: Ctx, family: Family, spec: PlanSpec, members: dict[s
             withdraw_unasked(ctx, row, stopping=True)
             touched.add(row.owner_membership_id)
     ctx.s.flush()
+    jobs.touch(ctx, JobKind.SCHEDULE_FILL, ctx.s.scalars(select(Commitment.id).where(
+        Commitment.family_id == family.id, Commitment.active.is_(True))))
     return touched
 
 
@@ -233,6 +235,7 @@ def withdraw_unasked(ctx: Ctx, c: Commitment, *, stopping: bool = False) -> None
         pending = pending.where(Checkin.asked_at.is_(None))
     ctx.s.execute(pending.values(state=CheckinState.CANCELLED))
     c.scheduled_until = None
+    jobs.touch(ctx, JobKind.SCHEDULE_FILL, c.id)
 
 
 def next_due(c: Commitment, tz_name: str, ctx: Ctx) -> Any:
@@ -269,10 +272,12 @@ def send_commitments(ctx: Ctx, membership: Membership, family: Family, *, change
 
 def uncover_restore(ctx: Ctx, membership: Membership) -> None:
     """The owner is (back) in the network: their commitments are covered again, scheduled from now."""
-    for c in member_commitments(ctx, membership.id):
+    commitments = member_commitments(ctx, membership.id)
+    for c in commitments:
         if c.uncovered_since is not None:
             c.uncovered_since = None
             c.scheduled_until = None
+    jobs.touch(ctx, JobKind.SCHEDULE_FILL, [c.id for c in commitments])
 
 
 def local_to_utc(naive: Any, tz_name: str) -> Any:

@@ -213,5 +213,5 @@ def report_overdue(ctx: Ctx) -> int:
     return told
 
 
-def next_overdue_report(ctx: Ctx) -> datetime | None:
-    return ctx.s.scalar(select(func.min(ReviewDate.report_at)))
+# When the overdue-review sweep next has work (the engine's "when next"): one indexed MIN().
+NEXT_OVERDUE_REPORT = select(func.min(ReviewDate.report_at))

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from bot.buttons import ButtonAction, make
 from bot.domain.routing import is_away
-from bot.domain.vocabulary import STAFF_ROLES, MeetingKind, MembershipState, Role
-from bot.services import audit, meeting_replies, notify
+from bot.domain.vocabulary import STAFF_ROLES, JobKind, MeetingKind, MembershipState, Role
+from bot.services import audit, jobs, meeting_replies, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, Refused
 from bot.services.families import create_family, get_family, require_staff, set_away
@@ -172,6 +172,7 @@ def _upsert_meeting(ctx: Ctx, family: Family, key: str, kind: MeetingKind, start
         ctx.s.add(meeting)
     meeting.starts_at, meeting.place, meeting.cancelled = starts, place, False
     ctx.s.flush()
+    jobs.touch(ctx, JobKind.MEETING_REMINDER, meeting.id)
     return meeting
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from bot.domain.hours import WEEKDAYS
 from bot.domain.schedule import localize, parse_hhmm
-from bot.domain.vocabulary import CheckinState, EscalationState, MembershipState, OutboxPurpose, Role
-from bot.services import notify, reviews
+from bot.domain.vocabulary import CheckinState, EscalationState, JobKind, MembershipState, OutboxPurpose, Role
+from bot.services import jobs, notify, reviews
 from bot.services.context import Ctx
 from messages import render
 from storage.models import Checkin, Commitment, Escalation, Family, Meeting, Membership, Person, SweepMark
@@ -61,54 +61,40 @@ def last_daily_moment(now: datetime, tz_name: str, hhmm: str) -> datetime:
     return moment if moment <= now else localize(datetime.combine(d - timedelta(days=1), parse_hhmm(hhmm)), tz)
 
 
-def already_marked(ctx: Ctx, names: list[str]) -> set[str]:
-    """Which of these (job, period) marks exist: one query, so an idle sweep stays cheap."""
-    if not names:
-        return set()
-    return set(ctx.s.scalars(select(SweepMark.name).where(SweepMark.name.in_(names))))
-
-
-def _weekly_due(ctx: Ctx) -> list[tuple[Family, datetime, str]]:
-    """The families whose weekly thank-you is due now and not yet sent, each with its moment and mark."""
-    due: list[tuple[Family, datetime, str]] = []
-    for family in ctx.s.scalars(select(Family)):
-        moment = last_weekly_moment(ctx.now, family.timezone, ctx.settings.weekly_summary)
-        if ctx.now - moment <= timedelta(hours=24):
-            due.append((family, moment, f"weekly:{family.id}:{moment:%Y-%m-%d}"))
-    done = already_marked(ctx, [name for _, _, name in due])
-    return [item for item in due if item[2] not in done]
-
-
-def next_weekly_thanks(ctx: Ctx) -> datetime | None:
-    """Now if a weekly thank-you is due and unsent; else the next weekly moment in any family's zone."""
-    if _weekly_due(ctx):
-        return ctx.now
-    zones = ctx.s.scalars(select(Family.timezone).distinct())
-    return min((next_weekly_moment(ctx.now, tz, ctx.settings.weekly_summary) for tz in zones), default=None)
-
-
-def weekly_thanks(ctx: Ctx) -> int:
-    sent = 0
-    for family, moment, name in _weekly_due(ctx):
-        if not mark_once(ctx, name):
+def weekly_thanks(ctx: Ctx, limit: int) -> int:
+    """The families whose weekly moment came (their job is due): each member is thanked once for the week;
+    after a downtime of more than a day the week is skipped. Returns the jobs run."""
+    spec = ctx.settings.weekly_summary
+    ran = 0
+    for family_id, was in jobs.due(ctx, JobKind.WEEKLY_THANKS, limit):
+        ran += 1
+        family = ctx.s.get(Family, family_id)
+        if family is None:
+            jobs.settle(ctx, JobKind.WEEKLY_THANKS, family_id, was, None)
             continue
-        for m in ctx.s.scalars(select(Membership).where(Membership.family_id == family.id,
-                                                        Membership.state == MembershipState.ACTIVE,
-                                                        Membership.person_id.is_not(None))):
-            if Role(m.role).is_staff:
-                continue
-            rows = list(ctx.s.scalars(select(Checkin.state).join(Commitment, Commitment.id == Checkin.commitment_id)
-                                      .where(Commitment.owner_membership_id == m.id,
-                                             Checkin.due_at >= moment - timedelta(days=7), Checkin.due_at < moment,
-                                             Checkin.state.in_(ANSWERED))))
-            if not rows:
-                continue
-            kept, total, alias = sum(1 for s in rows if s == CheckinState.DONE), len(rows), family.alias
-            notify.to_person(ctx, m.person_id, family,  # type: ignore[arg-type]
-                             partial(render.weekly_thanks, alias=alias, kept=kept, total=total),
-                             key=f"weekly:{m.id}:{moment:%Y-%m-%d}", purpose=OutboxPurpose.WEEKLY_THANKS)
-            sent += 1
-    return sent
+        moment = last_weekly_moment(ctx.now, family.timezone, spec)
+        if ctx.now - moment <= timedelta(hours=24) and mark_once(ctx, f"weekly:{family.id}:{moment:%Y-%m-%d}"):
+            _thank_members(ctx, family, moment)
+        jobs.settle(ctx, JobKind.WEEKLY_THANKS, family_id, was, next_weekly_moment(ctx.now, family.timezone, spec))
+    return ran
+
+
+def _thank_members(ctx: Ctx, family: Family, moment: datetime) -> None:
+    for m in ctx.s.scalars(select(Membership).where(Membership.family_id == family.id,
+                                                    Membership.state == MembershipState.ACTIVE,
+                                                    Membership.person_id.is_not(None))):
+        if Role(m.role).is_staff:
+            continue
+        rows = list(ctx.s.scalars(select(Checkin.state).join(Commitment, Commitment.id == Checkin.commitment_id)
+                                  .where(Commitment.owner_membership_id == m.id,
+                                         Checkin.due_at >= moment - timedelta(days=7), Checkin.due_at < moment,
+                                         Checkin.state.in_(ANSWERED))))
+        if not rows:
+            continue
+        kept, total, alias = sum(1 for s in rows if s == CheckinState.DONE), len(rows), family.alias
+        notify.to_person(ctx, m.person_id, family,  # type: ignore[arg-type]
+                         partial(render.weekly_thanks, alias=alias, kept=kept, total=total),
+                         key=f"weekly:{m.id}:{moment:%Y-%m-%d}", purpose=OutboxPurpose.WEEKLY_THANKS)
 
 
 def _section(ctx: Ctx, family: Family, since: datetime, until: datetime) -> render.SummarySection:
@@ -135,48 +121,31 @@ def _section(ctx: Ctx, family: Family, since: datetime, until: datetime) -> rend
                                  reviews.summary_facts(ctx, family))
 
 
-def _caseworkers(ctx: Ctx) -> list[tuple[Person, list[Family], str]]:
-    """Every caseworker with their families and the time zone their summary follows."""
-    rows = ctx.s.execute(select(Person, Family).join(Membership, Membership.person_id == Person.id)
-                         .join(Family, Family.id == Membership.family_id)
-                         .where(Membership.role == Role.CASEWORKER, Membership.state == MembershipState.ACTIVE)
-                         .order_by(Person.id, Family.id)).all()
-    by_person: dict[int, tuple[Person, list[Family]]] = {}
-    for person, family in rows:
-        by_person.setdefault(person.id, (person, []))[1].append(family)
-    return [(person, families, notify.person_timezone(person, families[0]))
-            for person, families in by_person.values()]
+def caseworker_families(ctx: Ctx, person_id: int) -> list[Family]:
+    """The families this person is the active caseworker of, oldest first (the first sets their time zone)."""
+    return list(ctx.s.scalars(select(Family).join(Membership, Membership.family_id == Family.id).where(
+        Membership.person_id == person_id, Membership.role == Role.CASEWORKER,
+        Membership.state == MembershipState.ACTIVE).order_by(Family.id)))
 
 
-def _daily_due(ctx: Ctx, staff: list[tuple[Person, list[Family], str]]
-               ) -> list[tuple[Person, list[Family], str, datetime]]:
-    """The caseworkers whose daily summary is due now and not yet sent."""
-    due: list[tuple[Person, list[Family], str, datetime]] = []
-    for person, families, tz in staff:
-        moment = last_daily_moment(ctx.now, tz, person.summary_time)
-        if ctx.now - moment <= timedelta(hours=12):
-            due.append((person, families, tz, moment))
-    done = already_marked(ctx, [f"daily:{p.id}:{m:%Y-%m-%d}" for p, _, _, m in due])
-    return [item for item in due if f"daily:{item[0].id}:{item[3]:%Y-%m-%d}" not in done]
-
-
-def next_daily_summary(ctx: Ctx) -> datetime | None:
-    """Now if a daily summary is due and unsent; else the next summary time of any caseworker."""
-    staff = _caseworkers(ctx)
-    if _daily_due(ctx, staff):
-        return ctx.now
-    times = {(tz, person.summary_time) for person, _, tz in staff}
-    return min((next_daily_moment(ctx.now, tz, hhmm) for tz, hhmm in times), default=None)
-
-
-def daily_summaries(ctx: Ctx) -> int:
-    sent = 0
-    for person, families, tz, moment in _daily_due(ctx, _caseworkers(ctx)):
-        if not mark_once(ctx, f"daily:{person.id}:{moment:%Y-%m-%d}"):
+def daily_summaries(ctx: Ctx, limit: int) -> int:
+    """The caseworkers whose summary time came (their job is due): one summary a day, not sent more than
+    12 hours late. A person who is no longer anyone's caseworker has no job until they are again.
+    Returns the jobs run."""
+    ran = 0
+    for person_id, was in jobs.due(ctx, JobKind.DAILY_SUMMARY, limit):
+        ran += 1
+        person = ctx.s.get(Person, person_id)
+        families = caseworker_families(ctx, person_id) if person else []
+        if person is None or not families:
+            jobs.settle(ctx, JobKind.DAILY_SUMMARY, person_id, was, None)
             continue
-
-        sections = [_section(ctx, f, moment - timedelta(days=1), moment) for f in families]
-        notify.to_person(ctx, person.id, families[0], partial(render.daily_summary, sections=sections, tz=tz),
-                         key=f"daily:{person.id}:{moment:%Y-%m-%d}", purpose=OutboxPurpose.DAILY_SUMMARY)
-        sent += 1
-    return sent
+        tz = notify.person_timezone(person, families[0])
+        moment = last_daily_moment(ctx.now, tz, person.summary_time)
+        name = f"daily:{person.id}:{moment:%Y-%m-%d}"
+        if ctx.now - moment <= timedelta(hours=12) and mark_once(ctx, name):
+            sections = [_section(ctx, f, moment - timedelta(days=1), moment) for f in families]
+            notify.to_person(ctx, person.id, families[0], partial(render.daily_summary, sections=sections, tz=tz),
+                             key=name, purpose=OutboxPurpose.DAILY_SUMMARY)
+        jobs.settle(ctx, JobKind.DAILY_SUMMARY, person_id, was, next_daily_moment(ctx.now, tz, person.summary_time))
+    return ran

@@ -26,6 +26,7 @@ from storage.models.core import (
     Person,
     PlanDraft,
     PlanVersion,
+    ScheduledJob,
     SweepMark,
 )
 
@@ -57,5 +58,6 @@ __all__ = [
     "RelayThread",
     "ReviewDate",
     "ReviewSchedule",
+    "ScheduledJob",
     "SweepMark",
 ]

@@ -135,6 +135,7 @@ class Checkin(Base):
     __table_args__ = (
         UniqueConstraint("commitment_id", "due_at"),
         Index("ix_checkins_state_due", "state", "due_at"),
+        Index("ix_checkins_state_grace", "state", "grace_ends_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"))
@@ -326,3 +327,19 @@ class SweepMark(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     at: Mapped[datetime]
+
+
+class ScheduledJob(Base):
+    """When a periodic job (bot.domain.vocabulary.JobKind) next has work for one subject (a commitment, a
+    meeting, a family, a caseworker). Set to "now" when the job's inputs change, moved on when the job runs,
+    so the engine finds its work (and the next moment) by index, never by scanning families or staff."""
+
+    __tablename__ = "scheduled_jobs"
+    __table_args__ = (
+        UniqueConstraint("kind", "subject_id"),
+        Index("ix_scheduled_jobs_kind_due", "kind", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime]

@@ -10,7 +10,6 @@ from importlib import metadata
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.engine.sweeps import SWEEPS
 from bot.ports import Delivery, DeliveryError, DeliveryFailure, Inbound, InboundKind
 from bot.web import build_web
 from messages.outbound import OutboundMessage
@@ -99,4 +98,6 @@ async def test_metrics_route_shows_the_outbox_sends_429s_acks_sweeps_and_inbound
     assert grew("familyteam_inbound_updates_total", kind="text", result="duplicate") == 1
     assert grew("familyteam_inbound_updates_total", kind="button", result="refused") == 1
     assert grew("familyteam_inbound_updates_total", kind="button", result="handled") == 1
-    assert all(grew("familyteam_sweep_duration_seconds_count", sweep=name) >= 1 for name, _ in SWEEPS)
+    # Only sweeps with work run (the engine asks each sweep's next moment first); setting up a family gave
+    # its summaries work, so sweeps have been timed in this process.
+    assert total(after, "familyteam_sweep_duration_seconds_count") >= 1

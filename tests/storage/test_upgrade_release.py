@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from bot.cli import main
-from bot.domain.vocabulary import OutboxPurpose
-from storage.models import Checkin, Escalation, Family, OutboxMessage, PlanVersion
+from bot.domain.vocabulary import JobKind, OutboxPurpose
+from storage.models import Checkin, Escalation, Family, OutboxMessage, PlanVersion, ScheduledJob
 from tests.support.harness import Harness
 
 FIXTURE = Path(__file__).parent / "fixtures" / "release-0001.db"
@@ -52,5 +52,11 @@ def test_release_0001_database_upgrades_and_keeps_its_rows(tmp_path: Path, monke
         checkin_ids = h.call(lambda ctx: set(ctx.s.scalars(select(Checkin.id))))
         assert nudges and set(nudges) <= checkin_ids, "nudges linked to their check-in"
         assert {e.state for e in h.call(lambda ctx: list(ctx.s.scalars(select(Escalation))))} == {"open"}
+        jobs = h.call(lambda ctx: sorted(ctx.s.execute(select(ScheduledJob.kind, ScheduledJob.due_at)).all()))
+        assert {kind for kind, _ in jobs} >= {JobKind.WEEKLY_THANKS, JobKind.DAILY_SUMMARY, JobKind.SCHEDULE_FILL}, \
+            "the periodic jobs of the existing family, caseworker and commitments"
+        assert all(at <= h.now for _, at in jobs), "due at once: the first tick settles each"
+        h.app.engine.tick_sync()
+        assert all(at > h.now for at in h.call(lambda ctx: list(ctx.s.scalars(select(ScheduledJob.due_at)))))
     finally:
         h.close()

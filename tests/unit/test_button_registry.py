@@ -67,3 +67,14 @@ def test_well_signed_but_malformed_payloads_are_refused() -> None:
 def test_making_a_button_with_wrong_arguments_is_a_programming_error(action: ButtonAction, args: tuple) -> None:
     with pytest.raises(ValueError):
         make(SECRET, action, *args)
+
+
+def test_one_button_per_choice_is_the_same_data_as_making_each() -> None:
+    from bot.buttons import make_choices
+
+    for action, args in [(ButtonAction.CHECKIN, (7,)), (ButtonAction.MEETING, (3,))]:
+        choices = PAYLOAD[action][-1]
+        assert make_choices(SECRET, action, *args) == {c: make(SECRET, action, *args, c) for c in choices}
+    for action, args in [(ButtonAction.CHECKIN, ()), (ButtonAction.CHECKIN, (-1,)), (ButtonAction.NOTE, (1,))]:
+        with pytest.raises(ValueError):
+            make_choices(SECRET, action, *args)
