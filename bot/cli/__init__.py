@@ -13,13 +13,13 @@ import sys
 from pydantic import ValidationError
 
 from bot.check import cmd_check
-from bot.cli import cases, escalations, families, invites, plans, records, runtime
+from bot.cli import cases, escalations, families, invites, meetings, plans, records, runtime
 from bot.cli.common import Parsers
 from bot.logs import configure_logging
 from bot.services.errors import ServiceError
 from bot.settings import Settings, settings_problems
 
-MODULES = (runtime, families, invites, plans, escalations, cases, records)
+MODULES = (runtime, families, invites, plans, meetings, escalations, cases, records)
 
 
 def build_parser() -> argparse.ArgumentParser:

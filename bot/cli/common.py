@@ -14,7 +14,7 @@ from bot.services.errors import InvalidInput
 from bot.settings import Settings
 
 FAMILY_HELP = "the family's id (familyteam family create prints it), e.g. 1"
-ESCALATION_HELP = "the escalation's id (familyteam status lists them), e.g. 7"
+ESCALATION_HELP = "the escalation's id (familyteam escalation list shows them), e.g. 7"
 
 
 def out(args: argparse.Namespace, data: Any, text: str) -> None:
