@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
@@ -213,3 +213,59 @@ def decline_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str) ->
                  subject=f"membership:{membership.id}")
     onboarding.declined(ctx, membership, family, invite_id=invite.id)
     return None
+
+
+@dataclass
+class InviteView:
+    membership_id: int
+    name: str
+    role: str
+    language: str | None
+    created_at: datetime
+    expires_at: datetime
+    created_by: str
+    state: str  # "open", "expired", "used", "declined", "revoked"
+
+
+def _invite_state(invite: Invite, membership: Membership, now: datetime) -> str:
+    if invite.used_at is not None:
+        return "used"
+    if membership.state == MembershipState.DECLINED:
+        return "declined"
+    if membership.state == MembershipState.INVITED and invite.expires_at > now:
+        return "open"
+    return "revoked" if membership.state == MembershipState.LEFT and membership.person_id is None else "expired"
+
+
+def list_invites(ctx: Ctx, actor: Actor, family_id: int, *, all_invites: bool = False) -> list[InviteView]:
+    """The family's invites, newest first: only those still open unless `all_invites`. Codes are never
+    shown again (only their hashes are kept)."""
+    family = get_family(ctx, family_id)
+    require_staff(ctx, actor, family.id, "invite.list")
+    rows = ctx.s.execute(select(Invite, Membership).join(Membership, Membership.id == Invite.membership_id)
+                         .where(Membership.family_id == family.id).order_by(Invite.created_at.desc(), Invite.id.desc()))
+    views = [InviteView(m.id, m.name, m.role, i.language, i.created_at, i.expires_at, i.created_by,
+                        _invite_state(i, m, ctx.now)) for i, m in rows]
+    return views if all_invites else [v for v in views if v.state == "open"]
+
+
+def revoke_invite(ctx: Ctx, actor: Actor, family_id: int, name: str) -> int:
+    """Close the open invites of someone invited who has not joined: their code and consent button stop
+    working. Returns how many invites were closed (0: none was open)."""
+    family = get_family(ctx, family_id)
+    require_staff(ctx, actor, family.id, "invite.revoke")
+    membership = ctx.s.scalar(select(Membership).where(Membership.family_id == family.id,
+                                                       Membership.name == check_name(name)))
+    if membership is None or Role(membership.role).is_staff:
+        raise InvalidInput("no_member", f"nobody called {name!r} was invited to family {family.id}")
+    if membership.state == MembershipState.ACTIVE:
+        raise InvalidInput("already_member", f"{membership.name} has joined; to remove them: familyteam member "
+                                             f"remove --family {family.id} --name {membership.name!r}")
+    closed = ctx.s.execute(update(Invite).where(Invite.membership_id == membership.id, Invite.used_at.is_(None),
+                                                Invite.expires_at > ctx.now).values(expires_at=ctx.now),
+                           execution_options={"synchronize_session": False}).rowcount or 0  # type: ignore[attr-defined]
+    if membership.state == MembershipState.INVITED:
+        membership.state, membership.left_at = MembershipState.LEFT, ctx.now
+    audit.record(ctx, actor, "invite.revoke", family_id=family.id, subject=f"membership:{membership.id}",
+                 detail=f"{closed} closed")
+    return closed

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -13,11 +15,11 @@ from bot.domain.schedule import localize
 from bot.domain.vocabulary import JobKind, MeetingReply, MembershipState, OutboxPurpose
 from bot.services import audit, jobs, meeting_replies, notify
 from bot.services.context import Actor, Ctx
-from bot.services.errors import NotFound, Refused
+from bot.services.errors import InvalidInput, NotFound, Refused
 from messages import members as texts
 from messages.catalog import Translator
 from messages.outbound import OutboundMessage
-from storage.models import Family, Meeting, MeetingInvitee, Membership, Person
+from storage.models import Family, Meeting, MeetingInvitee, Membership, Person, PlanVersion
 
 if TYPE_CHECKING:
     from bot.planfile import MeetingSpec
@@ -148,3 +150,61 @@ def next_meeting_for(ctx: Ctx, person_id: int) -> tuple[Meeting, Family] | None:
                                Meeting.cancelled.is_(False), Meeting.starts_at > ctx.now)
                         .order_by(Meeting.starts_at).limit(1)).first()
     return (row[0], row[1]) if row else None
+
+
+@dataclass
+class MeetingView:
+    id: int
+    kind: str
+    starts_at: datetime
+    place: str
+    cancelled: bool
+    from_plan: bool  # listed in the plan file (change it there), or scheduled outside it
+    replies: meeting_replies.Replies
+
+
+def meetings_of(ctx: Ctx, actor: Actor, family_id: int, *, past: bool = False) -> list[MeetingView]:
+    """The family's meetings still to come (and, with `past`, those held or cancelled too), soonest first."""
+    from bot.services.families import get_family, require_staff
+
+    family = get_family(ctx, family_id)
+    require_staff(ctx, actor, family.id, "meeting.list")
+    query = select(Meeting).where(Meeting.family_id == family.id).order_by(Meeting.starts_at, Meeting.id)
+    if not past:
+        query = query.where(Meeting.cancelled.is_(False), Meeting.starts_at > ctx.now)
+    in_plan = plan_meeting_keys(ctx, family.id)
+    return [MeetingView(m.id, m.kind, m.starts_at, m.place, m.cancelled, m.key in in_plan,
+                        meeting_replies.replies_to(ctx, m.id)) for m in ctx.s.scalars(query)]
+
+
+def plan_meeting_keys(ctx: Ctx, family_id: int) -> set[str]:
+    """The meetings the family's current plan lists (by their stable key)."""
+    from bot.planfile import MeetingSpec
+
+    latest = ctx.s.scalar(select(PlanVersion).where(PlanVersion.family_id == family_id)
+                          .order_by(PlanVersion.number.desc()).limit(1))
+    return {MeetingSpec.model_validate(m).stable_key for m in (latest.content.get("meeting", []) if latest else [])}
+
+
+def cancel_meeting(ctx: Ctx, actor: Actor, meeting_id: int) -> bool:
+    """Cancel a meeting still to come; its invitees who joined are told. False if it was already cancelled.
+    A meeting the plan file lists is cancelled by removing it from the plan (else the next apply brings it
+    back): refused here with that advice."""
+    from bot.services.families import require_staff
+
+    meeting = ctx.s.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound("no_meeting", f"no meeting {meeting_id}")
+    require_staff(ctx, actor, meeting.family_id, "meeting.cancel")
+    if meeting.cancelled:
+        return False
+    if meeting.starts_at <= ctx.now:
+        raise InvalidInput("in_past", "this meeting has already taken place")
+    if meeting.key in plan_meeting_keys(ctx, meeting.family_id):
+        raise InvalidInput("in_plan", f"meeting {meeting.id} is in the plan file ({meeting.key}): remove it there "
+                                      "and apply the plan again")
+    meeting.cancelled = True
+    family = ctx.s.get_one(Family, meeting.family_id)
+    tell_cancelled(ctx, meeting, family)
+    audit.record(ctx, actor, "meeting.cancel", family_id=family.id, subject=f"meeting:{meeting.id}")
+    return True

@@ -115,6 +115,16 @@ def network_members(ctx: Ctx, actor: Actor, family_id: int, *, active_only: bool
             if not Role(m.role).is_staff]
 
 
+def member_ids(ctx: Ctx, actor: Actor, family_id: int, names: list[str]) -> list[int]:
+    """The network members called `names` (as invited, any case), joined or invited; an unknown name is an
+    error naming it."""
+    members = {m.name.casefold(): m.id for m in network_members(ctx, actor, family_id)}
+    unknown = [n for n in names if n.strip().casefold() not in members]
+    if unknown:
+        raise InvalidInput("bad_invitee", f"not in the network of family {family_id}: {', '.join(unknown)}")
+    return [members[n.strip().casefold()] for n in names]
+
+
 def schedule_meeting(ctx: Ctx, actor: Actor, family_id: int, kind: str, starts_local: datetime, place: str,
                      invitee_ids: list[int]) -> Meeting:
     """A meeting outside the plan file (the plan's own meetings are left alone by this, and it by them)."""
@@ -155,8 +165,9 @@ def _invitees(ctx: Ctx, family: Family, invitee_ids: list[int]) -> list[Membersh
     invitees = []
     for mid in dict.fromkeys(invitee_ids):
         m = ctx.s.get(Membership, mid)
-        if m is None or m.family_id != family.id or m.state != MembershipState.ACTIVE:
-            raise InvalidInput("bad_invitee", "invitees must be active members of this family")
+        # Someone invited who has not joined yet gets the invitation when they join (invite_to_upcoming).
+        if m is None or m.family_id != family.id or m.state not in (MembershipState.ACTIVE, MembershipState.INVITED):
+            raise InvalidInput("bad_invitee", "invitees must be members of this family (joined or invited)")
         if is_avoided(m.name, avoid):
             raise Refused("person_to_avoid", "this person is on the people-to-avoid list", family_id=family.id,
                           subject="meeting.schedule")

@@ -9,9 +9,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -23,6 +21,7 @@ from handlers.slack.commands import COMMAND, Commands
 from handlers.slack.context import SlackContext, StaffDoor
 from handlers.slack.events import Events
 from handlers.slack.home import SUMMARY_TIME_ACTION
+from handlers.slack.http import make_route
 from handlers.slack.limits import SlackLimitError
 from handlers.slack.plan import PlanEditor
 from handlers.slack.views import Views
@@ -153,10 +152,9 @@ class SlackAdapter:
             webapp.router.add_post(EVENTS_PATH, self.handle_http)
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        body = await request.text()
-        headers = {k.lower(): request.headers.getall(k) for k in request.headers}
-        bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=headers)  # type: ignore[arg-type]
-        return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+        """Verified and read by handlers/slack/http.py, then dispatched by Bolt."""
+        secret = (reveal(self.settings.slack_signing_secret) or "").encode()
+        return await make_route(secret, self.bolt.async_dispatch)(request)
 
     async def start(self) -> None:
         if self.socket_mode:

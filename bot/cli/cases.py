@@ -1,45 +1,13 @@
 """`familyteam review set|show`, `familyteam family close|erase`, `familyteam member erase`: a case's review
-dates and its end. Added to the parser by bot/cli.py."""
+dates and its end."""
 
 from __future__ import annotations
 
 import argparse
-import getpass
-import json
-from collections.abc import Callable
 from datetime import date
-from typing import Any
 
-from bot.services.context import Actor
+from bot.cli.common import FAMILY_HELP, Parsers, actor, app, out
 from bot.services.errors import InvalidInput
-
-FAMILY_HELP = "the family's id (familyteam family create prints it), e.g. 1"
-
-
-class _Cli:
-    """What bot/cli.py's commands share (app, actor, output), without importing it (no import circle)."""
-
-    @staticmethod
-    def _app() -> Any:
-        from bot.bootstrap import build
-        from bot.settings import Settings
-
-        return build(Settings(), transports=())
-
-    @staticmethod
-    def _actor() -> Actor:
-        try:
-            return Actor.cli(getpass.getuser())
-        except Exception:
-            return Actor.cli()
-
-    @staticmethod
-    def _out(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
-        print(json.dumps(data, indent=2, ensure_ascii=False, default=str) if args.json else text)
-
-
-def _cli() -> type[_Cli]:
-    return _Cli
 
 
 def _dates(pairs: list[str] | None, flag: str) -> dict[str, date]:
@@ -59,10 +27,9 @@ def cmd_review_set(args: argparse.Namespace) -> None:
     from bot.services import reviews
 
     held, due = _dates(args.held, "--held"), _dates(args.due, "--due")
-    cli = _cli()
-    app, actor = cli._app(), cli._actor()
-    app.call(lambda ctx: reviews.set_reviews(ctx, actor, args.family, framework=args.framework, region=args.region,
-                                             held=held, due=due), actor)
+    the_app, who = app(), actor()
+    the_app.call(lambda ctx: reviews.set_reviews(ctx, who, args.family, framework=args.framework, region=args.region,
+                                             held=held, due=due), who)
     cmd_review_show(args)
 
 
@@ -71,25 +38,23 @@ def cmd_review_show(args: argparse.Namespace) -> None:
     from messages.catalog import translator
     from messages.reviews import review_schedule_lines
 
-    cli = _cli()
-    app, actor = cli._app(), cli._actor()
-    shown = app.call(lambda ctx: reviews.show(ctx, actor, args.family), actor)
+    the_app, who = app(), actor()
+    shown = the_app.call(lambda ctx: reviews.show(ctx, who, args.family), who)
     data = {"family_id": shown.family_id, "framework": shown.framework, "region": shown.region,
             "reviews": [{"kind": k, "number": n, "due_on": d, "held_on": h, "set_by_staff": o,
                          "overdue": h is None and d is not None and d < shown.today}
                         for k, n, d, h, o in shown.rows]}
-    text = "\n".join(review_schedule_lines(translator(app.settings.default_language), shown.alias, shown.framework,
-                                           shown.region, shown.rows, shown.today))
-    cli._out(args, data, text)
+    text = "\n".join(review_schedule_lines(translator(the_app.settings.default_language), shown.alias,
+                                           shown.framework, shown.region, shown.rows, shown.today))
+    out(args, data, text)
 
 
 def cmd_family_close(args: argparse.Namespace) -> None:
     from bot.services.lifecycle import close_family
 
-    cli = _cli()
-    app, actor = cli._app(), cli._actor()
-    closed = app.call(lambda ctx: close_family(ctx, actor, args.family), actor)
-    cli._out(args, {"family_id": closed.family_id, "members_told": closed.members_told, "erase_at": closed.erase_at},
+    the_app, who = app(), actor()
+    closed = the_app.call(lambda ctx: close_family(ctx, who, args.family), who)
+    out(args, {"family_id": closed.family_id, "members_told": closed.members_told, "erase_at": closed.erase_at},
              f"{closed.alias} is closed; {closed.members_told} member(s) told. Personal data will be erased after "
              f"{closed.erase_at:%Y-%m-%d}; to keep the record: familyteam export --family {closed.family_id}")
 
@@ -97,10 +62,9 @@ def cmd_family_close(args: argparse.Namespace) -> None:
 def cmd_family_erase(args: argparse.Namespace) -> None:
     from bot.services.erasure import erase_family
 
-    cli = _cli()
-    app, actor = cli._app(), cli._actor()
-    done = app.call(lambda ctx: erase_family(ctx, actor, args.family), actor)
-    cli._out(args, {"family_id": done.family_id, "members": done.members, "persons": done.persons},
+    the_app, who = app(), actor()
+    done = the_app.call(lambda ctx: erase_family(ctx, who, args.family), who)
+    out(args, {"family_id": done.family_id, "members": done.members, "persons": done.persons},
              f"Family {done.family_id} erased: {done.members} member(s), {done.persons} person(s).")
 
 
@@ -109,21 +73,18 @@ def cmd_member_erase(args: argparse.Namespace) -> None:
 
     if not (args.name or args.member):
         raise InvalidInput("no_member", "name the member: --name NAME or --member ID")
-    cli = _cli()
-    app, actor = cli._app(), cli._actor()
-    done = app.call(lambda ctx: erase_member(ctx, actor, args.family, name=args.name, membership_id=args.member),
-                    actor)
-    cli._out(args, {"membership_id": done.membership_id, "person_erased": done.person_erased},
+    the_app, who = app(), actor()
+    done = the_app.call(lambda ctx: erase_member(ctx, who, args.family, name=args.name,
+                                                 membership_id=args.member), who)
+    out(args, {"membership_id": done.membership_id, "person_erased": done.person_erased},
              f"Member {done.membership_id} erased" + ("." if done.person_erased else
                                                        " (the person stays: they are in another network or team)."))
 
 
-Add = Callable[..., argparse.ArgumentParser]
-
-
-def add_parsers(sub: Any, families: Any, members: Any, add: Add) -> None:
+def add_parsers(p: Parsers) -> None:
     """The review, close and erase subcommands, under the parser's `review`, `family` and `member` groups."""
-    rev = sub.add_parser("review", help="review dates").add_subparsers(dest="review_command", required=True)
+    add, families, members = p.add, p.group("family", "families"), p.group("member", "network members")
+    rev = p.group("review", "review dates")
     rs = add("set", cmd_review_set, "set the framework and region, record meetings held, set dates by hand", rev)
     rs.add_argument("--family", type=int, required=True, help=FAMILY_HELP)
     rs.add_argument("--framework", help="the review framework, e.g. england-child-protection")
