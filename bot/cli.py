@@ -21,6 +21,7 @@ from bot.services.context import Actor
 from bot.services.errors import InvalidInput, ServiceError
 from bot.settings import Settings, settings_problems
 from messages.catalog import SUPPORTED_LANGUAGES
+from storage import crypto
 
 
 def _out(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
@@ -180,9 +181,27 @@ def cmd_db_upgrade(args: argparse.Namespace) -> None:
     from storage.db import Database
     from storage.migrate import upgrade
 
-    db = Database(Settings().database_url)
+    settings = Settings()
+    db = Database(settings.database_url)
+    if settings.data_key_list:
+        crypto.register(db.engine, settings.data_key_list)  # the migration that encrypts existing rows uses them
     upgrade(db.engine)
     _out(args, {"upgraded": True}, "Database is up to date.")
+
+
+def cmd_db_rotate_key(args: argparse.Namespace) -> None:
+    from bot.bootstrap import build
+    from storage.rekey import rotate
+
+    app = build(Settings(), transports=())
+    done = rotate(app.db.engine)
+    _out(args, {"values": done}, f"{done} values re-encrypted with the first key of FAMILYTEAM_DATA_KEYS; "
+                                 "older keys can now be removed.")
+
+
+def cmd_db_new_key(args: argparse.Namespace) -> None:
+    key = crypto.new_key()
+    _out(args, {"key": key}, key)
 
 
 def cmd_run(args: argparse.Namespace) -> None:
@@ -236,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     add("upgrade", cmd_db_upgrade, "apply migrations", db)
+    add("new-key", cmd_db_new_key, "print a new data key for FAMILYTEAM_DATA_KEYS (put it first)", db)
+    add("rotate-key", cmd_db_rotate_key, "re-encrypt stored texts with the first key of FAMILYTEAM_DATA_KEYS, "
+                                         "e.g. after FAMILYTEAM_DATA_KEYS=NEW,OLD", db)
 
     fam = sub.add_parser("family", help="families").add_subparsers(dest="family_command", required=True)
     fc = add("create", cmd_family_create, "create a family (alias only, never a child's name)", fam)
@@ -334,6 +356,9 @@ def main(argv: list[str] | None = None) -> int:
             return code
         except BrokenPipeError:
             return _reader_gone()
+    if getattr(args, "fn", None) is cmd_db_new_key:  # makes the key production settings are refused without
+        cmd_db_new_key(args)
+        return 0
     settings = _settings_or_problems()
     if settings is None:
         return 2
