@@ -19,6 +19,7 @@ from bot.app import App
 from bot.clock import Clock, SystemClock
 from bot.ports import ChatRecorder, Inbound, InviteLinks, Transport
 from bot.settings import Settings, reveal
+from storage import crypto
 from storage.db import Database
 from storage.migrate import code_head, upgrade
 from storage.models import KeyValue
@@ -73,6 +74,19 @@ def load_secret(db: Database, configured: str | None) -> bytes:
         return s.get_one(KeyValue, "button_secret").value.encode()
 
 
+def use_data_keys(db: Database, configured: list[str]) -> None:
+    """Give the database its data keys (storage.crypto): FAMILYTEAM_DATA_KEYS, then the key kept in the
+    database; without configured keys (SQLite: settings refuse production without them) one is generated once
+    and kept in the database."""
+    try:
+        with db.engine.begin() as conn:
+            keys = crypto.database_keys(conn, configured)
+    except IntegrityError:  # another instance stored its key first: take that one
+        with db.engine.begin() as conn:
+            keys = crypto.database_keys(conn, configured)
+    crypto.register(db.engine, keys)
+
+
 def console_transport(out: TextIO | None = None) -> ChatRecorder:
     """The in-process transport that keeps every chat's conversation (tests, demo, scenario kit)."""
     from handlers.console.transport import ConsoleTransport
@@ -88,8 +102,11 @@ def build(settings: Settings, *, clock: Clock | None = None, db: Database | None
     console otherwise); tests and the demo pass their own."""
     _register_address_rules()
     db = db or Database(settings.database_url)
+    if settings.data_key_list:
+        crypto.register(db.engine, settings.data_key_list)  # the migration that encrypts uses them
     if run_migrations:
         migrate(db)
+    use_data_keys(db, settings.data_key_list)
     app = App(settings, clock or SystemClock(), db, load_secret(db, reveal(settings.secret)))
     if transports is not None:
         for transport in transports:

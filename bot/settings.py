@@ -8,17 +8,18 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.durations import parse_duration_minutes
 from bot.domain.schedule import WEEKDAYS, parse_hhmm
 from messages.catalog import SUPPORTED_LANGUAGES
+from storage.crypto import valid_key
 
-SECRET_SETTINGS = ("FAMILYTEAM_SECRET", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "SLACK_BOT_TOKEN",
-                   "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
+SECRET_SETTINGS = ("FAMILYTEAM_SECRET", "FAMILYTEAM_DATA_KEYS", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET",
+                   "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-_OPTIONAL = ("secret", "duty", "telegram_bot_token", "telegram_api_base_url", "telegram_webhook_url",
+_OPTIONAL = ("secret", "data_keys", "duty", "telegram_bot_token", "telegram_api_base_url", "telegram_webhook_url",
              "telegram_webhook_secret", "slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_api_url")
 _URL = re.compile(r"^https?://[^\s/:?#]+(:\d{1,5})?(/\S*)?$", re.IGNORECASE)
 _ADDRESS = re.compile(r"^[a-z]{2,16}:[^\s:]{1,64}$")
@@ -37,6 +38,10 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default="sqlite:///familyteam.db", validation_alias="DATABASE_URL")
     secret: SecretStr | None = Field(default=None, validation_alias="FAMILYTEAM_SECRET")
+    env: Literal["development", "production"] = Field(default="development", validation_alias="FAMILYTEAM_ENV")
+    # Fernet keys for data at rest, comma-separated, newest first (storage.crypto); required in production.
+    data_keys: SecretStr | None = Field(default=None, validation_alias="FAMILYTEAM_DATA_KEYS",
+                                        validate_default=True)
     http_host: str = Field(default="127.0.0.1", validation_alias="FAMILYTEAM_HTTP_HOST")
     http_port: int = Field(default=8080, validation_alias="FAMILYTEAM_HTTP_PORT", ge=0, le=65535)
     sweep_seconds: float = Field(default=30.0, validation_alias="FAMILYTEAM_SWEEP_SECONDS", gt=0)
@@ -81,6 +86,22 @@ class Settings(BaseSettings):
             raise ValueError("a database URL, e.g. sqlite:///familyteam.db or "
                              "postgresql+psycopg://familyteam:PASSWORD@db:5432/familyteam")
         return value
+
+    @field_validator("data_keys")
+    @classmethod
+    def _data_keys(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            url = str(info.data.get("database_url", ""))
+            if info.data.get("env") == "production" or url.lower().startswith("postgresql"):
+                raise ValueError("data keys are required in production (FAMILYTEAM_ENV=production or a PostgreSQL "
+                                 "DATABASE_URL): one or more Fernet keys, comma-separated, newest first; make one "
+                                 "with `familyteam db new-key`")
+            return None
+        keys = [k.strip() for k in value.get_secret_value().split(",")]
+        if not all(keys) or not all(valid_key(k) for k in keys):
+            raise ValueError("Fernet keys (44 characters of URL-safe base64 each), comma-separated, newest first; "
+                             "make one with `familyteam db new-key`")
+        return SecretStr(",".join(keys))
 
     @field_validator("http_host")
     @classmethod
@@ -180,11 +201,17 @@ class Settings(BaseSettings):
         return sorted({parse_duration_minutes(p) for p in self.meeting_reminders.split(",") if p.strip()},
                       reverse=True)
 
+    @property
+    def data_key_list(self) -> list[str]:
+        """FAMILYTEAM_DATA_KEYS as a list, newest first (empty: not configured)."""
+        keys = reveal(self.data_keys)
+        return keys.split(",") if keys else []
+
     def secret_values(self) -> list[str]:
         """Every configured secret's value (for the log redaction filter)."""
         values = (self.secret, self.telegram_bot_token, self.telegram_webhook_secret, self.slack_bot_token,
                   self.slack_signing_secret, self.slack_app_token)
-        return [v for v in (reveal(s) for s in values) if v]
+        return [*self.data_key_list, *(v for v in (reveal(s) for s in values) if v)]
 
     @property
     def platforms(self) -> list[str]:
@@ -199,7 +226,7 @@ def _plain(value: str | SecretStr) -> str:
 
 _PYDANTIC_EXPECTED = {
     "int_parsing": "a whole number", "int_from_float": "a whole number", "float_parsing": "a number",
-    "bool_parsing": "true or false", "literal_error": "plain or json",
+    "bool_parsing": "true or false",
 }
 
 
@@ -207,6 +234,8 @@ def _expected(error: Any) -> str:
     kind, ctx = error.get("type", ""), error.get("ctx") or {}
     if kind == "value_error":
         return str(ctx.get("error", error.get("msg", "")))
+    if kind == "literal_error":
+        return f"one of {ctx.get('expected', '')}".replace("'", "")
     if kind in ("greater_than", "greater_than_equal", "less_than_equal"):
         bounds = {"greater_than": f"a number above {ctx.get('gt')}",
                   "greater_than_equal": f"a number of at least {ctx.get('ge')}",
@@ -230,6 +259,8 @@ def settings_problems(exc: ValidationError) -> list[str]:
     lines = []
     for error in exc.errors():
         name = str(error["loc"][0]) if error.get("loc") else "settings"
+        field = Settings.model_fields.get(name)  # a default checked (validate_default) is named by its field
+        name = str(field.validation_alias) if field is not None and field.validation_alias else name
         lines.append(f"{_shown(name, error.get('input'))} is not valid: expected {_expected(error)}")
     return lines
 

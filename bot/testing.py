@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from bot.app import App
-from bot.bootstrap import build, console_transport
+from bot.bootstrap import build, console_transport, use_data_keys
 from bot.clock import ManualClock
 from bot.conversation.staff_intents import Intent, Outcome
 from bot.engine.engine import next_delivery
@@ -207,6 +207,7 @@ class World:
         assert target is not None
         self.app.db.dispose()
         _copy_sqlite(snap.path, target)
+        use_data_keys(self.app.db, self.app.settings.data_key_list)  # the copy's rows are under its keys
         self.console.restore(snap.chats)
         self._events = snap.events
         self._touched = True

@@ -257,6 +257,16 @@ def ordinary_reply(tr: Translator, emergency: str) -> OutboundMessage:
     ]), discreet_text=tr._("This message has not been passed on. Send /help to see what I can do."))
 
 
+def worried_former_reply(tr: Translator, alias: str, told: str, emergency: str) -> OutboundMessage:
+    """A worry from someone who has left (or was removed from) a family's network: it went to that family's
+    team all the same, and they are told exactly who has it."""
+    return OutboundMessage("\n".join([
+        tr._("Thank you for telling us. You are no longer in the safety network for {alias}, but this has been "
+             "passed on to {told} now.").format(alias=alias, told=told),
+        _danger(tr, emergency),
+    ]), discreet_text=tr._("Thank you, your message has been passed on."))
+
+
 def worry_not_passed_on(tr: Translator, emergency: str) -> OutboundMessage:
     """A worry from someone who is in no family's network now: there is nobody to tell."""
     return OutboundMessage("\n".join([

@@ -51,6 +51,7 @@ from messages.members import (  # noqa: F401
     timezone_set,
     today_checkins,
     typed_only,
+    worried_former_reply,
     worried_reply,
     worry_not_passed_on,
     your_commitments,

@@ -14,6 +14,8 @@ from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.util import LRUCache
 
+from storage import crypto
+
 T = TypeVar("T")
 
 
@@ -102,7 +104,7 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on error."""
-        with self._sessions() as s, s.begin():
+        with crypto.using(self.engine), self._sessions() as s, s.begin():
             yield s
 
     def call(self, fn: Callable[[Session], T]) -> T:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import JSON, DateTime, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+from storage import crypto
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -36,3 +39,40 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class _Encrypted(TypeDecorator[str]):
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> Any:
+        return None if value is None else crypto.encrypt(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else crypto.decrypt(value)
+
+
+class EncryptedText(_Encrypted):
+    """Text encrypted at rest with the database's data keys (storage.crypto). Never in a WHERE, ORDER BY,
+    unique constraint or LIKE: the stored value is a different random token each time it is written."""
+
+    impl = Text
+    cache_ok = True
+
+
+class EncryptedJSON(TypeDecorator[Any]):
+    """A JSON value (dict or list) encrypted at rest; like EncryptedText, never queried. The column stays a
+    JSON column holding one JSON string, the token (so no table is rebuilt to encrypt it)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else crypto.encrypt(json.dumps(value, ensure_ascii=False))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(crypto.decrypt(value))
+
+
+class EncryptedString(_Encrypted):
+    """EncryptedText in a column first made as a VARCHAR (no length now: a token is longer than the text)."""
+
+    impl = String
+    cache_ok = True

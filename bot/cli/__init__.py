@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from bot.check import cmd_check
 from bot.cli import cases, escalations, families, invites, meetings, plans, records, runtime
 from bot.cli.common import Parsers
+from bot.cli.runtime import cmd_db_new_key
 from bot.logs import configure_logging
 from bot.services.errors import ServiceError
 from bot.settings import Settings, settings_problems
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
             return code
         except BrokenPipeError:
             return _reader_gone()
+    if getattr(args, "fn", None) is cmd_db_new_key:  # makes the key production settings are refused without
+        cmd_db_new_key(args)
+        return 0
     settings = _settings_or_problems()
     if settings is None:
         return 2

@@ -1,4 +1,4 @@
-"""`familyteam run`, `demo`, `console`, `db upgrade`: the bot itself and its database."""
+"""`familyteam run`, `demo`, `console`, `db upgrade|new-key|rotate-key`: the bot itself and its database."""
 
 from __future__ import annotations
 
@@ -9,15 +9,33 @@ import signal
 from bot.check import cmd_check
 from bot.cli.common import Parsers, out
 from bot.settings import Settings
+from storage import crypto
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> None:
     from storage.db import Database
     from storage.migrate import upgrade
 
-    db = Database(Settings().database_url)
+    settings = Settings()
+    db = Database(settings.database_url)
+    if settings.data_key_list:
+        crypto.register(db.engine, settings.data_key_list)  # the migration that encrypts existing rows uses them
     upgrade(db.engine)
     out(args, {"upgraded": True}, "Database is up to date.")
+
+
+def cmd_db_rotate_key(args: argparse.Namespace) -> None:
+    from bot.bootstrap import build
+    from storage.rekey import rotate
+
+    app = build(Settings(), transports=())
+    done = rotate(app.db.engine)
+    out(args, {"values": done}, f"{done} values re-encrypted with the first key of FAMILYTEAM_DATA_KEYS; "
+                                "older keys can now be removed.")
+
+
+def cmd_db_new_key(args: argparse.Namespace) -> None:
+    out(args, {"key": (key := crypto.new_key())}, key)
 
 
 def cmd_run(args: argparse.Namespace) -> None:
@@ -56,3 +74,6 @@ def add_parsers(p: Parsers) -> None:
     c.add_argument("--as", dest="as_address", required=True, help="the chat to be, e.g. console:gran")
     db = p.group("db", "database")
     p.add("upgrade", cmd_db_upgrade, "apply migrations", db)
+    p.add("new-key", cmd_db_new_key, "print a new data key for FAMILYTEAM_DATA_KEYS (put it first)", db)
+    p.add("rotate-key", cmd_db_rotate_key, "re-encrypt stored texts with the first key of FAMILYTEAM_DATA_KEYS, "
+                                           "e.g. after FAMILYTEAM_DATA_KEYS=NEW,OLD", db)

@@ -42,11 +42,15 @@ def already_handled(ctx: Ctx, identity: ChatIdentity, key: str) -> None:
     _reply(ctx, identity, ALREADY, key)
 
 
-def add_note(ctx: Ctx, identity: ChatIdentity, actor: Actor, checkin_id: int, note: str, key: str) -> None:
-    """The member's note on a check-in, and "saved" to the chat that wrote it (at once, never held)."""
+def add_note(ctx: Ctx, identity: ChatIdentity, actor: Actor, checkin_id: int, note: str, key: str) -> bool:
+    """The member's note on a check-in, and "saved" to the chat that wrote it (at once, never held). False
+    when the check-in's notes are full (checkins.NOTES_TOTAL_MAX): nothing said, the caller passes it on."""
     checkin = checkins.add_note(ctx, actor, checkin_id, note)
+    if checkin is None:
+        return False
     if note.strip():
         notify.to_identity(ctx, identity, render.note_saved, key=key, checkin_id=checkin.id)
+    return True
 
 
 def staff_reply(ctx: Ctx, identity: ChatIdentity, actor: Actor, message_id: int, text: str, key: str,

@@ -103,7 +103,8 @@ def handle_text(ctx: Ctx, identity: ChatIdentity, actor: Actor, text: str, key: 
     if command is None and (answer == WORRIED or is_worry(text)):
         return _worried(ctx, identity, actor, _worry_words(text, answer, note), pending, key, message_ids)
     if pending is not None and pending.kind == PendingReplyKind.CHECKIN_NOTE and pending.checkin_id:
-        replies.add_note(ctx, identity, actor, pending.checkin_id, text, key)
+        if not replies.add_note(ctx, identity, actor, pending.checkin_id, text, key):
+            return Handled(None)  # the check-in's notes are full: passed on as a message (bot.conversation.relay)
         return Handled(TakenAs.NOTE, pending.checkin_id)
     command = command or command_word(text)
     if command is not None:
@@ -151,7 +152,14 @@ def raise_worry(ctx: Ctx, identity: ChatIdentity, actor: Actor, words: str | Non
     """A worry outside any check-in (or forwarded: never an answer), to every family they are in, and the
     emergency guidance at once."""
     raised = escalations.raise_worry(ctx, actor, words, message_ids)
-    if raised:
+    former = raised and ctx.s.get_one(Membership, raised[0].membership_id).state != MembershipState.ACTIVE
+    told = escalations.first_told(ctx, raised[0]) if former else None
+    if former and told:  # they left or were removed: it went to the family they were in, said by name
+        family = ctx.s.get_one(Family, raised[0].family_id)
+        notify.to_identity(ctx, identity, partial(render.worried_former_reply, alias=family.alias, told=told,
+                                                  emergency=family.emergency_number), key=key, urgent=True)
+        return raised
+    if raised and not former:
         family = ctx.s.get_one(Family, raised[0].family_id)
         notify.to_identity(ctx, identity, partial(render.worried_reply, emergency=family.emergency_number),
                            key=key, urgent=True)
@@ -176,8 +184,7 @@ def _answer(ctx: Ctx, identity: ChatIdentity, actor: Actor, text: str, answer: s
     assert actor.person_id is not None
     if answer is None:
         recent = checkins.just_answered_by(ctx, actor.person_id)
-        if recent is not None:
-            replies.add_note(ctx, identity, actor, recent.id, text, key)
+        if recent is not None and replies.add_note(ctx, identity, actor, recent.id, text, key):
             return Handled(TakenAs.NOTE, recent.id)
         return Handled(None)
     # The open check-in, or the one they answered a moment ago (a follow-up belongs to it).

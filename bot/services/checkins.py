@@ -145,7 +145,7 @@ def answer_checkin(ctx: Ctx, actor: Actor, checkin_id: int, answer: str, note: s
     if checkin.state == CheckinState.CANCELLED or (checkin.asked_at is None and checkin.due_at > ctx.now):
         raise NotFound("not_open", "this check-in is not open", family_id=family.id)
     value = Answer(answer)
-    note = clean_text(note or "").strip()[:4000] or None
+    note = clean_text(note or "").strip()[:NOTE_MAX] or None
     previous = checkin.state
     tr_person = ctx.s.get_one(Person, actor.person_id)
     if previous == value.value and note is None:
@@ -216,14 +216,24 @@ def _tr(person: Person, family: Family) -> Translator:
     return translator(notify.person_language(person, family))
 
 
-def add_note(ctx: Ctx, actor: Actor, checkin_id: int, note: str) -> Checkin:
+NOTE_MAX = 4000  # characters of one note (more is cut)
+NOTES_TOTAL_MAX = 8000  # characters of a check-in's notes together: a follow-up past it is not appended
+
+
+def add_note(ctx: Ctx, actor: Actor, checkin_id: int, note: str) -> Checkin | None:
     """Attach a note to the member's latest answer (or to the check-in if not answered yet). The reply is
-    the conversation layer's (bot.conversation.replies.add_note), to the chat that wrote."""
+    the conversation layer's (bot.conversation.replies.add_note), to the chat that wrote. None when it would
+    take the check-in's notes past NOTES_TOTAL_MAX (counted here in characters, so the same on every
+    database): nothing is appended, and the conversation layer passes the words on as a message instead."""
     checkin, _, owner, family = own_checkin(ctx, actor, checkin_id)
     assert owner.person_id is not None
-    text = clean_text(note).strip()[:4000]
+    text = clean_text(note).strip()[:NOTE_MAX]
     if not text:
         return checkin
+    if len(checkin.note or "") + 1 + len(text) > NOTES_TOTAL_MAX:
+        audit.record(ctx, actor, "checkin.note", family_id=family.id, subject=f"checkin:{checkin.id}",
+                     outcome="refused", detail="notes_full")
+        return None
     latest = ctx.s.scalar(select(CheckinAnswer).where(CheckinAnswer.checkin_id == checkin.id)
                           .order_by(CheckinAnswer.id.desc()).limit(1))
     if latest is not None:
@@ -237,7 +247,7 @@ def replace_note(ctx: Ctx, actor: Actor, checkin_id: int, old: str, new: str) ->
     """The member edited the message that became this check-in's note: the note now says what it says
     (both versions stay in conversation_messages)."""
     checkin, _, _, family = own_checkin(ctx, actor, checkin_id)
-    new = clean_text(new).strip()[:4000]
+    new = clean_text(new).strip()[:NOTE_MAX]
     latest = ctx.s.scalar(select(CheckinAnswer).where(CheckinAnswer.checkin_id == checkin.id)
                           .order_by(CheckinAnswer.id.desc()).limit(1))
     for holder in (latest, checkin):

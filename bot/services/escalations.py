@@ -30,6 +30,7 @@ from messages.catalog import Translator, translator
 from messages.outbound import OutboundMessage
 from storage.models import (
     BottomLine,
+    CaseClosure,
     ChatIdentity,
     Checkin,
     CheckinAnswer,
@@ -38,6 +39,7 @@ from storage.models import (
     Escalation,
     EscalationNotice,
     Family,
+    MemberErasure,
     Membership,
     OutboxMessage,
     Person,
@@ -67,9 +69,7 @@ def raise_worry(ctx: Ctx, actor: Actor, words: str | None, message_ids: dict[int
     """A member says they are worried when no check-in is open (at 3 a.m., say): it escalates all the same,
     to each family whose network they are in, with their words (and the message they came in, by family)."""
     opened = []
-    for membership in ctx.s.scalars(select(Membership).where(
-            Membership.person_id == actor.person_id, Membership.state == MembershipState.ACTIVE,
-            Membership.role.in_([r.value for r in Role if r.is_network]))):
+    for membership in _worry_memberships(ctx, actor):
         family = ctx.s.get_one(Family, membership.family_id)
         chain = escalation_chain(staff_on_call(ctx, family), in_working_hours(ctx, family))
         esc = Escalation(family_id=family.id, checkin_id=None, membership_id=membership.id,
@@ -81,6 +81,26 @@ def raise_worry(ctx: Ctx, actor: Actor, words: str | None, message_ids: dict[int
         audit.record(ctx, actor, "worry.raise", family_id=family.id, subject=f"escalation:{esc.id}")
         opened.append(_opened(ctx, esc, family, chain))
     return opened
+
+
+def _worry_memberships(ctx: Ctx, actor: Actor) -> list[Membership]:
+    """Where a worry goes: each family whose network the person is in; someone who left or was removed, the
+    family they were last in (unless it is closed or their data erased), so a worry is never dropped."""
+    network = Membership.role.in_([r.value for r in Role if r.is_network])
+    active = list(ctx.s.scalars(select(Membership).where(
+        Membership.person_id == actor.person_id, Membership.state == MembershipState.ACTIVE, network)))
+    if active:
+        return active
+    former = ctx.s.scalar(select(Membership).where(
+        Membership.person_id == actor.person_id, Membership.state == MembershipState.LEFT, network,
+        ~Membership.family_id.in_(select(CaseClosure.family_id)),
+        ~Membership.id.in_(select(MemberErasure.membership_id))).order_by(Membership.left_at.desc()).limit(1))
+    return [former] if former is not None else []
+
+
+def first_told(ctx: Ctx, esc: Escalation) -> str | None:
+    """The name of the first person an escalation alerted (None: nobody could be)."""
+    return ctx.s.scalar(select(Person.display_name).where(Person.id == esc.chain[0])) if esc.chain else None
 
 
 def _opened(ctx: Ctx, esc: Escalation, family: Family, chain: list[int]) -> Escalation:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
+from storage.types import EncryptedString, EncryptedText
 
 
 class ConversationMessage(Base):
@@ -30,12 +31,12 @@ class ConversationMessage(Base):
     platform_ref: Mapped[str | None] = mapped_column(String(64))  # the platform's message id (edits carry it)
     at: Mapped[datetime]
     language: Mapped[str | None] = mapped_column(String(8))  # the member's language; None: not recognised
-    text: Mapped[str] = mapped_column(Text)  # whole, up to bot.services.conversation.MAX_TEXT characters
+    text: Mapped[str] = mapped_column(EncryptedText)  # whole, up to bot.services.conversation.MAX_TEXT characters
     length: Mapped[int] = mapped_column(Integer)  # characters as written (more than kept: refused as too long)
     edited: Mapped[bool] = mapped_column(Boolean, default=False)
     edit_of: Mapped[int | None] = mapped_column(ForeignKey("conversation_messages.id"))
     forwarded: Mapped[bool] = mapped_column(Boolean, default=False)
-    forwarded_from: Mapped[str | None] = mapped_column(String(80))  # the original sender's name, if given
+    forwarded_from: Mapped[str | None] = mapped_column(EncryptedString)  # the original sender's name, if given
     media: Mapped[str | None] = mapped_column(String(16))  # bot.ports.MediaKind
     taken_as: Mapped[str] = mapped_column(String(16))  # bot.domain.vocabulary.TakenAs
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))  # the answer or note it became

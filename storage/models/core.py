@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
+from storage.types import EncryptedJSON, EncryptedText
 
 
 class Family(Base):
@@ -93,10 +94,10 @@ class PlanVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
-    content: Mapped[dict[str, Any]]
+    content: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
     content_hash: Mapped[str] = mapped_column(String(64))
     author: Mapped[str] = mapped_column(String(64))
-    reason: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(EncryptedText, default="")
     created_at: Mapped[datetime]
 
 
@@ -106,7 +107,7 @@ class BottomLine(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
     key: Mapped[str] = mapped_column(String(64))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -117,8 +118,8 @@ class Commitment(Base):
     family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
     key: Mapped[str] = mapped_column(String(64))
     owner_membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
-    text: Mapped[str] = mapped_column(Text)
-    question: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)
+    question: Mapped[str] = mapped_column(EncryptedText)
     rrule: Mapped[str] = mapped_column(Text)
     grace_minutes: Mapped[int] = mapped_column(Integer)
     bottom_line_id: Mapped[int | None] = mapped_column(ForeignKey("bottom_lines.id"))
@@ -146,7 +147,7 @@ class Checkin(Base):
     asked_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
     late: Mapped[bool] = mapped_column(Boolean, default=False)
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(EncryptedText)
     missed_at: Mapped[datetime | None]
 
 
@@ -158,7 +159,7 @@ class CheckinAnswer(Base):
     checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     answer: Mapped[str] = mapped_column(String(16))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(EncryptedText)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[datetime]
 
@@ -171,7 +172,7 @@ class Meeting(Base):
     key: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(32))
     starts_at: Mapped[datetime] = mapped_column(index=True)
-    place: Mapped[str] = mapped_column(Text, default="")
+    place: Mapped[str] = mapped_column(EncryptedText, default="")
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     # When invitations for the current time went out: reminders due before that are skipped.
     invited_at: Mapped[datetime | None]
@@ -197,7 +198,7 @@ class Escalation(Base):
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))
     answer_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_answers.id"))
     membership_id: Mapped[int | None] = mapped_column(ForeignKey("memberships.id"))  # who raised a worry
-    words: Mapped[str | None] = mapped_column(Text)  # a worry's own words (check-in answers keep theirs)
+    words: Mapped[str | None] = mapped_column(EncryptedText)  # a worry's own words (check-in answers keep theirs)
     # The conversation_messages row a worry came in (its edited / forwarded flags are shown in the alert). No
     # foreign key: SQLite cannot add one to a table other tables point at without rebuilding it.
     message_id: Mapped[int | None] = mapped_column(Integer)
@@ -211,7 +212,7 @@ class Escalation(Base):
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
-    resolution_note: Mapped[str | None] = mapped_column(Text)
+    resolution_note: Mapped[str | None] = mapped_column(EncryptedText)
 
 
 class EscalationNotice(Base):
@@ -244,7 +245,7 @@ class OutboxMessage(Base):
     escalation_step: Mapped[int | None] = mapped_column(Integer)
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), index=True)
     priority: Mapped[int] = mapped_column(Integer)
-    payload: Mapped[dict[str, Any]]
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)  # rendered texts: encrypted
     state: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
@@ -305,8 +306,8 @@ class PlanDraft(Base):
     family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
     author: Mapped[str] = mapped_column(String(64))  # the editing actor's label ("person:12")
     base_version: Mapped[int] = mapped_column(Integer)  # the version the editor started from (0: none)
-    bottom_lines: Mapped[list[Any]]
-    commitments: Mapped[list[Any]]
+    bottom_lines: Mapped[list[Any]] = mapped_column(EncryptedJSON)
+    commitments: Mapped[list[Any]] = mapped_column(EncryptedJSON)
     next_ref: Mapped[int] = mapped_column(Integer, default=0)  # numbers the refs of items added
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]

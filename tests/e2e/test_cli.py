@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.bootstrap import use_data_keys
 from bot.cli import main
 from storage.db import Database
 from storage.models import AuditEvent, Invite, PlanVersion
@@ -55,7 +56,10 @@ def cli(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.
 
 
 def db(tmp_path: Path) -> Database:
-    return Database(f"sqlite:///{tmp_path / 'cli.db'}")
+    """The CLI's database, with its data keys (the generated one it keeps), to read encrypted columns."""
+    database = Database(f"sqlite:///{tmp_path / 'cli.db'}")
+    use_data_keys(database, [])
+    return database
 
 
 def make_family(cli: Cli) -> int:

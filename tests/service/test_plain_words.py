@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from storage.models import Person
 from tests.support.harness import PLAN, Harness
 from tests.unit.worry_corpus import ORDINARY, WORRIES_EN, WORRIES_ES, WORRIES_PL
 
@@ -158,16 +159,20 @@ async def test_other_command_words(h: Harness, text: str, expected: str) -> None
     assert h.escalations() == []
 
 
-async def test_a_worry_from_someone_no_longer_in_a_network_claims_nobody_was_told(h: Harness) -> None:
+async def test_a_worry_from_someone_who_left_still_reaches_the_caseworker_named_truthfully(h: Harness) -> None:
     await h.network()
     await h.say("gran", "stop")
     await h.press("gran", "Yes, leave")
     staff_before = _staff_lines(h)
     await h.say("gran", "I'm worried about the kids")
-    assert h.escalations() == []
-    assert "could not pass this on to anyone" in h.last("gran") and "call 999" in h.last("gran")
-    assert "has been told" not in h.last("gran")
-    assert _staff_lines(h) - staff_before == 0
+    (esc,) = h.escalations()
+    told = h.call(lambda ctx: ctx.s.get_one(Person, esc.chain[0]).display_name)
+    assert esc.words == "I'm worried about the kids" and esc.membership_id is not None
+    assert f"no longer in the safety network for the Rowan family, but this has been passed on to {told} now" \
+        in h.last("gran") and "call 999" in h.last("gran")
+    assert "caseworker has been told" not in h.last("gran")
+    assert _staff_lines(h) - staff_before >= 1
+    assert any("worried about the kids" in t for chat in ("anna", "sam", "duty") for t in h.texts(chat))
 
 
 @pytest.mark.parametrize(("text", "words"), [
@@ -197,5 +202,5 @@ async def test_a_worry_after_leaving_does_not_reopen_the_answered_checkin(h: Har
     await h.press("gran", "Yes, leave")
     await h.say("gran", "worried: he is drunk")  # the check-in she answered is no longer hers to answer
     assert [c.state for c in h.checkins() if c.due_at == SCHOOL_RUN_MON] == ["done"]
-    assert h.escalations() == []
-    assert "could not pass this on to anyone" in h.last("gran")
+    assert [(e.checkin_id, e.words) for e in h.escalations()] == [(None, "he is drunk")], "a worry, not an answer"
+    assert "passed on to" in h.last("gran")

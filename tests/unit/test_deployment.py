@@ -14,6 +14,7 @@ import yaml
 from bot import metrics
 from bot.settings import Settings
 from bot.web import OutboxCollector
+from storage.crypto import new_key
 
 ROOT = Path(__file__).resolve().parents[2]
 PIN = re.compile(r"([A-Za-z0-9_.\-]+)(\[[^\]]*\])?==(\S+) \\\n")
@@ -37,8 +38,11 @@ def test_compose_runs_the_app_on_a_healthy_postgres_with_a_volume() -> None:
     assert command.index("familyteam db upgrade") < command.index("familyteam run"), "migrate first, then run"
     assert "/healthz" in " ".join(app["healthcheck"]["test"])
     url = app["environment"]["DATABASE_URL"].replace("${POSTGRES_PASSWORD:-change-me}", "secret")
+    # FAMILYTEAM_DATA_KEYS comes from .env (README: `familyteam db new-key`): PostgreSQL refuses to start without.
+    assert any(str(f.get("path", f)) == ".env" if isinstance(f, dict) else f == ".env" for f in app["env_file"])
     settings = Settings(DATABASE_URL=url, FAMILYTEAM_HTTP_HOST=app["environment"]["FAMILYTEAM_HTTP_HOST"],
-                        FAMILYTEAM_HTTP_PORT=app["environment"]["FAMILYTEAM_HTTP_PORT"])
+                        FAMILYTEAM_HTTP_PORT=app["environment"]["FAMILYTEAM_HTTP_PORT"],
+                        FAMILYTEAM_DATA_KEYS=new_key())
     assert settings.database_url.startswith("postgresql+psycopg://") and "@db:5432/" in settings.database_url
     published = app["ports"][0].split(":")
     assert published[-1] == str(settings.http_port)
