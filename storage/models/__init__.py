@@ -28,6 +28,7 @@ from storage.models.core import (
     PlanVersion,
     SweepMark,
 )
+from storage.models.staffing import StaffCover
 
 __all__ = [
     "AuditEvent",
@@ -57,5 +58,6 @@ __all__ = [
     "RelayThread",
     "ReviewDate",
     "ReviewSchedule",
+    "StaffCover",
     "SweepMark",
 ]
