@@ -148,7 +148,7 @@ def _aware(text: str) -> datetime:
 
 
 def cmd_staff_away(args: argparse.Namespace) -> None:
-    from bot.services.families import set_away
+    from bot.services.covers import set_away
 
     until = _aware(args.until) if args.until else None
     app = _app()

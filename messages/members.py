@@ -149,6 +149,18 @@ def not_done_reply(tr: Translator, escalated: bool, roles: list[str] | None = No
                            discreet_text=tr._("Your answer has been recorded."))
 
 
+def cover_started(tr: Translator, alias: str, cover_first_name: str | None, until: str) -> OutboundMessage:
+    """The caseworker is away: who covers (first name and role only) and until when."""
+    if cover_first_name:
+        text = tr._("The caseworker for {alias} is away until {until}. Until then {name}, the worker covering, "
+                    "will see your messages and any worry you raise.").format(alias=alias, until=until,
+                                                                              name=cover_first_name)
+    else:
+        text = tr._("The caseworker for {alias} is away until {until}. Until then the duty team will see your "
+                    "messages and any worry you raise.").format(alias=alias, until=until)
+    return OutboundMessage(text, discreet_text=tr._("There is a change in who is looking after your network."))
+
+
 def alert_moved(tr: Translator, role: str) -> OutboundMessage:
     """Nobody took up what the member raised in time: it has just gone on to someone new."""
     return OutboundMessage(tr._("Nobody has taken up what you told us yet, so the alert is now being sent to "

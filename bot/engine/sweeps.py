@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 
 from bot.domain.schedule import occurrences
 from bot.domain.vocabulary import CheckinState, EscalationState, MembershipState
-from bot.services import checkins, erasure, escalations, reviews, summaries
+from bot.services import checkins, covers, erasure, escalations, reviews, summaries
 from bot.services.context import Ctx
 from bot.services.meetings import send_meeting_notice
 from storage.models import Checkin, Commitment, Escalation, Family, Meeting, MeetingInvitee, Membership
@@ -158,6 +158,8 @@ SWEEPS: list[tuple[str, Sweep]] = [
     ("daily_summaries", summaries.daily_summaries),
     ("overdue_reviews", reviews.report_overdue),
     ("erasures", erasure.erase_due),
+    ("covers_start", covers.start_due),
+    ("covers_end", covers.end_due),
 ]
 
 WhenNext = Callable[[Ctx], datetime | None]
@@ -171,4 +173,5 @@ WHEN_NEXT: list[tuple[str, WhenNext]] = [
     ("daily_summaries", summaries.next_daily_summary),
     ("overdue_reviews", reviews.next_overdue_report),
     ("erasures", erasure.next_erasure),
+    ("covers", covers.next_cover_moment),
 ]

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.domain.hours import WEEKDAYS
+from bot.domain.routing import is_away
 from bot.domain.schedule import localize, parse_hhmm
 from bot.domain.vocabulary import CheckinState, EscalationState, MembershipState, OutboxPurpose, Role
 from bot.services import notify, reviews
@@ -136,14 +137,19 @@ def _section(ctx: Ctx, family: Family, since: datetime, until: datetime) -> rend
 
 
 def _caseworkers(ctx: Ctx) -> list[tuple[Person, list[Family], str]]:
-    """Every caseworker with their families and the time zone their summary follows."""
+    """Every caseworker with their families and the time zone their summary follows. An away caseworker's
+    families are in their cover's summary instead (with no cover: nobody's); the away one gets none."""
     rows = ctx.s.execute(select(Person, Family).join(Membership, Membership.person_id == Person.id)
                          .join(Family, Family.id == Membership.family_id)
                          .where(Membership.role == Role.CASEWORKER, Membership.state == MembershipState.ACTIVE)
                          .order_by(Person.id, Family.id)).all()
     by_person: dict[int, tuple[Person, list[Family]]] = {}
     for person, family in rows:
-        by_person.setdefault(person.id, (person, []))[1].append(family)
+        holder: Person | None = person
+        if is_away(person.away_until, ctx.now):
+            holder = ctx.s.get(Person, person.cover_person_id) if person.cover_person_id else None
+        if holder is not None and family not in by_person.setdefault(holder.id, (holder, []))[1]:
+            by_person[holder.id][1].append(family)
     return [(person, families, notify.person_timezone(person, families[0]))
             for person, families in by_person.values()]
 

@@ -152,7 +152,7 @@ async def test_staff_of_another_family_cannot_acknowledge(h: Harness) -> None:
 
 async def test_caseworker_away_sends_to_the_named_cover(h: Harness) -> None:
     await _family(h, DAYTIME_PLAN)
-    from bot.services.families import set_away
+    from bot.services.covers import set_away
 
     h.make_family(alias="the Ash family", caseworker="console:cora", caseworker_name="Cora")  # staff elsewhere
     with pytest.raises(InvalidInput):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.services.families import set_away
+from bot.services.covers import set_away
 from tests.support.harness import OPERATOR, PLAN, Harness
 
 NIGHT = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # Tuesday 3 a.m.: out of hours, no check-in open
