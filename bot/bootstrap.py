@@ -142,6 +142,10 @@ def _add_platforms(app: App, settings: Settings) -> None:
         if not app.transports:
             log.warning("no TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN: using the console transport (stdout)")
         app.add_transport(console_transport(out=sys.stdout))
+    if settings.sms_on:  # the second channel for alerts nobody acknowledged
+        from handlers.sms.transport import TwilioSms
+
+        app.add_transport(TwilioSms(settings))
 
 
 def invite_links(settings: Settings) -> InviteLinks | None:

@@ -17,15 +17,19 @@ from messages.catalog import SUPPORTED_LANGUAGES
 from storage.crypto import valid_key
 
 SECRET_SETTINGS = ("FAMILYTEAM_SECRET", "FAMILYTEAM_DATA_KEYS", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET",
-                   "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
+                   "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "TWILIO_AUTH_TOKEN")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _OPTIONAL = ("secret", "data_keys", "duty", "telegram_bot_token", "telegram_api_base_url", "telegram_webhook_url",
-             "telegram_webhook_secret", "slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_api_url")
+             "telegram_webhook_secret", "slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_api_url",
+             "duty_phone", "twilio_account_sid", "twilio_auth_token", "twilio_from", "twilio_api_base_url")
 _URL = re.compile(r"^https?://[^\s/:?#]+(:\d{1,5})?(/\S*)?$", re.IGNORECASE)
 _ADDRESS = re.compile(r"^[a-z]{2,16}:[^\s:]{1,64}$")
 _TELEGRAM_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _DB_SCHEMES = ("sqlite", "postgresql")
+_PHONE = re.compile(r"^\+[1-9]\d{6,14}$")  # E.164
+_TWILIO_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+_TWILIO_FROM = re.compile(r"^(\+[1-9]\d{6,14}|MG[0-9a-fA-F]{32})$")
 
 
 def reveal(value: SecretStr | None) -> str | None:
@@ -54,6 +58,9 @@ class Settings(BaseSettings):
     max_send_attempts: int = Field(default=8, validation_alias="FAMILYTEAM_MAX_SEND_ATTEMPTS", gt=0)
     retention_days: int = Field(default=365, ge=1, validation_alias="FAMILYTEAM_RETENTION_DAYS")
     duty: str | None = Field(default=None, validation_alias="FAMILYTEAM_DUTY")
+    alert_repeat_minutes: int = Field(default=15, ge=1, le=24 * 60, validation_alias="FAMILYTEAM_ALERT_REPEAT_MINUTES")
+    alert_loops: int = Field(default=0, ge=0, le=1000, validation_alias="FAMILYTEAM_ALERT_LOOPS")
+    duty_phone: str | None = Field(default=None, validation_alias="FAMILYTEAM_DUTY_PHONE")
     console: bool = Field(default=False, validation_alias="FAMILYTEAM_CONSOLE")
     log_level: str = Field(default="INFO", validation_alias="FAMILYTEAM_LOG_LEVEL")
     log_format: Literal["plain", "json"] = Field(default="plain", validation_alias="FAMILYTEAM_LOG_FORMAT")
@@ -67,6 +74,11 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
     slack_api_url: str | None = Field(default=None, validation_alias="SLACK_API_URL")
+
+    twilio_account_sid: str | None = Field(default=None, validation_alias="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: SecretStr | None = Field(default=None, validation_alias="TWILIO_AUTH_TOKEN")
+    twilio_from: str | None = Field(default=None, validation_alias="TWILIO_FROM")
+    twilio_api_base_url: str | None = Field(default=None, validation_alias="TWILIO_API_BASE_URL")
 
     # --- validation: each error message says what is expected (settings_problems adds name and value) ---
 
@@ -152,14 +164,35 @@ class Settings(BaseSettings):
             raise ValueError(f"one of {', '.join(LOG_LEVELS)}")
         return value.strip().upper()
 
-    @field_validator("telegram_api_base_url", "telegram_webhook_url", "slack_api_url")
+    @field_validator("duty_phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is not None and not _PHONE.match(value.strip()):
+            raise ValueError("a phone number in international form, + and digits, e.g. +447700900123")
+        return value.strip() if value else value
+
+    @field_validator("twilio_account_sid")
+    @classmethod
+    def _twilio_sid(cls, value: str | None) -> str | None:
+        if value is not None and not _TWILIO_SID.match(value.strip()):
+            raise ValueError("Twilio's Account SID, AC and 32 hexadecimal characters")
+        return value.strip() if value else value
+
+    @field_validator("twilio_from")
+    @classmethod
+    def _twilio_from(cls, value: str | None) -> str | None:
+        if value is not None and not _TWILIO_FROM.match(value.strip()):
+            raise ValueError("the Twilio number SMS come from (+ and digits) or a Messaging Service SID (MG...)")
+        return value.strip() if value else value
+
+    @field_validator("telegram_api_base_url", "telegram_webhook_url", "slack_api_url", "twilio_api_base_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not _URL.match(value.strip()):
             raise ValueError("an http(s) URL, e.g. https://bot.example.org/telegram")
         return value.strip() if value else value
 
-    @field_validator("secret", "slack_signing_secret")
+    @field_validator("secret", "slack_signing_secret", "twilio_auth_token")
     @classmethod
     def _secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and any(c.isspace() for c in value.get_secret_value()):
@@ -207,10 +240,15 @@ class Settings(BaseSettings):
         keys = reveal(self.data_keys)
         return keys.split(",") if keys else []
 
+    @property
+    def sms_on(self) -> bool:
+        """The second channel: an exhausted alert chain also goes by SMS to the duty phone (Twilio)."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from and self.duty_phone)
+
     def secret_values(self) -> list[str]:
         """Every configured secret's value (for the log redaction filter)."""
         values = (self.secret, self.telegram_bot_token, self.telegram_webhook_secret, self.slack_bot_token,
-                  self.slack_signing_secret, self.slack_app_token)
+                  self.slack_signing_secret, self.slack_app_token, self.twilio_auth_token)
         return [*self.data_key_list, *(v for v in (reveal(s) for s in values) if v)]
 
     @property

@@ -78,9 +78,26 @@ def escalation_update(tr: Translator, what: str, who: str, at: str, note: str | 
     return OutboundMessage(text)
 
 
-def escalation_reminder(tr: Translator, alias: str) -> OutboundMessage:
-    return OutboundMessage("⏰ " + tr._("Still not acknowledged: {alias}. Please acknowledge, or resolve it "
-                                       "with a note.").format(alias=alias))
+def repeat_status(tr: Translator, repeat: int) -> str:
+    """The line a repeated alert carries: nobody has taken it yet."""
+    return "⏰ " + tr._("Repeat {n}: still not acknowledged. Please acknowledge, or resolve it with a note.").format(
+        n=repeat)
+
+
+def sms(text: str) -> OutboundMessage:
+    """A text message: plain words, no buttons."""
+    return OutboundMessage(text)
+
+
+def sms_alert(tr: Translator, alias: str) -> str:
+    """The duty phone's text: the alias only, never what happened (a phone's lock screen shows it)."""
+    return tr._("FamilyTeam: an urgent alert for {alias} has not been acknowledged by anyone in its chain. "
+                "Please open FamilyTeam and acknowledge it.").format(alias=alias)
+
+
+def sms_acknowledged(tr: Translator, alias: str, who: str, at: str) -> str:
+    return tr._("FamilyTeam: the urgent alert for {alias} was acknowledged by {who} at {at}.").format(
+        alias=alias, who=who, at=at)
 
 
 def late_answer_followup(tr: Translator, alias: str, member: str, answer: str, at: str) -> OutboundMessage:

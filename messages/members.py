@@ -104,20 +104,68 @@ def answer_recorded(tr: Translator, question: str, answer: str, at: str, late: b
                            discreet_text=tr._("Your answer has been recorded."))
 
 
-def worried_reply(tr: Translator, emergency: str) -> OutboundMessage:
-    return OutboundMessage("\n".join([
-        tr._("Thank you for telling us. The caseworker has been told now and will contact you."),
-        _danger(tr, emergency),
-    ]), discreet_text=tr._("Thank you, your message has been passed on."))
+def role_name(tr: Translator, role: str) -> str:
+    """Who has an alert, as a member is told: a role, never a name."""
+    return {
+        "caseworker": tr._("the caseworker"),
+        "cover": tr._("the worker covering for the caseworker"),
+        "supervisor": tr._("the caseworker's supervisor"),
+        "duty": tr._("the duty team"),
+    }.get(role, tr._("the caseworker"))
 
 
-def not_done_reply(tr: Translator, escalated: bool) -> OutboundMessage:
-    if escalated:
+def _roles(tr: Translator, roles: list[str]) -> str:
+    return ", ".join(role_name(tr, r) for r in roles)
+
+
+def _nobody(tr: Translator) -> str:
+    return tr._("I could not alert anyone at the agency just now: nobody there can be reached by this service. "
+                "Please contact the agency directly.")
+
+
+def worried_reply(tr: Translator, emergency: str, roles: list[str]) -> OutboundMessage:
+    """`roles`: who was actually alerted (the alerts written), first told first; none: nobody could be."""
+    if roles:
+        first = tr._("Thank you for telling us. An urgent alert is being sent to {who} now. If nobody takes it "
+                     "up in time, it goes on to the next person, and I will tell you.").format(who=_roles(tr, roles))
+    else:
+        first = tr._("Thank you for telling us.") + " " + _nobody(tr)
+    return OutboundMessage("\n".join([first, _danger(tr, emergency)]),
+                           discreet_text=tr._("Thank you, your message has been passed on.")
+                           if roles else tr._("Thank you. Please open this message."))
+
+
+def not_done_reply(tr: Translator, escalated: bool, roles: list[str] | None = None,
+                   emergency: str = "999") -> OutboundMessage:
+    if escalated and roles:
         return OutboundMessage(tr._("Thank you for being honest. This is part of the family's bottom lines, "
-                                    "so the caseworker has been told now."),
+                                    "so an urgent alert is being sent to {who} now.").format(who=_roles(tr, roles)),
                                discreet_text=tr._("Thank you, your message has been passed on."))
+    if escalated:
+        return OutboundMessage("\n".join([
+            tr._("Thank you for being honest. This is part of the family's bottom lines.") + " " + _nobody(tr),
+            _danger(tr, emergency)]), discreet_text=tr._("Thank you. Please open this message."))
     return OutboundMessage(tr._("Thank you for letting us know. It's fine to say when something didn't happen."),
                            discreet_text=tr._("Your answer has been recorded."))
+
+
+def cover_started(tr: Translator, alias: str, cover_first_name: str | None, until: str) -> OutboundMessage:
+    """The caseworker is away: who covers (first name and role only) and until when."""
+    if cover_first_name:
+        text = tr._("The caseworker for {alias} is away until {until}. Until then {name}, the worker covering, "
+                    "will see your messages and any worry you raise.").format(alias=alias, until=until,
+                                                                              name=cover_first_name)
+    else:
+        text = tr._("The caseworker for {alias} is away until {until}. Until then the duty team will see your "
+                    "messages and any worry you raise.").format(alias=alias, until=until)
+    return OutboundMessage(text, discreet_text=tr._("There is a change in who is looking after your network."))
+
+
+def alert_moved(tr: Translator, role: str) -> OutboundMessage:
+    """Nobody took up what the member raised in time: it has just gone on to someone new."""
+    return OutboundMessage(tr._("Nobody has taken up what you told us yet, so the alert is now being sent to "
+                                "{who} as well.").format(who=role_name(tr, role)),
+                           discreet_text=tr._("Your message has been passed on to someone else as well."))
 
 
 def nudge(tr: Translator, question: str, due: str, data: dict[str, str]) -> OutboundMessage:

@@ -7,9 +7,9 @@ from __future__ import annotations
 from messages.escalations import (  # noqa: F401
     EscalationView,
     escalation_alert,
-    escalation_reminder,
     escalation_update,
     late_answer_followup,
+    repeat_status,
     worry_outside_checkin,
 )
 from messages.labels import (  # noqa: F401

@@ -29,7 +29,7 @@ def cmd_member_remove(args: argparse.Namespace) -> None:
 
 
 def cmd_staff_away(args: argparse.Namespace) -> None:
-    from bot.services.families import set_away
+    from bot.services.covers import set_away
 
     until = aware(args.until) if args.until else None
     the_app, who = app(), actor()

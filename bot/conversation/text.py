@@ -161,8 +161,9 @@ def raise_worry(ctx: Ctx, identity: ChatIdentity, actor: Actor, words: str | Non
         return raised
     if raised and not former:
         family = ctx.s.get_one(Family, raised[0].family_id)
-        notify.to_identity(ctx, identity, partial(render.worried_reply, emergency=family.emergency_number),
-                           key=key, urgent=True)
+        roles = escalations.roles_told(ctx, [esc.id for esc in raised])  # the alerts written, never assumed
+        notify.to_identity(ctx, identity, partial(render.worried_reply, emergency=family.emergency_number,
+                                                  roles=roles), key=key, urgent=True)
         return raised
     notify.to_identity(ctx, identity, partial(render.worry_not_passed_on, emergency=emergency(ctx, actor)),
                        key=key, urgent=True)

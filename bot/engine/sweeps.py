@@ -12,7 +12,7 @@ from sqlalchemy import Select, bindparam, select
 
 from bot.domain.schedule import occurrences
 from bot.domain.vocabulary import CheckinState, EscalationState, JobKind, MembershipState
-from bot.services import checkins, erasure, escalations, jobs, reviews, summaries
+from bot.services import checkins, covers, erasure, escalations, jobs, reviews, summaries
 from bot.services.context import Ctx
 from bot.services.meetings import send_meeting_notice
 from storage.models import Checkin, Commitment, Escalation, Family, Meeting, MeetingInvitee, Membership
@@ -135,6 +135,8 @@ NEXT_STEP = (select(Escalation.next_step_at).where(Escalation.state == Escalatio
 Sweep = Callable[[Ctx], int]
 
 SWEEPS: list[tuple[str, Sweep]] = [
+    ("covers_start", covers.start_due),  # first: what follows routes alerts and summaries by who is away now
+    ("covers_end", covers.end_due),
     ("schedule_checkins", schedule_checkins),
     ("ask_due_checkins", ask_due_checkins),
     ("mark_missed_checkins", mark_missed_checkins),
@@ -156,4 +158,6 @@ WHEN_NEXT: list[tuple[str, Select[Any]]] = [
     ("daily_summaries", jobs.next_of(JobKind.DAILY_SUMMARY)),
     ("overdue_reviews", reviews.NEXT_OVERDUE_REPORT),
     ("erasures", erasure.NEXT_ERASURE),
+    ("covers_start", covers.NEXT_START),
+    ("covers_end", covers.NEXT_END),
 ]

@@ -195,12 +195,16 @@ def _confirm(ctx: Ctx, actor: Actor, checkin: Checkin, commitment: Commitment, f
             notify.dress(message, person, tr)
             notify.enqueue(ctx, actor.identity_id, message, key=f"checkin:{checkin.id}:{step}:edit:{stamp}",
                            checkin_id=checkin.id, family_id=family.id, priority=0)
+    # Who was told comes from the alerts actually written for this check-in, never assumed.
+    roles = escalations.roles_told(ctx, list(ctx.s.scalars(select(Escalation.id).where(
+        Escalation.checkin_id == checkin.id, Escalation.reason == answer)))) if answer != Answer.DONE else []
     if answer == Answer.WORRIED:
-        notify.to_person(ctx, person.id, family, lambda tr: texts.worried_reply(tr, family.emergency_number),
+        notify.to_person(ctx, person.id, family, lambda tr: texts.worried_reply(tr, family.emergency_number, roles),
                          key=f"checkin:{checkin.id}:worried:{stamp}", checkin_id=checkin.id, urgent=True)
     elif answer == Answer.NOT_DONE:
-        notify.to_person(ctx, person.id, family, lambda tr: texts.not_done_reply(tr, escalated),
-                         key=f"checkin:{checkin.id}:notdone:{stamp}", checkin_id=checkin.id)
+        notify.to_person(ctx, person.id, family, lambda tr: texts.not_done_reply(
+            tr, escalated or bool(roles), roles, family.emergency_number),
+            key=f"checkin:{checkin.id}:notdone:{stamp}", checkin_id=checkin.id)
 
 
 def _questions_sent(ctx: Ctx, checkin_id: int, identity_id: int) -> list[tuple[int, str]]:

@@ -1,41 +1,36 @@
-"""Escalations: a broken or unconfirmed bottom line, or a worry, reaching agency staff, up the chain."""
+"""Escalations: a broken or unconfirmed bottom line, or a worry, reaching agency staff, up the chain and
+round it until a person takes it (acknowledges). What the alerts say is bot.services.alerts; the pace
+(repeat, move on, go round) is bot.domain.routing; the member who raised it is told who has it
+(bot.services.alert_holder)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from bot import metrics
-from bot.buttons import ButtonAction, make
-from bot.domain.routing import escalation_chain
+from bot.domain.routing import AlertPace, chain_exhausted, chain_index, escalation_steps, final_stop
 from bot.domain.text import clean_text
 from bot.domain.vocabulary import (
-    CheckinState,
     EscalationReason,
     EscalationState,
     MembershipState,
     OutboxPurpose,
-    Priority,
+    OutboxState,
     Role,
 )
-from bot.services import audit, notify
+from bot.services import alert_holder, alerts, audit, notify, second_channel
+from bot.services.alerts import alert_message, refresh_alerts, tell_earlier
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.families import in_working_hours, require_staff, staff_on_call
 from messages import escalations as texts
-from messages.catalog import Translator, translator
-from messages.outbound import OutboundMessage
+from messages.catalog import Translator
 from storage.models import (
-    BottomLine,
     CaseClosure,
-    ChatIdentity,
     Checkin,
-    CheckinAnswer,
-    Commitment,
-    ConversationMessage,
     Escalation,
     EscalationNotice,
     Family,
@@ -43,25 +38,35 @@ from storage.models import (
     Membership,
     OutboxMessage,
     Person,
-    PlanVersion,
 )
 from storage.upsert import claim, insert_ignore
 
+__all__ = ["acknowledge", "alert_message", "move_on_due", "open_escalation", "raise_worry", "resolve"]
+
 log = logging.getLogger(__name__)
+
+
+def _route(ctx: Ctx, family: Family) -> tuple[list[int], list[str]]:
+    steps = escalation_steps(staff_on_call(ctx, family), in_working_hours(ctx, family))
+    return [s.person for s in steps], [s.role for s in steps]
+
+
+def pace(ctx: Ctx, family: Family) -> AlertPace:
+    return AlertPace(family.ack_timeout_minutes, ctx.settings.alert_repeat_minutes, ctx.settings.alert_loops)
 
 
 def open_escalation(ctx: Ctx, checkin: Checkin, reason: str, answer_id: int | None = None,
                     message_id: int | None = None) -> Escalation | None:
     """Open (once per check-in and reason) and tell the first person in the chain at once."""
     family = ctx.s.get_one(Family, checkin.family_id)
-    chain = escalation_chain(staff_on_call(ctx, family), in_working_hours(ctx, family))
+    chain, roles = _route(ctx, family)
     new_id = insert_ignore(ctx.s, Escalation.__table__, {  # type: ignore[arg-type]
         "family_id": family.id, "checkin_id": checkin.id, "answer_id": answer_id, "reason": reason,
-        "state": EscalationState.OPEN, "chain": chain, "step": 0, "opened_at": ctx.now, "next_step_at": None,
-        "message_id": message_id}, ["checkin_id", "reason"])
+        "state": EscalationState.OPEN, "chain": chain, "chain_roles": roles, "step": 0, "repeats": 0,
+        "opened_at": ctx.now, "next_step_at": None, "message_id": message_id}, ["checkin_id", "reason"])
     if new_id is None:
         return None
-    return _opened(ctx, ctx.s.get_one(Escalation, new_id), family, chain)
+    return _opened(ctx, ctx.s.get_one(Escalation, new_id), family)
 
 
 def raise_worry(ctx: Ctx, actor: Actor, words: str | None, message_ids: dict[int, int] | None = None
@@ -71,15 +76,15 @@ def raise_worry(ctx: Ctx, actor: Actor, words: str | None, message_ids: dict[int
     opened = []
     for membership in _worry_memberships(ctx, actor):
         family = ctx.s.get_one(Family, membership.family_id)
-        chain = escalation_chain(staff_on_call(ctx, family), in_working_hours(ctx, family))
+        chain, roles = _route(ctx, family)
         esc = Escalation(family_id=family.id, checkin_id=None, membership_id=membership.id,
                          words=clean_text(words or "").strip()[:4000] or None, reason=EscalationReason.WORRIED,
-                         state=EscalationState.OPEN, chain=chain, step=0, opened_at=ctx.now,
-                         message_id=(message_ids or {}).get(family.id))
+                         state=EscalationState.OPEN, chain=chain, chain_roles=roles, step=0, repeats=0,
+                         opened_at=ctx.now, message_id=(message_ids or {}).get(family.id))
         ctx.s.add(esc)
         ctx.s.flush()
         audit.record(ctx, actor, "worry.raise", family_id=family.id, subject=f"escalation:{esc.id}")
-        opened.append(_opened(ctx, esc, family, chain))
+        opened.append(_opened(ctx, esc, family))
     return opened
 
 
@@ -103,153 +108,84 @@ def first_told(ctx: Ctx, esc: Escalation) -> str | None:
     return ctx.s.scalar(select(Person.display_name).where(Person.id == esc.chain[0])) if esc.chain else None
 
 
-def _opened(ctx: Ctx, esc: Escalation, family: Family, chain: list[int]) -> Escalation:
+def _opened(ctx: Ctx, esc: Escalation, family: Family) -> Escalation:
     audit.record(ctx, Actor.engine(), "escalation.open", family_id=family.id, subject=f"escalation:{esc.id}",
                  detail=esc.reason)
-    if chain:
-        notify_step(ctx, esc, 0)
+    begin_step(ctx, esc, 0)
     return esc
 
 
-def _alert_key(esc: Escalation, step: int) -> str:
-    return f"esc:{esc.id}:step:{step}"
+def roles_told(ctx: Ctx, escalation_ids: list[int]) -> list[str]:
+    """The roles actually alerted for these escalations (from the notices written), first told first."""
+    if not escalation_ids:
+        return []
+    rows = ctx.s.scalars(select(EscalationNotice.role).where(EscalationNotice.escalation_id.in_(escalation_ids))
+                         .order_by(EscalationNotice.id))
+    return list(dict.fromkeys(rows))
 
 
-def notify_step(ctx: Ctx, esc: Escalation, step: int) -> None:
+def _role(esc: Escalation, index: int) -> str:
+    roles = esc.chain_roles or []
+    return roles[index] if index < len(roles) else "caseworker"
+
+
+def _index(esc: Escalation, step: int, loops: int) -> int:
+    return chain_index(len(esc.chain), step, loops, final_stop([_role(esc, i) for i in range(len(esc.chain))]))
+
+
+def begin_step(ctx: Ctx, esc: Escalation, step: int) -> None:
+    """Alert the person who holds absolute step `step` (the chain goes round; bot.domain.routing). One who
+    cannot be reached is skipped at once, for at most one round; with nobody reachable, or nobody in the
+    chain, it is tried again at the next repeat: it never goes quiet while open."""
     family = ctx.s.get_one(Family, esc.family_id)
-    person_id = esc.chain[step]
+    p = pace(ctx, family)
+    n = len(esc.chain)
+    for attempt in range(max(n, 1)):
+        esc.step, esc.repeats = step + attempt, 0
+        if n and chain_exhausted(n, esc.step, p.loops):
+            second_channel.chain_exhausted(ctx, esc, family)
+        if n and _alert(ctx, esc, family, p):
+            esc.step_ends_at = ctx.now + timedelta(minutes=p.step_minutes)
+            esc.next_step_at = min(ctx.now + timedelta(minutes=p.repeat_minutes), esc.step_ends_at)
+            return
+    second_channel.chain_exhausted(ctx, esc, family)  # nobody could be alerted: the duty phone, if there is one
+    log.error("escalation %s: nobody in its chain can be reached", esc.id)
+    audit.record(ctx, Actor.engine(), "escalation.nobody", family_id=family.id, subject=f"escalation:{esc.id}",
+                 outcome="failed", detail=f"step {esc.step}")
+    esc.step_ends_at = esc.next_step_at = ctx.now + timedelta(minutes=p.repeat_minutes)
+
+
+def _alert(ctx: Ctx, esc: Escalation, family: Family, p: AlertPace, repeat: int = 0) -> bool:
+    """The alert to the person at the current step (or a repeat of it). False if they cannot be reached."""
+    index = _index(esc, esc.step, p.loops)
+    person_id, role = esc.chain[index], _role(esc, index)
     person = ctx.s.get_one(Person, person_id)
-    role = _role_of(ctx, person_id, family.id)
-    esc.step = step
-    # After the last person, reminders follow at the same pace (move_on_due), so it never goes quiet.
-    esc.next_step_at = ctx.now + timedelta(minutes=family.ack_timeout_minutes)
-    facts, zone = alert_facts(ctx, esc), notify.person_timezone(person, family)
-    sent = notify.to_person(ctx, person_id, family, lambda tr: texts.alert_for(tr, facts, person_id, zone),
-                            key=_alert_key(esc, step), purpose=OutboxPurpose.ESCALATION, urgent=True,
-                            escalation_id=esc.id, escalation_step=step)
+    facts, zone = alerts.alert_facts(ctx, esc), notify.person_timezone(person, family)
+    status = (lambda tr: texts.repeat_status(tr, repeat)) if repeat else (lambda tr: None)
+    sent = notify.to_person(ctx, person_id, family,
+                            lambda tr: texts.alert_for(tr, facts, person_id, zone, status(tr)),
+                            key=f"esc:{esc.id}:step:{esc.step}" + (f":repeat:{repeat}" if repeat else ""),
+                            purpose=OutboxPurpose.ESCALATION, urgent=True, escalation_id=esc.id,
+                            escalation_step=esc.step)
     if not sent:
-        # No chat we can reach (never linked, or blocked): do not wait out the timeout for nobody.
         audit.record(ctx, Actor.engine(), "escalation.unreachable", family_id=family.id,
-                     subject=f"escalation:{esc.id}", outcome="failed", detail=f"step {step} {role}")
-        if step + 1 < len(esc.chain):
-            notify_step(ctx, esc, step + 1)
-        elif not ctx.s.scalar(select(EscalationNotice.id).where(EscalationNotice.escalation_id == esc.id).limit(1)):
-            log.error("escalation %s: nobody in its chain can be reached", esc.id)
-            esc.next_step_at = None
-        return
-    ctx.s.add(EscalationNotice(escalation_id=esc.id, step=step, person_id=person_id, role=role, notified_at=ctx.now))
-    ctx.s.flush()
-    if step > 0:
-        _tell_earlier(ctx, esc, lambda tr: texts.escalation_update(tr, "moved_on", person.display_name,
-                                                                    tr.when(ctx.now, family.timezone)),
-                      key=f"esc:{esc.id}:moved:{step}", before_step=step)
+                     subject=f"escalation:{esc.id}", outcome="failed", detail=f"step {esc.step} {role}")
+        return False
+    if repeat:
+        audit.record(ctx, Actor.engine(), "escalation.repeat", family_id=family.id, subject=f"escalation:{esc.id}",
+                     detail=f"step {esc.step} {role} repeat {repeat}")
+        return True
+    first_time = insert_ignore(ctx.s, EscalationNotice.__table__, {  # type: ignore[arg-type]
+        "escalation_id": esc.id, "step": esc.step, "person_id": person_id, "role": role,
+        "notified_at": ctx.now}, ["escalation_id", "person_id"]) is not None
+    if first_time and esc.step > 0:
+        tell_earlier(ctx, esc, lambda tr: texts.escalation_update(tr, "moved_on", person.display_name,
+                                                                 tr.when(ctx.now, family.timezone)),
+                     key=f"esc:{esc.id}:moved:{esc.step}", before_step=esc.step)
+        alert_holder.tell_moved(ctx, esc, family, role)
     audit.record(ctx, Actor.engine(), "escalation.notify", family_id=family.id, subject=f"escalation:{esc.id}",
-                 detail=f"step {step} {role}")
-
-
-def _role_of(ctx: Ctx, person_id: int, family_id: int) -> str:
-    role = ctx.s.scalar(select(Membership.role).where(Membership.person_id == person_id,
-                                                      Membership.family_id == family_id,
-                                                      Membership.state == "active"))
-    return role or "cover"
-
-
-def alert_facts(ctx: Ctx, esc: Escalation) -> texts.AlertFacts:
-    """Everything the alert says, in a few queries, once per escalation whoever reads it."""
-    family, checkin, commitment, owner, bottom_line, answer = ctx.s.execute(
-        select(Family, Checkin, Commitment, Membership, BottomLine, CheckinAnswer).select_from(Escalation)
-        .join(Family, Family.id == Escalation.family_id)
-        .outerjoin(Checkin, Checkin.id == Escalation.checkin_id)
-        .outerjoin(Commitment, Commitment.id == Checkin.commitment_id)
-        .join(Membership, Membership.id == func.coalesce(Commitment.owner_membership_id, Escalation.membership_id))
-        .outerjoin(BottomLine, BottomLine.id == Commitment.bottom_line_id)
-        .outerjoin(CheckinAnswer, CheckinAnswer.id == Escalation.answer_id)
-        .where(Escalation.id == esc.id)).one()
-    history = [(due, state) for due, state in ctx.s.execute(select(Checkin.due_at, Checkin.state).where(
-        Checkin.commitment_id == commitment.id, Checkin.due_at > ctx.now - timedelta(days=7),
-        Checkin.due_at <= ctx.now, Checkin.state != CheckinState.CANCELLED).order_by(Checkin.due_at)
-    )] if commitment else []
-    plan = ctx.s.scalar(select(PlanVersion.content).where(PlanVersion.family_id == family.id)
-                        .order_by(PlanVersion.number.desc()).limit(1))
-    told = [(pid, name) for pid, name in ctx.s.execute(select(Person.id, Person.display_name).join(
-        EscalationNotice, EscalationNotice.person_id == Person.id).where(
-        EscalationNotice.escalation_id == esc.id).order_by(EscalationNotice.id))]
-    data = {}
-    if esc.state == EscalationState.OPEN:
-        data = {"ack": make(ctx.secret, ButtonAction.ACK, esc.id),
-                "resolve": make(ctx.secret, ButtonAction.RESOLVE, esc.id)}
-    elif esc.state == EscalationState.ACKNOWLEDGED:
-        data = {"resolve": make(ctx.secret, ButtonAction.RESOLVE, esc.id)}
-    said = ctx.s.get(ConversationMessage, esc.message_id) if esc.message_id else None
-    return texts.AlertFacts(
-        forwarded_from=(said.forwarded_from or "") if said is not None and said.forwarded else None,
-        edited=bool(said and said.edited), alias=family.alias, family_tz=family.timezone, reason=esc.reason,
-        bottom_line=bottom_line.text if bottom_line else None, commitment=commitment.text if commitment else None,
-        member=owner.name, when=checkin.due_at if checkin else esc.opened_at,
-        answered_at=answer.at if answer else None, words=answer.note if answer else esc.words, history=history,
-        contingency=(plan or {}).get("contingency", ""), told=told, step=esc.step, data=data)
-
-
-def alert_message(ctx: Ctx, tr: Translator, esc: Escalation, for_person: int, status: str | None = None
-                  ) -> OutboundMessage:
-    """The alert as `for_person` reads it (one reader; for many, gather alert_facts once)."""
-    family = ctx.s.get_one(Family, esc.family_id)
-    reader = ctx.s.get(Person, for_person)
-    zone = notify.person_timezone(reader, family) if reader else family.timezone
-    return texts.alert_for(tr, alert_facts(ctx, esc), for_person, zone, status)
-
-
-def alert_title(ctx: Ctx, tr: Translator, escalation_id: int, for_person: int) -> str | None:
-    """The alert's one-line title as `for_person` sees it, or None once the escalation is resolved."""
-    esc = get_escalation(ctx, escalation_id)
-    if esc.state == EscalationState.RESOLVED:
-        return None
-    return alert_message(ctx, tr, esc, for_person).title or ""
-
-
-def _alerts_sent(ctx: Ctx, esc: Escalation, before_step: int | None = None) -> list[tuple[int, int, Person]]:
-    """(outbox id, identity id, person) of every alert of this escalation recorded so far."""
-    q = (select(OutboxMessage.id, OutboxMessage.identity_id, Person)
-         .join(ChatIdentity, ChatIdentity.id == OutboxMessage.identity_id)
-         .join(Person, Person.id == ChatIdentity.person_id)
-         .where(OutboxMessage.escalation_id == esc.id, OutboxMessage.kind == OutboxPurpose.ESCALATION))
-    if before_step is not None:
-        q = q.where(OutboxMessage.escalation_step < before_step)
-    return [(oid, identity_id, person) for oid, identity_id, person in ctx.s.execute(q.order_by(OutboxMessage.id))]
-
-
-def _to_alerts(ctx: Ctx, esc: Escalation, family: Family, build: Callable[[Translator, Person], OutboundMessage],
-               *, key: str, before_step: int | None = None, edit: bool = False) -> None:
-    """A message for each alert sent so far: an in-place edit of it (`edit`), or a reply in its thread.
-    One statement for all of them, however many people were told."""
-    out = []
-    for parent, identity_id, person in _alerts_sent(ctx, esc, before_step):
-        message = build(translator(notify.person_language(person, family)), person)
-        if edit:
-            message.edit_of = parent
-        else:
-            message.thread_of = parent
-        out.append((identity_id, message, f"{key}@{identity_id}"))
-    notify.enqueue_many(ctx, out, notify.Link(OutboxPurpose.ESCALATION_UPDATE, escalation_id=esc.id),
-                        family_id=family.id, priority=Priority.URGENT)
-
-
-def _tell_earlier(ctx: Ctx, esc: Escalation, build: notify.Render, *, key: str, before_step: int | None = None) -> None:
-    """A follow-up in the thread of each earlier alert."""
-    family = ctx.s.get_one(Family, esc.family_id)
-    _to_alerts(ctx, esc, family, lambda tr, _person: build(tr), key=key, before_step=before_step)
-
-
-def _refresh_alerts(ctx: Ctx, esc: Escalation, status_key: str, status: notify.Render) -> None:
-    """Update every alert in place (buttons follow the new state) where the platform can edit. What the
-    alert says is gathered once; each reader's copy is rendered from it."""
-    family = ctx.s.get_one(Family, esc.family_id)
-    facts = alert_facts(ctx, esc)
-
-    def build(tr: Translator, person: Person) -> OutboundMessage:
-        return texts.alert_for(tr, facts, person.id, notify.person_timezone(person, family), status(tr).text)
-
-    _to_alerts(ctx, esc, family, build, key=f"esc:{esc.id}:{status_key}", edit=True)
+                 detail=f"step {esc.step} {role}")
+    return True
 
 
 def get_escalation(ctx: Ctx, escalation_id: int) -> Escalation:
@@ -259,20 +195,31 @@ def get_escalation(ctx: Ctx, escalation_id: int) -> Escalation:
     return esc
 
 
+def _stop(ctx: Ctx, esc: Escalation, family: Family, who: str) -> None:
+    """A person took it: nothing still waiting for this escalation goes out on any channel (repeats and
+    alerts not yet sent, texts to the duty phone); what did go out is edited or followed up."""
+    ctx.s.execute(update(OutboxMessage).where(
+        OutboxMessage.escalation_id == esc.id, OutboxMessage.kind == OutboxPurpose.ESCALATION,
+        OutboxMessage.state == OutboxState.PENDING).values(state=OutboxState.CANCELLED, last_error="acknowledged"),
+        execution_options={"synchronize_session": False})
+    second_channel.stop(ctx, esc, family, who)
+
+
 def acknowledge(ctx: Ctx, actor: Actor, escalation_id: int) -> bool:
     """True if this call acknowledged it; False if it was already acknowledged or resolved."""
     esc = get_escalation(ctx, escalation_id)
     require_staff(ctx, actor, esc.family_id, "escalation.acknowledge")
     if not claim(ctx.s, update(Escalation).where(Escalation.id == esc.id, Escalation.state == EscalationState.OPEN)
                  .values(state=EscalationState.ACKNOWLEDGED, acknowledged_at=ctx.now,
-                         acknowledged_by=actor.person_id, next_step_at=None)):
+                         acknowledged_by=actor.person_id, next_step_at=None, step_ends_at=None)):
         return False
     ctx.s.refresh(esc)
     metrics.acknowledged(esc.opened_at, ctx.now)
     family = ctx.s.get_one(Family, esc.family_id)
     who = _actor_name(ctx, actor)
     audit.record(ctx, actor, "escalation.acknowledge", family_id=esc.family_id, subject=f"escalation:{esc.id}")
-    _refresh_alerts(ctx, esc, "ack", lambda tr: texts.escalation_update(
+    _stop(ctx, esc, family, who)
+    refresh_alerts(ctx, esc, "ack", lambda tr: texts.escalation_update(
         tr, "acknowledged", who, tr.when(ctx.now, family.timezone)))
     return True
 
@@ -283,10 +230,11 @@ def resolve(ctx: Ctx, actor: Actor, escalation_id: int, note: str) -> bool:
     note = clean_text(note).strip()
     if not note:
         raise InvalidInput("note_required", "please write a short note saying how it was resolved")
+    was_open = esc.state == EscalationState.OPEN
     if not claim(ctx.s, update(Escalation).where(
             Escalation.id == esc.id, Escalation.state.in_([EscalationState.OPEN, EscalationState.ACKNOWLEDGED]))
             .values(state=EscalationState.RESOLVED, resolved_at=ctx.now, resolved_by=actor.person_id,
-                    resolution_note=note[:2000], next_step_at=None)):
+                    resolution_note=note[:2000], next_step_at=None, step_ends_at=None)):
         return False
     ctx.s.refresh(esc)
     if esc.acknowledged_at is None:
@@ -295,7 +243,9 @@ def resolve(ctx: Ctx, actor: Actor, escalation_id: int, note: str) -> bool:
     family = ctx.s.get_one(Family, esc.family_id)
     who = _actor_name(ctx, actor)
     audit.record(ctx, actor, "escalation.resolve", family_id=esc.family_id, subject=f"escalation:{esc.id}")
-    _refresh_alerts(ctx, esc, "resolved", lambda tr: texts.escalation_update(
+    if was_open:
+        _stop(ctx, esc, family, who)
+    refresh_alerts(ctx, esc, "resolved", lambda tr: texts.escalation_update(
         tr, "resolved", who, tr.when(ctx.now, family.timezone), note))
     return True
 
@@ -306,52 +256,55 @@ def _actor_name(ctx: Ctx, actor: Actor) -> str:
     return actor.label
 
 
+def alert_title(ctx: Ctx, tr: Translator, escalation_id: int, for_person: int) -> str | None:
+    """The alert's one-line title as `for_person` sees it, or None once the escalation is resolved."""
+    esc = get_escalation(ctx, escalation_id)
+    if esc.state == EscalationState.RESOLVED:
+        return None
+    return alert_message(ctx, tr, esc, for_person).title or ""
+
+
 def tell_late_answer(ctx: Ctx, checkin: Checkin, member: str, answer: str) -> None:
     """A late answer never closes an escalation; it is shown as a follow-up to everyone told."""
     family = ctx.s.get_one(Family, checkin.family_id)
     for esc in ctx.s.scalars(select(Escalation).where(Escalation.checkin_id == checkin.id)):
-        _tell_earlier(ctx, esc, lambda tr: texts.late_answer_followup(
+        tell_earlier(ctx, esc, lambda tr: texts.late_answer_followup(
             tr, family.alias, member, answer, tr.when(ctx.now, family.timezone)),
             key=f"esc:{esc.id}:late:{answer}:{ctx.now:%Y%m%dT%H%M%S}")
 
 
 def move_on_due(ctx: Ctx, limit: int = 200) -> int:
-    """Escalations nobody acknowledged in time go to the next person. Claimed with a conditional update."""
+    """Open escalations whose next moment has come: a repeat to the person who has it, or (its step over)
+    the next person in the chain, round and round. Claimed with a conditional update (two instances)."""
     moved = 0
-    due = list(ctx.s.execute(select(Escalation.id, Escalation.step).where(
+    due = list(ctx.s.execute(select(Escalation.id, Escalation.step, Escalation.repeats).where(
         Escalation.state == EscalationState.OPEN, Escalation.next_step_at.is_not(None),
         Escalation.next_step_at <= ctx.now).order_by(Escalation.next_step_at).limit(limit)))
-    for esc_id, step in due:
-        if not claim(ctx.s, update(Escalation).where(Escalation.id == esc_id, Escalation.step == step,
-                                                     Escalation.state == EscalationState.OPEN)
-                     .values(step=step + 1, next_step_at=None)):
+    for esc_id, step, repeats in due:
+        if not claim(ctx.s, update(Escalation).where(
+                Escalation.id == esc_id, Escalation.step == step, Escalation.repeats == repeats,
+                Escalation.state == EscalationState.OPEN).values(repeats=repeats + 1, next_step_at=None)):
             continue
         esc = ctx.s.get_one(Escalation, esc_id)
         ctx.s.refresh(esc)
-        if step + 1 < len(esc.chain):
-            notify_step(ctx, esc, step + 1)
-        else:
-            _remind(ctx, esc, step + 1 - (len(esc.chain) - 1))
+        _next_moment(ctx, esc, step, repeats + 1)
         moved += 1
     return moved
 
 
-REMINDER_ROUNDS = 3
-
-
-def _remind(ctx: Ctx, esc: Escalation, round_no: int) -> None:
-    """Everyone in the chain has been told and nobody acknowledged: remind them all, a few times."""
-    family = ctx.s.get_one(Family, esc.family_id)
-    _tell_earlier(ctx, esc, lambda tr: texts.escalation_reminder(tr, family.alias),
-                  key=f"esc:{esc.id}:remind:{round_no}")
-    audit.record(ctx, Actor.engine(), "escalation.remind", family_id=family.id, subject=f"escalation:{esc.id}",
-                 detail=f"round {round_no}")
-    if round_no < REMINDER_ROUNDS:
-        esc.next_step_at = ctx.now + timedelta(minutes=family.ack_timeout_minutes)
+def _next_moment(ctx: Ctx, esc: Escalation, step: int, repeat: int) -> None:
+    if esc.step_ends_at is not None and esc.step_ends_at > ctx.now and esc.chain:
+        family = ctx.s.get_one(Family, esc.family_id)
+        p = pace(ctx, family)
+        if _alert(ctx, esc, family, p, repeat):
+            esc.next_step_at = min(ctx.now + timedelta(minutes=p.repeat_minutes), esc.step_ends_at)
+            return
+    begin_step(ctx, esc, step + 1)
 
 
 def move_on_now(ctx: Ctx, escalation_id: int, step: int) -> None:
     """The alert for this step could not be delivered: go to the next person at the next sweep."""
     ctx.s.execute(update(Escalation).where(Escalation.id == escalation_id, Escalation.step == step,
-                                           Escalation.state == EscalationState.OPEN).values(next_step_at=ctx.now),
+                                           Escalation.state == EscalationState.OPEN)
+                  .values(next_step_at=ctx.now, step_ends_at=ctx.now),
                   execution_options={"synchronize_session": False})

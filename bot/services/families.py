@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from sqlalchemy import select
 
@@ -165,25 +164,3 @@ def require_staff(ctx: Ctx, actor: Actor, family_id: int, action: str) -> None:
             if ident is not None and ident.person_id == actor.person_id:
                 return
     raise Refused("not_assigned", "you are not assigned to this family", family_id=family_id, subject=action)
-
-
-def _is_staff_somewhere(ctx: Ctx, person_id: int) -> bool:
-    return ctx.s.scalar(select(Membership.id).where(
-        Membership.person_id == person_id, Membership.state == MembershipState.ACTIVE,
-        Membership.role.in_([r.value for r in STAFF_ROLES])).limit(1)) is not None
-
-
-def set_away(ctx: Ctx, actor: Actor, address: str, until: datetime | None, cover: str | None) -> Person:
-    person = ensure_person(ctx, address)
-    if actor.person_id is not None and actor.person_id != person.id:
-        raise Refused("not_self", "you can only mark yourself away", subject="staff.away")
-    person.away_until = until
-    cover_person = ensure_person(ctx, cover) if cover else None
-    if cover_person is not None and not _is_staff_somewhere(ctx, cover_person.id):
-        raise InvalidInput("cover_not_staff", "the cover must be agency staff (a caseworker, supervisor or duty "
-                                              "contact of some family)")
-    person.cover_person_id = cover_person.id if cover_person else None
-    jobs.touch(ctx, JobKind.DAILY_SUMMARY, person.id)  # nobody's job: settles itself if not a caseworker
-    audit.record(ctx, actor, "staff.away", subject=f"person:{person.id}",
-                 detail="back" if until is None else f"until {until.isoformat()}")
-    return person

@@ -15,8 +15,9 @@ from bot.domain.routing import is_away
 from bot.domain.vocabulary import STAFF_ROLES, JobKind, MeetingKind, MembershipState, Role
 from bot.services import audit, jobs, meeting_replies, notify
 from bot.services.context import Actor, Ctx
+from bot.services.covers import set_away
 from bot.services.errors import InvalidInput, Refused
-from bot.services.families import create_family, get_family, require_staff, set_away
+from bot.services.families import create_family, get_family, require_staff
 from bot.services.invites import create_invite, hash_code, is_avoided, people_to_avoid
 from bot.services.meetings import send_meeting_notice
 from bot.services.people import identity_of, known_identity
@@ -196,7 +197,7 @@ def set_away_until_day(ctx: Ctx, actor: Actor, address: str, until_day: date | N
     until = datetime.combine(until_day, datetime.min.time(), ZoneInfo(tz)) if until_day else None
     if until is not None and until <= ctx.now:
         raise InvalidInput("in_past", "choose a day in the future")
-    set_away(ctx, actor, address, until, cover if until else None)
+    set_away(ctx, actor, address, until, cover)
     return until
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from bot.domain.hours import WEEKDAYS
+from bot.domain.routing import is_away
 from bot.domain.schedule import localize, parse_hhmm
 from bot.domain.vocabulary import CheckinState, EscalationState, JobKind, MembershipState, OutboxPurpose, Role
 from bot.services import jobs, notify, reviews
@@ -122,10 +123,18 @@ def _section(ctx: Ctx, family: Family, since: datetime, until: datetime) -> rend
 
 
 def caseworker_families(ctx: Ctx, person_id: int) -> list[Family]:
-    """The families this person is the active caseworker of, oldest first (the first sets their time zone)."""
+    """The families whose summary this person gets, oldest first (the first sets their time zone): those they
+    are the active caseworker of, unless they are away (then their cover gets them, or, with no cover,
+    nobody: the duty team holds them), and those of caseworkers away whom they cover."""
+    person = ctx.s.get(Person, person_id)
+    own = [] if person is None or is_away(person.away_until, ctx.now) else [person_id]
+    covered = list(ctx.s.scalars(select(Person.id).where(Person.cover_person_id == person_id,
+                                                         Person.away_until > ctx.now)))
+    if not own and not covered:
+        return []
     return list(ctx.s.scalars(select(Family).join(Membership, Membership.family_id == Family.id).where(
-        Membership.person_id == person_id, Membership.role == Role.CASEWORKER,
-        Membership.state == MembershipState.ACTIVE).order_by(Family.id)))
+        Membership.person_id.in_(own + covered), Membership.role == Role.CASEWORKER,
+        Membership.state == MembershipState.ACTIVE).order_by(Family.id).distinct()))
 
 
 def daily_summaries(ctx: Ctx, limit: int) -> int:

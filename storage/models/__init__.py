@@ -29,6 +29,7 @@ from storage.models.core import (
     ScheduledJob,
     SweepMark,
 )
+from storage.models.staffing import StaffCover
 
 __all__ = [
     "AuditEvent",
@@ -59,5 +60,6 @@ __all__ = [
     "ReviewDate",
     "ReviewSchedule",
     "ScheduledJob",
+    "StaffCover",
     "SweepMark",
 ]

@@ -205,8 +205,14 @@ class Escalation(Base):
     reason: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(16))
     chain: Mapped[list[Any]]  # person ids, in the order they are told
+    # The role each of them holds for this alert (caseworker | cover | supervisor | duty), as routed when opened:
+    # what the member is told. None on rows from before it was kept.
+    chain_roles: Mapped[list[Any] | None]
+    # Absolute step: it keeps counting as the chain goes round (bot.domain.routing.chain_index).
     step: Mapped[int] = mapped_column(Integer, default=0)
-    next_step_at: Mapped[datetime | None]
+    repeats: Mapped[int] = mapped_column(Integer, default=0)  # repeats to the current step's person so far
+    step_ends_at: Mapped[datetime | None]  # when the current step gives way to the next
+    next_step_at: Mapped[datetime | None]  # the next repeat or step, whichever is first (indexed with state)
     opened_at: Mapped[datetime]
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))

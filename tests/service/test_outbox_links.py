@@ -46,7 +46,8 @@ async def test_a_failed_alert_moves_the_escalation_on_found_by_its_columns(h: Ha
     (alert,) = _rows(h, OutboxPurpose.ESCALATION)
     (esc,) = h.escalations()
     assert (alert.escalation_id, alert.escalation_step) == (esc.id, 0)
-    assert esc.next_step_at == h.now + timedelta(minutes=30)
+    assert esc.next_step_at == h.now + timedelta(minutes=15), "the first repeat"
+    assert esc.step_ends_at == h.now + timedelta(minutes=30), "then the next person"
     _hide_keys(h, [alert.id])
     h.console.blocked.add("anna")  # discovered only when the alert is delivered
     await h.app.dispatcher.dispatch_once()
@@ -139,7 +140,8 @@ async def test_acknowledging_refreshes_every_alert_in_a_bounded_number_of_statem
             h.close()
     edits = [e for e, _ in counts.values()]
     statements = {n for _, n in counts.values()}
-    assert edits == [2, 4, 6], "every alert sent (one per chat) is updated in place"
+    # duty's alert and its repeat, then the supervisor's (and the caseworker's): each in every chat
+    assert edits == [3, 6, 10], "every alert sent (repeats too, in every chat) is updated in place"
     assert len(statements) == 1, f"the same statements however many were told: {counts}"
     assert max(statements) <= 15, counts
 
@@ -180,4 +182,4 @@ async def test_every_row_of_a_full_scenario_carries_the_links_of_its_purpose(h: 
             OutboxMessage, OutboxMessage.identity_id == ChatIdentity.id).where(
             OutboxMessage.kind == OutboxPurpose.ESCALATION)))
 
-    assert h.call(alert_people) == ["duty", "sam"]
+    assert h.call(alert_people) == ["duty", "duty", "sam"], "duty's alert, its repeat, then the supervisor"

@@ -63,7 +63,7 @@ async def test_a_worry_answers_the_open_checkin_with_the_whole_text(h: Harness) 
     [esc] = h.escalations()
     assert (esc.reason, esc.checkin_id) == ("worried", checkin.id)
     assert len(_alerts(h)) == 1
-    assert any("caseworker has been told" in t and "call 999" in t for t in h.texts("gran"))
+    assert any("alert is being sent to the caseworker now" in t and "call 999" in t for t in h.texts("gran"))
 
 
 async def test_a_worry_typed_as_the_asked_for_note_escalates(h: Harness) -> None:

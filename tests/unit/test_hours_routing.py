@@ -74,3 +74,16 @@ def test_a_telegram_group_can_never_be_a_contact(hs: Harness) -> None:
     with pytest.raises(InvalidInput, match="group or channel"):
         hs.make_family(caseworker="telegram:-1001234567890")
     assert parse_address("telegram:12345") == ("telegram", "12345")
+
+
+def test_the_chain_goes_round_then_stays_with_duty_and_the_away_caseworker_is_never_in_it() -> None:
+    from bot.domain.routing import StaffOnCall, chain_exhausted, chain_index, escalation_steps, final_stop
+
+    away = StaffOnCall(caseworker=1, supervisor=2, duty=3, caseworker_away=True, cover=4)
+    assert [(s.person, s.role) for s in escalation_steps(away, False)] == [(3, "duty"), (2, "supervisor"), (4, "cover")]
+    assert [(s.person, s.role) for s in escalation_steps(away, True)] == [(4, "cover"), (2, "supervisor"), (3, "duty")]
+    roles = ["caseworker", "supervisor", "duty"]
+    assert [chain_index(3, step, 0, final_stop(roles)) for step in range(7)] == [0, 1, 2, 0, 1, 2, 0]
+    assert [chain_index(3, step, 2, final_stop(roles)) for step in range(9)] == [0, 1, 2, 0, 1, 2, 2, 2, 2]
+    assert [step for step in range(10) if chain_exhausted(3, step, 0)] == [3, 6, 9]
+    assert [step for step in range(9) if chain_exhausted(3, step, 1)] == [3, 4, 5, 6, 7, 8]

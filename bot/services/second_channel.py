@@ -1,0 +1,64 @@
+"""The second channel: an alert whose whole chain was told and nobody acknowledged also goes by SMS to the
+duty phone (Twilio; handlers/sms). Off unless TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM and
+FAMILYTEAM_DUTY_PHONE are all set. An acknowledgement cancels what is not sent yet and, if a text went out,
+says by SMS who took it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from bot.domain.vocabulary import OutboxPurpose, OutboxState, Priority
+from bot.services import audit, notify
+from bot.services.context import Actor, Ctx
+from bot.services.people import known_identity
+from messages import escalations as texts
+from messages.catalog import translator
+from storage.models import ChatIdentity, Escalation, Family, OutboxMessage, Person
+
+SMS = "sms"
+
+
+def _duty_phone(ctx: Ctx) -> ChatIdentity | None:
+    phone = ctx.settings.duty_phone
+    if not ctx.settings.sms_on or not phone:
+        return None
+    identity = known_identity(ctx, SMS, phone)
+    if identity.person_id is None:
+        person = Person(display_name="duty phone", created_at=ctx.now)
+        ctx.s.add(person)
+        ctx.s.flush()
+        identity.person_id = person.id
+        ctx.s.flush()
+    return identity
+
+
+def _enqueue(ctx: Ctx, esc: Escalation, family: Family, text: str, key: str, step: int | None = None) -> bool:
+    identity = _duty_phone(ctx)
+    if identity is None:
+        return False
+    return notify.enqueue(ctx, identity.id, texts.sms(text), key=key, family_id=family.id, priority=Priority.URGENT,
+                          purpose=OutboxPurpose.ESCALATION_SMS, escalation_id=esc.id,
+                          escalation_step=step) is not None
+
+
+def chain_exhausted(ctx: Ctx, esc: Escalation, family: Family) -> None:
+    """Everyone in the chain was told (this round) and nobody acknowledged: text the duty phone."""
+    tr = translator(family.language)
+    if _enqueue(ctx, esc, family, texts.sms_alert(tr, family.alias), f"esc:{esc.id}:sms:{esc.step}", esc.step):
+        audit.record(ctx, Actor.engine(), "escalation.sms", family_id=family.id, subject=f"escalation:{esc.id}",
+                     detail=f"step {esc.step}")
+
+
+def stop(ctx: Ctx, esc: Escalation, family: Family, who: str) -> None:
+    """Acknowledged: no text still waiting goes out; if one did, the duty phone hears who took it."""
+    ctx.s.execute(update(OutboxMessage).where(
+        OutboxMessage.escalation_id == esc.id, OutboxMessage.kind == OutboxPurpose.ESCALATION_SMS,
+        OutboxMessage.state == OutboxState.PENDING).values(state=OutboxState.CANCELLED, last_error="acknowledged"),
+        execution_options={"synchronize_session": False})
+    texted = ctx.s.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.escalation_id == esc.id, OutboxMessage.kind == OutboxPurpose.ESCALATION_SMS,
+        OutboxMessage.state.in_([OutboxState.SENT, OutboxState.SENDING])).limit(1))
+    if texted is not None:
+        tr = translator(family.language)
+        _enqueue(ctx, esc, family, texts.sms_acknowledged(tr, family.alias, who, tr.when(ctx.now, family.timezone)),
+                 f"esc:{esc.id}:sms:ack")

@@ -1,0 +1,1 @@
+"""SMS through Twilio: the second channel for alerts nobody acknowledged."""
