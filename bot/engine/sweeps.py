@@ -149,6 +149,8 @@ SWEEPS: list[tuple[str, Sweep]] = [
 ]
 
 WHEN_NEXT: list[tuple[str, Select[Any]]] = [
+    ("covers_start", covers.NEXT_START),
+    ("covers_end", covers.NEXT_END),
     ("schedule_checkins", jobs.next_of(JobKind.SCHEDULE_FILL)),
     ("ask_due_checkins", NEXT_ASK),
     ("mark_missed_checkins", NEXT_MISS),
@@ -158,6 +160,4 @@ WHEN_NEXT: list[tuple[str, Select[Any]]] = [
     ("daily_summaries", jobs.next_of(JobKind.DAILY_SUMMARY)),
     ("overdue_reviews", reviews.NEXT_OVERDUE_REPORT),
     ("erasures", erasure.NEXT_ERASURE),
-    ("covers_start", covers.NEXT_START),
-    ("covers_end", covers.NEXT_END),
 ]

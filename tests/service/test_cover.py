@@ -21,7 +21,9 @@ def _summaries(h: Harness, chat: str) -> list[str]:
 
 
 async def test_cover_is_told_holds_the_families_and_ends_by_itself(h: Harness) -> None:
-    await h.network(PLAN)
+    # Four days pass: without the bottom line, unanswered check-ins open no alerts that would repeat every
+    # 15 minutes all the way (who holds an alert during cover is tests/service/test_truthful_words.py).
+    await h.network(PLAN.replace('guards = "sober-care"', ""))
     h.make_family(alias="the Ash family", caseworker="console:cora", caseworker_name="Cora Jones")
     h.call(lambda ctx: set_away(ctx, OPERATOR, "console:anna", FRIDAY, "console:cora", starts=TUESDAY_9))
     for bad, reason in ((lambda ctx: set_away(ctx, OPERATOR, "console:anna", None, "console:cora"), "cover_needs_end"),

@@ -8,7 +8,9 @@ from tests.support.harness import PLAN, Harness
 
 
 async def _week(h: Harness) -> int:
-    return await h.network(PLAN)
+    """A week of the sample plan without its bottom line: Sue's missed evening calls are ordinary misses here,
+    not alerts repeating every 15 minutes all week (those are tests/adapters/test_alerts_never_quiet.py)."""
+    return await h.network(PLAN.replace('guards = "sober-care"', ""))
 
 
 async def test_weekly_thank_you_once_on_sunday_evening(h: Harness) -> None:
