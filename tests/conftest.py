@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,11 @@ from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Base
 from tests.support.harness import Harness
+
+# pytest keeps each test module as it rewrote it (for assertion messages) in __pycache__ (ignored by git),
+# so the next run does not rewrite them all again in every worker (about 3 s a worker), even where the
+# environment asks Python not to write bytecode.
+sys.dont_write_bytecode = False
 
 POSTGRES_URL = os.environ.get("FAMILYTEAM_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"]
