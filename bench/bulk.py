@@ -10,11 +10,14 @@ has a check-in due at `ASK_AT`, so a tick at that moment asks exactly `asks` che
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, inspect
+
+from storage import crypto
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # Monday noon: nothing due
 ASK_AT = NOW + timedelta(hours=1)  # the moment the chosen check-ins fall due
@@ -70,7 +73,21 @@ class Writer:
             raw.close()
 
 
-def _chunk(first: int, last: int, asks_every: int) -> dict[str, list[tuple[Any, ...]]]:
+def _sealed(engine: Engine) -> dict[str, str]:
+    """The people's and plans' texts as the schema stores them: encrypted with the database's data key from
+    revision 0008 on (the key is made and stored here, where the app will find it), plain before."""
+    texts = {"text": "Do the thing", "question": "Did you do the thing?", "reason": "", "content": "{}"}
+    with engine.begin() as conn:
+        revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() or "0"
+        if int(revision) < 8:
+            return texts
+        keys = crypto.cipher([crypto.stored_key(conn, create=True) or ""])
+    sealed = {name: crypto.encrypt(value, keys) for name, value in texts.items()}
+    sealed["content"] = json.dumps(sealed["content"])  # a JSON column holding the token as a JSON string
+    return sealed
+
+
+def _chunk(first: int, last: int, asks_every: int, sealed: dict[str, str]) -> dict[str, list[tuple[Any, ...]]]:
     """The rows of families first..last-1 (ids are 1-based and derived from the family number)."""
     t: dict[str, list[tuple[Any, ...]]] = {name: [] for name in COLUMNS}
     for i in range(first, last):
@@ -89,12 +106,12 @@ def _chunk(first: int, last: int, asks_every: int) -> dict[str, list[tuple[Any, 
         t["memberships"] += [(3 * i + 3, fid, cw, f"cw {cw}", "caseworker", "active", NOW, NOW),
                              (m1, fid, p1, "Gran", "key_safety_person", "active", NOW, NOW),
                              (m2, fid, p2, "Sue", "supporter", "active", NOW, NOW)]
-        t["plan_versions"].append((fid, fid, 1, "{}", "x" * 64, "bench", "", NOW))
+        t["plan_versions"].append((fid, fid, 1, sealed["content"], "x" * 64, "bench", sealed["reason"], NOW))
         t["scheduled_jobs"].append(("weekly_thanks", fid, SUNDAY_18))
         for k, (member, hour) in enumerate(((m1, 15), (m2, 19))):
             cid = 2 * i + k + 1
             until = NOW + timedelta(days=CHECKINS_PER_COMMITMENT)
-            t["commitments"].append((cid, fid, f"c{k}", member, "Do the thing", "Did you do the thing?",
+            t["commitments"].append((cid, fid, f"c{k}", member, sealed["text"], sealed["question"],
                                      f"FREQ=DAILY;BYHOUR={hour};BYMINUTE={i % 60}", 60, True, until, fid))
             t["scheduled_jobs"].append(("schedule_fill", cid, until - timedelta(hours=24)))
             for day in range(1, CHECKINS_PER_COMMITMENT + 1):
@@ -107,9 +124,9 @@ def _chunk(first: int, last: int, asks_every: int) -> dict[str, list[tuple[Any, 
 
 def build(engine: Engine, families: int, asks: int) -> None:
     writer = Writer(engine)
-    asks_every = max(1, families // asks)
+    asks_every, sealed = max(1, families // asks), _sealed(engine)
     for first in range(0, families, CHUNK):
-        writer.write(_chunk(first, min(families, first + CHUNK), asks_every))
+        writer.write(_chunk(first, min(families, first + CHUNK), asks_every, sealed))
     if writer.postgres:
         with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
