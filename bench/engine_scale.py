@@ -28,7 +28,7 @@ from bot.clock import ManualClock
 from bot.ports import Delivery, Inbound
 from bot.services.context import Actor
 from bot.services.families import create_family
-from bot.services.invites import accept_invite, create_invite
+from bot.services.invites import accept_invite, check_invite, create_invite
 from bot.services.plans import apply_plan
 from bot.settings import Settings
 from messages.outbound import OutboundMessage
@@ -63,6 +63,7 @@ def populate(app: App, families: int) -> None:
                                    caseworker=f"console:cw{i % 20}", supervisor="console:sup", duty="console:duty")
             for name, role in MEMBERS:
                 new = create_invite(ctx, actor, family.id, name, role)
+                check_invite(ctx, new.code, "console", f"{i}-{name}")  # the chat opens its invite
                 accept_invite(ctx, ctx.s.scalar(_invite_id(new.membership.id)), "console", f"{i}-{name}")
             apply_plan(ctx, actor, family.id, plan, "bench")
         app.call(one)

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     dispatch_seconds: float = Field(default=2.0, validation_alias="FAMILYTEAM_DISPATCH_SECONDS", gt=0)
     default_language: str = Field(default="en", validation_alias="FAMILYTEAM_DEFAULT_LANGUAGE")
     invite_ttl_hours: int = Field(default=168, validation_alias="FAMILYTEAM_INVITE_TTL_HOURS", gt=0)
+    invite_guesses_per_window: int = Field(default=50, validation_alias="FAMILYTEAM_INVITE_GUESSES_PER_WINDOW",
+                                           gt=0, le=100_000)
     schedule_horizon_hours: int = Field(default=48, validation_alias="FAMILYTEAM_SCHEDULE_HORIZON_HOURS", gt=0)
     weekly_summary: str = Field(default="SU 18:00", validation_alias="FAMILYTEAM_WEEKLY_SUMMARY")
     meeting_reminders: str = Field("24h,2h", alias="FAMILYTEAM_MEETING_REMINDERS")

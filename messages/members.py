@@ -43,6 +43,8 @@ def invite_problem(tr: Translator, problem: str) -> OutboundMessage:
         "unknown": tr._("We don't recognise this invite code. Please check it, or ask the caseworker."),
         "slow_down": tr._("Too many codes were tried. Please wait a few minutes and try again."),
         "already": tr._("You are already part of this network."),
+        "other_chat": tr._("This invitation was opened in another chat. Ask your caseworker for a new one if "
+                           "you need it."),
     }[problem]
     return OutboundMessage(text)
 

@@ -57,6 +57,8 @@ def start(call: Call) -> None:
         call.reply(render.start_without_code)
         return
     check = invites.check_invite(ctx, code, identity.platform, identity.external_id)
+    if check.problem == "quiet":
+        return  # told to wait already in this window
     if check.problem or check.invite is None or check.family is None:
         problem = check.problem or "unknown"
         call.reply(lambda tr: render.invite_problem(tr, problem))

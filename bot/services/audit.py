@@ -12,9 +12,11 @@ from storage.models import AuditEvent
 
 
 def record(ctx: Ctx, actor: Actor, action: str, *, family_id: int | None = None, subject: str | None = None,
-           outcome: str = "ok", detail: str | None = None) -> None:
-    ctx.s.add(AuditEvent(at=ctx.now, actor=actor.label, action=action, outcome=outcome, family_id=family_id,
-                         subject=subject, detail=(detail or None) and detail[:120]))
+           outcome: str = "ok", detail: str | None = None) -> AuditEvent:
+    event = AuditEvent(at=ctx.now, actor=actor.label, action=action, outcome=outcome, family_id=family_id,
+                       subject=subject, detail=(detail or None) and detail[:120])
+    ctx.s.add(event)
+    return event
 
 
 def record_many(ctx: Ctx, actor: Actor, action: str, events: Sequence[tuple[int | None, str]]) -> None:

@@ -7,24 +7,22 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from bot.domain.avoid import is_avoided
 from bot.domain.text import clean_name
 from bot.domain.vocabulary import MembershipState, Role
-from bot.services import audit, onboarding
+from bot.services import audit, guessing, onboarding
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, Refused
 from bot.services.families import check_name, get_family, require_open, require_staff
-from bot.services.people import identity_of, link_identity
+from bot.services.people import identity_of, known_identity, link_identity
 from messages.catalog import SUPPORTED_LANGUAGES, supported
-from storage.models import AuditEvent, ChatIdentity, Family, Invite, Membership, Person, PlanVersion
+from storage.models import ChatIdentity, Family, Invite, Membership, Person, PlanVersion
 from storage.upsert import claim
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed from paper
 CODE_LENGTH = 10
-WRONG_CODES_ALLOWED = 5
-WRONG_CODE_WINDOW = timedelta(minutes=10)
 NETWORK_ROLES = (Role.PARENT, Role.KEY_SAFETY_PERSON, Role.SUPPORTER)
 
 
@@ -85,24 +83,20 @@ def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str, 
 
 @dataclass
 class InviteCheck:
-    problem: str | None  # None, "unknown", "used", "expired", "declined", "slow_down", "already"
+    # None, "unknown", "used", "expired", "declined", "slow_down", "already", "other_chat", or "quiet" (a chat
+    # already told to wait in this window: no reply at all)
+    problem: str | None
     invite: Invite | None = None
     membership: Membership | None = None
     family: Family | None = None
 
 
-def _recent_wrong_codes(ctx: Ctx, who: str) -> int:
-    return ctx.s.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "invite.check", AuditEvent.outcome == "refused", AuditEvent.subject == who,
-        AuditEvent.at > ctx.now - WRONG_CODE_WINDOW)) or 0
-
-
 def check_invite(ctx: Ctx, code: str, platform: str, external_id: str) -> InviteCheck:
-    """Is this code good for this chat? Wrong codes are audited, and too many slow the chat down."""
-    who = f"{platform}:{external_id}"[:64]
-    if _recent_wrong_codes(ctx, who) >= WRONG_CODES_ALLOWED:
-        audit.record(ctx, Actor(who), "invite.check", subject=who, outcome="refused", detail="slow_down")
-        return InviteCheck("slow_down")
+    """Is this code good for this chat? If so the invite is now opened by this chat: only its consent
+    buttons count (the chat that typed the code last). Wrong codes are counted (bot.services.guessing)."""
+    identity = known_identity(ctx, platform, external_id)
+    if guessing.chat_is_slowed(ctx, identity):
+        return _wrong(ctx, identity, "slow_down")
     invite = ctx.s.scalar(select(Invite).where(Invite.code_hash == hash_code(code)))
     problem = None
     if invite is None:
@@ -112,20 +106,32 @@ def check_invite(ctx: Ctx, code: str, platform: str, external_id: str) -> Invite
     elif invite.expires_at <= ctx.now:
         problem = _closed(ctx.s.get_one(Membership, invite.membership_id))
     if problem or invite is None:
-        audit.record(ctx, Actor(who), "invite.check", subject=who, outcome="refused", detail=problem)
-        return InviteCheck(problem)
+        return _wrong(ctx, identity, problem or "unknown")
     membership = ctx.s.get_one(Membership, invite.membership_id)
     family = ctx.s.get_one(Family, membership.family_id)
     if not _may_join(ctx, membership):
-        audit.record(ctx, Actor(who), "invite.check", family_id=family.id, subject=who, outcome="refused",
-                     detail="not_invited")
-        return InviteCheck(_closed(membership))
-    identity = identity_of(ctx, platform, external_id)
-    if identity is not None and identity.person_id is not None and ctx.s.scalar(select(Membership.id).where(
+        return _wrong(ctx, identity, _closed(membership), family.id, "not_invited")
+    if identity.person_id is not None and ctx.s.scalar(select(Membership.id).where(
             Membership.family_id == family.id, Membership.person_id == identity.person_id,
             Membership.state == MembershipState.ACTIVE)):
         return InviteCheck("already", invite, membership, family)
+    invite.opened_by_identity_id = identity.id
     return InviteCheck(None, invite, membership, family)
+
+
+def _wrong(ctx: Ctx, identity: ChatIdentity, problem: str, family_id: int | None = None,
+           detail: str | None = None) -> InviteCheck:
+    """A code that did not open an invite: counted; audited (chats not linked to anyone: together, one row
+    a window); past the chat's or the bot's limit, the chat is told to wait once a window, then nothing."""
+    slowed = problem == "slow_down" or guessing.bot_is_slowed(ctx)
+    guessing.count_wrong(ctx, identity)
+    if identity.person_id is not None:
+        who = f"{identity.platform}:{identity.external_id}"[:64]
+        audit.record(ctx, Actor(who), "invite.check", family_id=family_id, subject=who, outcome="refused",
+                     detail=detail or ("slow_down" if slowed else problem))
+    if not slowed:
+        return InviteCheck(problem)
+    return InviteCheck("slow_down" if guessing.tell_to_wait_once(ctx, identity) else "quiet")
 
 
 def _closed(membership: Membership) -> str:
@@ -146,6 +152,8 @@ def accept_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str, dis
     invite = ctx.s.get(Invite, invite_id)
     if invite is None:
         return InviteCheck("unknown")
+    if _opened_elsewhere(ctx, invite, platform, external_id, "invite.accept"):
+        return InviteCheck("other_chat")
     if invite.used_at is not None:
         return InviteCheck("used")
     invited = ctx.s.get_one(Membership, invite.membership_id)
@@ -175,6 +183,18 @@ def accept_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str, dis
     return InviteCheck(None, invite, membership, family)
 
 
+def _opened_elsewhere(ctx: Ctx, invite: Invite, platform: str, external_id: str, action: str) -> bool:
+    """Consent counts only from the chat that typed the code (check_invite); from any other chat it is
+    refused, audited, and nothing changes."""
+    identity = identity_of(ctx, platform, external_id)
+    if identity is not None and invite.opened_by_identity_id == identity.id:
+        return False
+    family_id = ctx.s.get_one(Membership, invite.membership_id).family_id
+    audit.record(ctx, Actor(f"{platform}:{external_id}"[:64]), action, family_id=family_id,
+                 subject=f"invite:{invite.id}", outcome="refused", detail="other_chat")
+    return True
+
+
 def consent_language(invite: Invite, identity: ChatIdentity | None, person: Person | None = None) -> str | None:
     """The language someone is spoken to in from their consent request on: the one staff set on the invite,
     else one they chose themselves (/language), else their chat's (Telegram's language_code) if we have it;
@@ -199,6 +219,8 @@ def decline_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str) ->
     invite = ctx.s.get(Invite, invite_id)
     if invite is None:
         return "unknown"
+    if _opened_elsewhere(ctx, invite, platform, external_id, "consent.declined"):
+        return "other_chat"
     membership = ctx.s.get_one(Membership, invite.membership_id)
     if invite.used_at is not None:
         return "used"

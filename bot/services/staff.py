@@ -96,6 +96,7 @@ def invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str, platfor
         raise InvalidInput("is_staff", "this user is on the family's agency team already")
     invite_row = ctx.s.scalar(select(Invite).where(Invite.code_hash == hash_code(new.code)))
     assert invite_row is not None
+    invite_row.opened_by_identity_id = identity.id  # consent counts only from the user it was sent to
     family = get_family(ctx, family_id)
     alias = family.alias
     agree = make(ctx.secret, ButtonAction.CONSENT, invite_row.id, "y")

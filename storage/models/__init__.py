@@ -29,6 +29,7 @@ from storage.models.core import (
     ScheduledJob,
     SweepMark,
 )
+from storage.models.guessing import InviteGuessChat, InviteGuessWindow
 from storage.models.staffing import StaffCover
 
 __all__ = [
@@ -46,6 +47,8 @@ __all__ = [
     "Family",
     "InboundReceipt",
     "Invite",
+    "InviteGuessChat",
+    "InviteGuessWindow",
     "KeyValue",
     "Meeting",
     "MeetingInvitee",

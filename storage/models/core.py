@@ -84,6 +84,7 @@ class Invite(Base):
     language: Mapped[str | None] = mapped_column(String(8))  # set by staff: the member's language from consent on
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    opened_by_identity_id: Mapped[int | None] = mapped_column(ForeignKey("chat_identities.id"))  # /start CODE
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
 

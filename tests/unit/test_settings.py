@@ -38,6 +38,7 @@ BAD = [
     ("FAMILYTEAM_DISPATCH_SECONDS", "soon", "a number"),
     ("FAMILYTEAM_MAX_SEND_ATTEMPTS", "-1", "a number above 0"),
     ("FAMILYTEAM_INVITE_TTL_HOURS", "1.5", "a whole number"),
+    ("FAMILYTEAM_INVITE_GUESSES_PER_WINDOW", "0", "a number above 0"),
     ("FAMILYTEAM_DEFAULT_LANGUAGE", "fr", "one of the shipped languages: en, es"),
     ("TELEGRAM_WEBHOOK_URL", "bot.example.org/telegram", "an http(s) URL"),
     ("TELEGRAM_API_BASE_URL", "http://", "an http(s) URL"),
