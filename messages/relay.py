@@ -116,6 +116,7 @@ class RelayView:
     cut_at: int = 0  # shown up to this many characters
     held: bool = False  # waited for working hours
     reply: str | None = None  # the Reply button's data
+    avoided: str | None = None  # the person on the people-to-avoid list this message names
 
 
 def _marks(tr: Translator, v: RelayView) -> list[str]:
@@ -155,6 +156,9 @@ def _body(tr: Translator, v: RelayView) -> list[str]:
 def relay_message(tr: Translator, v: RelayView) -> OutboundMessage:
     head = tr._("{member} wrote ({when}):").format(member=v.member, when=v.when)
     lines = [" ".join([head, *_marks(tr, v)]), *_body(tr, v)]
+    if v.avoided:
+        lines.insert(0, "⚠️ " + tr._("This message names {name}, who is on the plan's people-to-avoid list.")
+                     .format(name=v.avoided))
     if v.held:
         lines.append(tr._("(Sent outside your working hours; it waited for the morning.)"))
     lines.append(tr._("Reply in this thread to answer {member}.").format(member=v.member))

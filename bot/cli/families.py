@@ -1,4 +1,4 @@
-"""`familyteam family create`, `member remove`, `staff away`: the family, its network and its staff."""
+"""`familyteam family create`, `family protect`, `member remove`, `staff away`: a family, its network, staff."""
 
 from __future__ import annotations
 
@@ -38,6 +38,14 @@ def cmd_staff_away(args: argparse.Namespace) -> None:
         f"{args.person} is away until {until}." if until else f"{args.person} is back.")
 
 
+def cmd_family_protect(args: argparse.Namespace) -> None:
+    from bot.services.protected import add_term
+
+    the_app, who = app(), actor()
+    tid = the_app.call(lambda ctx: add_term(ctx, who, args.family, args.term), who)
+    out(args, {"term_id": tid}, f"Protected (term {tid}): no text to this family's members may contain it.")
+
+
 def add_parsers(p: Parsers) -> None:
     fam = p.group("family", "families")
     fc = p.add("create", cmd_family_create, "create a family (alias only, never a child's name)", fam)
@@ -57,6 +65,11 @@ def add_parsers(p: Parsers) -> None:
                     help="the number members are told to call in an emergency, e.g. 999 or \"0300 555 0100\"")
     fc.add_argument("--ack-timeout", type=int, default=30,
                     help="minutes before an unacknowledged escalation moves on, e.g. 30 (default)")
+
+    fp = p.add("protect", cmd_family_protect, "protect a term: a child's name or nickname, a date of birth, the "
+                                                "school, the address; no member-facing text may contain it", fam)
+    fp.add_argument("--family", type=int, required=True, help=FAMILY_HELP)
+    fp.add_argument("--term", required=True, help="the word(s), e.g. \"Kasia\" or \"12/03/2015\"")
 
     mem = p.group("member", "network members")
     mr = p.add("remove", cmd_member_remove, "remove a member (their commitments become uncovered)", mem)

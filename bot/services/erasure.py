@@ -37,6 +37,7 @@ from storage.models import (
     Person,
     PlanDraft,
     PlanVersion,
+    ProtectedTerm,
 )
 
 ERASED = "(erased)"
@@ -184,6 +185,7 @@ def _family_texts(ctx: Ctx, family_id: int) -> None:
     ctx.s.execute(update(ConversationMessage).where(ConversationMessage.family_id == fid)
                   .values(text="", forwarded_from=None))
     ctx.s.execute(delete(PlanDraft).where(PlanDraft.family_id == fid))
+    ctx.s.execute(delete(ProtectedTerm).where(ProtectedTerm.family_id == fid))
     _blank_outbox(ctx, OutboxMessage.family_id == fid)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.buttons import ButtonAction, make
 from bot.domain.hours import quiet_until
 from bot.domain.vocabulary import OutboxPurpose, OutboxState, Priority
+from bot.services import protected
 from bot.services.context import Ctx
 from messages.catalog import Translator, supported, translator
 from messages.members import reveal_label
@@ -24,6 +25,13 @@ from storage.models import ChatIdentity, Family, OutboxMessage, Person
 from storage.upsert import insert_ignore
 
 Render = Callable[[Translator], OutboundMessage]
+
+# What goes to a family's members (never staff): guarded against protected terms once more as it is queued.
+MEMBER_FACING = frozenset({
+    OutboxPurpose.CHECKIN, OutboxPurpose.NUDGE, OutboxPurpose.ALERT_HOLDER, OutboxPurpose.COVER_STARTED,
+    OutboxPurpose.COMMITMENTS, OutboxPurpose.PLAN_CHANGED, OutboxPurpose.JOINED, OutboxPurpose.MEETING_INVITE,
+    OutboxPurpose.MEETING_REMINDER, OutboxPurpose.MEETING_CANCELLED, OutboxPurpose.WEEKLY_THANKS,
+    OutboxPurpose.STAFF_REPLY})
 
 
 @dataclass(frozen=True)
@@ -176,6 +184,9 @@ def to_person(ctx: Ctx, person_id: int, family: Family | None, render: Render, *
     created: dict[int, int] = {}
     for identity in targets:
         message = render(tr)
+        if family is not None and about.purpose in MEMBER_FACING and not protected.guard(
+                ctx, family.id, [message.text, message.discreet_text or ""]):
+            return created  # refused and logged: a protected term must never reach a member
         dress(message, person, tr)
         if prepare:
             prepare(message, identity.id)

@@ -16,7 +16,7 @@ from bot.domain.schedule import localize, occurrences
 from bot.domain.text import clean_text
 from bot.domain.vocabulary import CheckinState, JobKind, MembershipState, OutboxPurpose
 from bot.planfile import CommitmentSpec, MeetingSpec, PlanFileError, PlanSpec, error_at, parse_plan
-from bot.services import audit, jobs, notify, reviews
+from bot.services import audit, jobs, notify, protected, reviews
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput
 from bot.services.families import get_family, require_open, require_staff
@@ -67,6 +67,14 @@ def _check_names(ctx: Ctx, family: Family, spec: PlanSpec, text: str) -> dict[st
     return members
 
 
+def member_facing(spec: PlanSpec) -> list[tuple[str, str]]:
+    """The plan's texts that reach members, named as staff know them (bottom lines and the contingency plan
+    are for staff only)."""
+    fields = [(f"commitment {c.key!r} {part}", text) for c in spec.commitment
+              for part, text in (("text", c.text), ("question", c.question or ""))]
+    return fields + [(f"meeting {m.stable_key!r} place", m.place) for m in spec.meeting]
+
+
 def content_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
@@ -104,6 +112,7 @@ def apply_plan_spec(ctx: Ctx, actor: Actor, family_id: int, spec: PlanSpec, reas
         members = _check_names(ctx, family, spec, source)
     except PlanFileError as exc:
         raise InvalidInput("bad_plan", str(exc), family_id=family.id) from exc
+    protected.check(ctx, family.id, member_facing(spec), avoid=spec.people_to_avoid)
     version = PlanVersion(family_id=family.id, number=(latest.number + 1) if latest else 1, content=content,
                           content_hash=digest, author=actor.label, reason=clean_text(reason).strip()[:2000],
                           created_at=ctx.now)

@@ -17,10 +17,11 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.buttons import ButtonAction, make
+from bot.domain.avoid import named_avoided
 from bot.domain.hours import next_working_start
 from bot.domain.routing import RelayTarget, relay_order
 from bot.domain.vocabulary import OutboxPurpose, OutboxState, Priority, TakenAs
-from bot.services import notify
+from bot.services import notify, protected
 from bot.services.context import Ctx
 from bot.services.conversation import MAX_TEXT
 from bot.services.families import staff_on_call
@@ -43,7 +44,7 @@ class Relayed:
 
 
 def view(ctx: Ctx, row: ConversationMessage, reader: Person, family: Family, *, held: bool = False,
-         worry: bool = False) -> texts.RelayView:
+         worry: bool = False, avoided: str | None = None) -> texts.RelayView:
     membership = ctx.s.get_one(Membership, row.membership_id)
     zone = notify.person_timezone(reader, family)
     tr = translator(notify.person_language(reader, family))
@@ -51,7 +52,8 @@ def view(ctx: Ctx, row: ConversationMessage, reader: Person, family: Family, *, 
         alias=family.alias, member=membership.name, when=tr.when(row.at, zone), text=row.text, length=row.length,
         edited=row.edited, forwarded=row.forwarded, forwarded_from=row.forwarded_from, media=row.media,
         language_known=row.language is not None, worry=worry, too_long=row.taken_as == TakenAs.TOO_LONG,
-        limit=MAX_TEXT, cut_at=RELAY_CUT, held=held, reply=make(ctx.secret, ButtonAction.REPLY, row.id))
+        limit=MAX_TEXT, cut_at=RELAY_CUT, held=held, reply=make(ctx.secret, ButtonAction.REPLY, row.id),
+        avoided=avoided)
 
 
 def _thread(ctx: Ctx, row: ConversationMessage, identity_id: int) -> RelayThread | None:
@@ -61,7 +63,7 @@ def _thread(ctx: Ctx, row: ConversationMessage, identity_id: int) -> RelayThread
 
 
 def _post(ctx: Ctx, row: ConversationMessage, target: RelayTarget, family: Family, at: datetime, *,
-          urgent: bool, worry: bool) -> Relayed | None:
+          urgent: bool, worry: bool, avoided: str | None = None) -> Relayed | None:
     """The message in this person's thread for the member (its root if there is none yet)."""
     person = ctx.s.get_one(Person, target.person)
     identities = notify.reachable_identities(ctx, person.id)
@@ -69,7 +71,8 @@ def _post(ctx: Ctx, row: ConversationMessage, target: RelayTarget, family: Famil
         return None
     identity = identities[0]
     tr = translator(notify.person_language(person, family))
-    message = texts.relay_message(tr, view(ctx, row, person, family, held=at > ctx.now, worry=worry))
+    message = texts.relay_message(tr, view(ctx, row, person, family, held=at > ctx.now, worry=worry,
+                                                          avoided=avoided))
     thread = _thread(ctx, row, identity.id)
     if thread is not None:
         root = ctx.s.get(OutboxMessage, thread.root_outbox_id)
@@ -89,11 +92,14 @@ def _post(ctx: Ctx, row: ConversationMessage, target: RelayTarget, family: Famil
 
 
 def relay(ctx: Ctx, row: ConversationMessage) -> Relayed | None:
-    """Pass an ordinary message on to whoever holds the family now (held for their working hours)."""
+    """Pass an ordinary message on to whoever holds the family now (held for their working hours). One that names
+    someone on the people-to-avoid list is an alert: it goes at once, saying so."""
     family = ctx.s.get_one(Family, row.family_id)
-    at = next_working_start(ctx.now, family.timezone, family.work_start, family.work_end, family.work_days)
+    avoided = named_avoided(row.text, protected.people_to_avoid(ctx, family.id))
+    at = ctx.now if avoided else next_working_start(ctx.now, family.timezone, family.work_start, family.work_end,
+                                                     family.work_days)
     for target in relay_order(staff_on_call(ctx, family)):
-        done = _post(ctx, row, target, family, at, urgent=False, worry=False)
+        done = _post(ctx, row, target, family, at, urgent=bool(avoided), worry=False, avoided=avoided)
         if done is not None:
             return done
     return None

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.domain.routing import is_away
 from bot.domain.text import clean_text
 from bot.domain.vocabulary import Direction, MembershipState, OutboxPurpose, Role, TakenAs
-from bot.services import audit, notify
+from bot.services import audit, notify, protected
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, NotFound, Refused
 from bot.services.families import require_staff, staff_person, staff_roles_in
@@ -78,6 +78,7 @@ def reply_to_member(ctx: Ctx, actor: Actor, message_id: int, text: str, sign: bo
         raise Refused("person_to_avoid", "this person is on the plan's people-to-avoid list",
                       family_id=family.id, subject="relay.reply")
     clean = _reply_text(text)
+    protected.check(ctx, family.id, [("the reply", clean)])
     author = actor.person_id
     role = replier_role(ctx, author, family.id) if author else Role.CASEWORKER.value
     name = ctx.s.get_one(Person, author).display_name.split()[0] if (sign and author) else None

@@ -3,7 +3,7 @@
 One module per part of the record; import them from here."""
 
 from storage.models.base import Base
-from storage.models.cases import CaseClosure, MemberErasure, ReviewDate, ReviewSchedule
+from storage.models.cases import CaseClosure, MemberErasure, ProtectedTerm, ReviewDate, ReviewSchedule
 from storage.models.conversation import ConversationMessage, RelayThread
 from storage.models.core import (
     AuditEvent,
@@ -59,6 +59,7 @@ __all__ = [
     "Person",
     "PlanDraft",
     "PlanVersion",
+    "ProtectedTerm",
     "RelayThread",
     "ReviewDate",
     "ReviewSchedule",

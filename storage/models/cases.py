@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
+from storage.types import EncryptedText
 
 
 class ReviewSchedule(Base):
@@ -60,3 +61,15 @@ class MemberErasure(Base):
     erased_at: Mapped[datetime]
     erased_by: Mapped[str] = mapped_column(String(64))
     scrub_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class ProtectedTerm(Base):
+    """A word that must never reach the family's members (a child's name or nickname, a date of birth, the school,
+    the address, another case word), entered by staff; matched by bot.domain.protected. Encrypted at rest."""
+
+    __tablename__ = "protected_terms"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"), index=True)
+    text: Mapped[str] = mapped_column(EncryptedText)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
