@@ -63,7 +63,9 @@ from messages.staff import (  # noqa: F401
     staff_ack_done,
 )
 from messages.summaries import (  # noqa: F401
+    Kept,
     SummarySection,
     daily_summary,
+    weekly_strengths,
     weekly_thanks,
 )

@@ -11,18 +11,49 @@ from messages.outbound import OutboundMessage
 from messages.reviews import review_line
 
 
-def weekly_thanks(tr: Translator, alias: str, kept: int, total: int) -> OutboundMessage:
-    if kept == total:
-        text = tr.ngettext("This week you kept your commitment for {alias}. Thank you — it makes a real difference.",
-                           "This week you kept all {n} of your commitments for {alias}. Thank you — it makes a "
-                           "real difference.", total)
-    elif kept > 0:
-        text = tr._("This week you kept {kept} of {n} commitments for {alias}. Thank you for being there.")
-    else:
+@dataclass(frozen=True)
+class Kept:
+    """What one member kept this week: each commitment once, with how many times it was done."""
+
+    commitment: str
+    times: int
+
+
+def _kept_line(tr: Translator, kept: Kept) -> str:
+    return tr.ngettext("• {commitment}: once", "• {commitment}: {n} times", kept.times).format(
+        commitment=kept.commitment, n=kept.times)
+
+
+def weekly_thanks(tr: Translator, alias: str, kept: list[Kept], weeks_in_a_row: int) -> OutboundMessage:
+    """Strengths, never a score: what they kept (each commitment once, with how often), a run of good weeks
+    noticed; a week with nothing kept gets a gentle word (a worry is never counted against anyone)."""
+    if not kept:
         text = tr._("This week was a hard one for {alias}'s plan. Thank you for staying part of the network; "
-                    "the caseworker can help if something needs to change.")
-    return OutboundMessage(text.format(alias=alias, kept=kept, n=total),
-                           discreet_text=tr._("You have a message from FamilyTeam."))
+                    "the caseworker can help if something needs to change.").format(alias=alias)
+    else:
+        lines = [tr._("Thank you for what you did for {alias} this week:").format(alias=alias)]
+        lines += [_kept_line(tr, k) for k in kept]
+        if weeks_in_a_row >= 2:
+            lines.append(tr.ngettext("That is {n} week in a row.", "That is {n} weeks in a row.",
+                                     weeks_in_a_row).format(n=weeks_in_a_row))
+        lines.append(tr._("It makes a real difference."))
+        text = "\n".join(lines)
+    return OutboundMessage(text, discreet_text=tr._("You have a message from FamilyTeam."))
+
+
+def weekly_strengths(tr: Translator, alias: str, members: list[tuple[str, list[Kept], int]]) -> OutboundMessage:
+    """For the caseworker: the same strengths, member by member (facts, no scores)."""
+    lines = [tr._("Strengths this week in {alias}:").format(alias=alias)]
+    for member, kept, weeks in members:
+        if not kept:
+            lines.append(tr._("{member}: nothing kept this week (a word from you may help).").format(member=member))
+            continue
+        lines.append(f"{member}:")
+        lines += ["  " + _kept_line(tr, k) for k in kept]
+        if weeks >= 2:
+            lines.append("  " + tr.ngettext("That is {n} week in a row.", "That is {n} weeks in a row.",
+                                            weeks).format(n=weeks))
+    return OutboundMessage("\n".join(lines))
 
 
 @dataclass

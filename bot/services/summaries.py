@@ -80,22 +80,67 @@ def weekly_thanks(ctx: Ctx, limit: int) -> int:
     return ran
 
 
+RUN_WEEKS = 8  # how far back a run of good weeks is looked for
+
+
+def _strengths(ctx: Ctx, membership_id: int, moment: datetime) -> tuple[list[render.Kept], int] | None:
+    """What a member kept in the week to `moment` (each commitment once, with how many times it was done) and
+    how many weeks in a row, this one included, they kept every question they answered or missed; a worry
+    is never a failure. None: nothing was asked of them this week."""
+    since = moment - timedelta(days=7 * RUN_WEEKS)
+    rows = ctx.s.execute(select(Commitment.id, Commitment.text, Checkin.state, Checkin.due_at)
+                         .join(Commitment, Commitment.id == Checkin.commitment_id)
+                         .where(Commitment.owner_membership_id == membership_id, Checkin.due_at >= since,
+                                Checkin.due_at < moment, Checkin.state.in_(ANSWERED))
+                         .order_by(Checkin.due_at)).all()
+    weeks: dict[int, list[str]] = {}
+    kept: dict[int, tuple[str, int]] = {}
+    for commitment_id, text, state, due_at in rows:
+        back = int((moment - due_at) // timedelta(days=7))  # 0: this week
+        weeks.setdefault(back, []).append(state)
+        if back == 0 and state == CheckinState.DONE:
+            kept[commitment_id] = (text, kept.get(commitment_id, (text, 0))[1] + 1)
+    if 0 not in weeks:
+        return None
+    run = 0
+    for back in range(RUN_WEEKS):
+        states = weeks.get(back, [])
+        if CheckinState.DONE not in states or any(st in (CheckinState.NOT_DONE, CheckinState.MISSED)
+                                                   for st in states):
+            break
+        run += 1
+    return [render.Kept(text, times) for text, times in kept.values()], run
+
+
 def _thank_members(ctx: Ctx, family: Family, moment: datetime) -> None:
+    """Each member who was asked something this week is thanked for what they kept; the caseworker (or the
+    worker covering) gets the same strengths for the family in one message."""
+    shared: list[tuple[str, list[render.Kept], int]] = []
     for m in ctx.s.scalars(select(Membership).where(Membership.family_id == family.id,
                                                     Membership.state == MembershipState.ACTIVE,
                                                     Membership.person_id.is_not(None))):
-        if Role(m.role).is_staff:
+        found = None if Role(m.role).is_staff else _strengths(ctx, m.id, moment)
+        if found is None:
             continue
-        rows = list(ctx.s.scalars(select(Checkin.state).join(Commitment, Commitment.id == Checkin.commitment_id)
-                                  .where(Commitment.owner_membership_id == m.id,
-                                         Checkin.due_at >= moment - timedelta(days=7), Checkin.due_at < moment,
-                                         Checkin.state.in_(ANSWERED))))
-        if not rows:
-            continue
-        kept, total, alias = sum(1 for s in rows if s == CheckinState.DONE), len(rows), family.alias
+        kept, run = found
+        shared.append((m.name, kept, run))
         notify.to_person(ctx, m.person_id, family,  # type: ignore[arg-type]
-                         partial(render.weekly_thanks, alias=alias, kept=kept, total=total),
+                         partial(render.weekly_thanks, alias=family.alias, kept=kept, weeks_in_a_row=run),
                          key=f"weekly:{m.id}:{moment:%Y-%m-%d}", purpose=OutboxPurpose.WEEKLY_THANKS)
+    holder = _summary_holder(ctx, family)
+    if shared and holder is not None:
+        notify.to_person(ctx, holder, family, partial(render.weekly_strengths, alias=family.alias, members=shared),
+                         key=f"weekly-staff:{family.id}:{moment:%Y-%m-%d}", purpose=OutboxPurpose.WEEKLY_THANKS)
+
+
+def _summary_holder(ctx: Ctx, family: Family) -> int | None:
+    """Who gets this family's summaries now: its caseworker, or while they are away their cover (none: nobody)."""
+    person = ctx.s.scalar(select(Person).join(Membership, Membership.person_id == Person.id).where(
+        Membership.family_id == family.id, Membership.role == Role.CASEWORKER,
+        Membership.state == MembershipState.ACTIVE).limit(1))
+    if person is None:
+        return None
+    return person.cover_person_id if is_away(person.away_until, ctx.now) else person.id
 
 
 def _section(ctx: Ctx, family: Family, since: datetime, until: datetime) -> render.SummarySection:

@@ -18,7 +18,7 @@ async def test_demo_week_has_every_promised_moment(tmp_path: Path) -> None:
     assert "Resolved by Anna" in t["anna"]
     assert "Answered \"worried\"" in t["duty"], "a worried answer at 19:08 goes to duty (out of hours)"
     assert "Reminder: Family network meeting" in t["patel"] and "Tom pressed [Can't come]" in t["tom"]
-    assert "This week you kept all 3 of your commitments" in t["gran"]
+    assert "Thank you for what you did for the Rowan family this week:" in t["gran"]
     assert "daily summary" in t["anna"]
     for member in ("gran", "sue", "tom", "patel"):
         assert "needs attention" not in t[member]

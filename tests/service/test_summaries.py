@@ -14,20 +14,39 @@ async def _week(h: Harness) -> int:
 
 
 async def test_weekly_thank_you_once_on_sunday_evening(h: Harness) -> None:
+    """Sunday 18:00: Gran, who collected the children Mon, Wed and Fri, is thanked for exactly that (the one
+    commitment named once, with how often, never "3 of 3"); Sue, who missed every evening call, gets a
+    gentle word; Anna gets the family's strengths. A week later, Gran's second good week is noticed, and a
+    worry she raised that week is not counted against her."""
     await _week(h)
     for day in (0, 2, 4):  # Gran answers Mon, Wed, Fri
         await h.advance_to(datetime(2026, 11, 30, 15, 30, tzinfo=UTC) + timedelta(days=day), step=timedelta(hours=2))
         await h.press("gran", "Done")
     await h.advance_to(datetime(2026, 12, 6, 17, 55, tzinfo=UTC), step=timedelta(hours=2))
-    assert not any("This week" in t for t in h.texts("gran"))
+    assert not any("this week" in t for t in h.texts("gran"))
     await h.advance_to(datetime(2026, 12, 6, 18, 0, tzinfo=UTC))
-    thanks = [t for t in h.texts("gran") if "This week" in t]
-    assert thanks == ["This week you kept all 3 of your commitments for the Rowan family. "
-                      "Thank you — it makes a real difference."]
+    thanks = [t for t in h.texts("gran") if "this week" in t]
+    assert thanks == ["Thank you for what you did for the Rowan family this week:\n"
+                      "• Collect the children from school: 3 times\nIt makes a real difference."]
     sue = [t for t in h.texts("sue") if "This week" in t]
     assert len(sue) == 1 and "hard one" in sue[0], "Sue missed every evening call: still thanked, gently"
+    strengths = [t for t in h.texts("anna") if t.startswith("Strengths this week in the Rowan family")]
+    assert len(strengths) == 1 and "Collect the children from school: 3 times" in strengths[0]
+    assert "Sue: nothing kept this week" in strengths[0]
+    assert not any(" of " in t and "commitments" in t for t in thanks + strengths), "no scores"
     await h.advance(timedelta(hours=6), step=timedelta(hours=1))
-    assert len([t for t in h.texts("gran") if "This week" in t]) == 1
+    assert len([t for t in h.texts("gran") if "this week" in t]) == 1
+
+    # The next week: done Monday, worried Wednesday, done Friday.
+    await h.advance_to(datetime(2026, 12, 7, 15, 30, tzinfo=UTC), step=timedelta(hours=2))
+    await h.press("gran", "Done")
+    await h.advance_to(datetime(2026, 12, 9, 15, 30, tzinfo=UTC), step=timedelta(hours=2))
+    await h.press("gran", "Worried")
+    await h.advance_to(datetime(2026, 12, 11, 15, 30, tzinfo=UTC), step=timedelta(hours=2))
+    await h.press("gran", "Done")
+    await h.advance_to(datetime(2026, 12, 13, 18, 0, tzinfo=UTC), step=timedelta(hours=2))
+    second = [t for t in h.texts("gran") if "this week" in t][-1]
+    assert "Collect the children from school: 2 times" in second and "That is 2 weeks in a row." in second
 
 
 async def test_weekly_thank_you_is_not_sent_days_late_after_downtime(h: Harness) -> None:
