@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from messages.catalog import Translator
-from messages.labels import meeting_kind_label
+from messages.labels import answer_label, meeting_kind_label
 from messages.outbound import OutboundMessage
 from messages.reviews import review_line
 
@@ -56,6 +56,66 @@ def weekly_strengths(tr: Translator, alias: str, members: list[tuple[str, list[K
     return OutboundMessage("\n".join(lines))
 
 
+@dataclass(frozen=True)
+class Handled:
+    """An alert that someone other than the caseworker held first (duty at night, a cover, the supervisor)."""
+
+    reason: str
+    opened_at: datetime
+    first_role: str
+    state: str
+    acknowledged: bool
+
+
+@dataclass
+class DayFacts:
+    """The rest of a family's day for its caseworker (bot.services.day_facts)."""
+
+    not_done: list[tuple[str, str, datetime, str | None]]  # (member, commitment, answered at, note)
+    late: list[tuple[str, str, str, datetime]]  # (member, commitment, answer, answered at)
+    gone: list[tuple[str, str]]  # (member, "left" | "declined")
+    unreachable: list[str]  # members with no chat that reaches them
+    handled: list[Handled]
+
+
+def _role_label(tr: Translator, role: str) -> str:
+    return {"duty": tr._("the duty team"), "cover": tr._("the worker covering for you"),
+            "supervisor": tr._("your supervisor")}.get(role, role)
+
+
+def _state_label(tr: Translator, state: str, acknowledged: bool) -> str:
+    if state == "resolved":
+        return tr._("resolved")
+    return tr._("acknowledged, still open") if acknowledged else tr._("not yet acknowledged")
+
+
+def day_lines(tr: Translator, d: DayFacts, tz: str) -> list[str]:
+    lines: list[str] = []
+    if d.handled:
+        lines.append(tr._("Handled while you were not holding the family:"))
+        lines += ["  • " + tr._("{what} at {when}: first to {who}; {state}").format(
+            what=answer_label(tr, "worried") if h.reason == "worried" else tr._("bottom line"),
+            when=tr.when(h.opened_at, tz), who=_role_label(tr, h.first_role),
+            state=_state_label(tr, h.state, h.acknowledged)) for h in d.handled]
+    if d.not_done:
+        lines.append(tr._("Not done:"))
+        for member, text, at, note in d.not_done:
+            lines.append(f"  • {member}: {text} ({tr.when(at, tz)})")
+            if note:
+                lines.append(f"    “{note[:200]}”")
+    if d.late:
+        lines.append(tr._("Answered late:"))
+        lines += [f"  • {member}: {text} — {answer_label(tr, answer)} ({tr.when(at, tz)})"
+                  for member, text, answer, at in d.late]
+    if d.gone:
+        lines.append(tr._("Left the network or said no:"))
+        lines += ["  • " + (tr._("{member} said no to the invitation") if why == "declined" else
+                            tr._("{member} left the network")).format(member=member) for member, why in d.gone]
+    if d.unreachable:
+        lines.append(tr._("Cannot be reached by chat: {members}").format(members=", ".join(d.unreachable)))
+    return lines
+
+
 @dataclass
 class SummarySection:
     """What one family's part of a daily summary says, as plain facts (gathered by the service once)."""
@@ -67,6 +127,7 @@ class SummarySection:
     open_escalations: int
     meetings: list[tuple[str, datetime]]  # (meeting kind, starts at)
     reviews: list[tuple[str, date, bool]] | None = None  # (kind, due on, overdue): bot.services.reviews
+    day: DayFacts | None = None  # the rest of the day (bot.services.day_facts)
 
 
 def daily_summary(tr: Translator, sections: list[SummarySection], tz: str) -> OutboundMessage:
@@ -90,4 +151,5 @@ def daily_summary(tr: Translator, sections: list[SummarySection], tz: str) -> Ou
             lines.append(tr._("Coming up:"))
             lines += [f"  • {meeting_kind_label(tr, kind)} — {tr.when(at, tz)}" for kind, at in s.meetings]
         lines += [review_line(tr, kind, due_on, overdue) for kind, due_on, overdue in s.reviews or ()]
+        lines += day_lines(tr, s.day, tz) if s.day is not None else []
     return OutboundMessage("\n".join(lines), title=tr._("Your daily summary"))

@@ -228,7 +228,7 @@ def decline_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str) ->
         return None
     if membership.state != MembershipState.INVITED or invite.expires_at <= ctx.now:
         return "expired"
-    membership.state = MembershipState.DECLINED
+    membership.state, membership.left_at = MembershipState.DECLINED, ctx.now
     invite.expires_at = ctx.now
     family = ctx.s.get_one(Family, membership.family_id)
     audit.record(ctx, Actor(f"{platform}:{external_id}"[:64]), "consent.declined", family_id=family.id,

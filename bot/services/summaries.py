@@ -14,6 +14,7 @@ from bot.domain.schedule import localize, parse_hhmm
 from bot.domain.vocabulary import CheckinState, EscalationState, JobKind, MembershipState, OutboxPurpose, Role
 from bot.services import jobs, notify, reviews
 from bot.services.context import Ctx
+from bot.services.day_facts import day_facts
 from messages import render
 from storage.models import Checkin, Commitment, Escalation, Family, Meeting, Membership, Person, SweepMark
 from storage.upsert import insert_ignore
@@ -164,7 +165,7 @@ def _section(ctx: Ctx, family: Family, since: datetime, until: datetime) -> rend
         Meeting.starts_at <= ctx.now + timedelta(days=7)).order_by(Meeting.starts_at))]
     # Reviews due soon or overdue (bot.services.reviews): one fact list, kept apart from the rest.
     return render.SummarySection(family.alias, went_well, misses, uncovered, open_count, meetings,
-                                 reviews.summary_facts(ctx, family))
+                                 reviews.summary_facts(ctx, family), day_facts(ctx, family, since, until))
 
 
 def caseworker_families(ctx: Ctx, person_id: int) -> list[Family]:
