@@ -84,8 +84,12 @@ def your_commitments(tr: Translator, alias: str, items: list[tuple[str, str | No
     return OutboundMessage("\n".join(lines), discreet_text=tr._("Your plan has an update."))
 
 
-def checkin_prompt(tr: Translator, alias: str, question: str, due: str, data: dict[str, str]) -> OutboundMessage:
+def checkin_prompt(tr: Translator, alias: str, question: str, due: str, data: dict[str, str],
+                   late: bool = False) -> OutboundMessage:
+    """`late`: asked well after its time (the bot could not ask it then), and it says so."""
     text = tr._("Check-in for {alias} ({due}):").format(alias=alias, due=due) + "\n" + question
+    if late:
+        text = tr._("Sorry this is late:") + " " + text
     buttons = [[Button("✅ " + tr._("Done"), data["done"], "primary"),
                 Button("❌ " + tr._("Not done"), data["not_done"]),
                 Button("⚠️ " + tr._("Worried"), data["worried"], "danger")]]

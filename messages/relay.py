@@ -214,3 +214,21 @@ def chat_blocked_notice(tr: Translator, alias: str, member: str, unreachable: li
 def chat_unblocked_notice(tr: Translator, alias: str, member: str) -> OutboundMessage:
     return OutboundMessage(tr._("{member} ({alias}) has unblocked the bot: messages reach them again.").format(
         member=member, alias=alias))
+
+
+def outage_notice(tr: Translator, alias: str, since: str, until: str,
+                  items: list[tuple[str, str, str, bool]]) -> OutboundMessage:
+    """Check-ins the bot could not ask (it was down, the chat platform was unreachable, or the chat blocked
+    it): (when due, member, question, is a bottom line). They are not misses: nobody was nudged or alerted."""
+    lines = [tr._("The service could not ask these check-ins for {alias} between {since} and {until} (the bot "
+                  "or the chat platform was down, or the chat could not be reached). They are recorded as not "
+                  "asked, not as missed: nobody was reminded or alerted.").format(alias=alias, since=since,
+                                                                                until=until)]
+    lines += ["• " + f"{when}, {member}: {question}"
+              for when, member, question, _ in items]
+    bottom = [(when, member, question) for when, member, question, is_bottom in items if is_bottom]
+    if bottom:
+        lines.append(tr._("Bottom lines not checked: please check these by hand with the member:"))
+        lines += ["• " + f"{when}, {member}: {question}"
+                  for when, member, question in bottom]
+    return OutboundMessage("\n".join(lines))

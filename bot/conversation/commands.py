@@ -66,7 +66,9 @@ def start(call: Call) -> None:
     alias = check.family.alias
     agree = make(ctx.secret, ButtonAction.CONSENT, check.invite.id, "y")
     decline = make(ctx.secret, ButtonAction.CONSENT, check.invite.id, "n")
-    person = ctx.s.get(Person, identity.person_id) if identity.person_id else None
+    # A member moving to a new chat (re-invited) is asked in their own language.
+    person_id = identity.person_id or (check.membership.person_id if check.membership else None)
+    person = ctx.s.get(Person, person_id) if person_id else None
     notify.to_identity(ctx, identity, lambda tr: render.consent_request(tr, alias, agree, decline),
                        key=call.key, family=check.family,
                        language=invites.consent_language(check.invite, identity, person))

@@ -44,6 +44,7 @@ class CheckinState(StrEnum):
     NOT_DONE = "not_done"
     WORRIED = "worried"
     MISSED = "missed"
+    NOT_ASKED = "not_asked"  # the bot never managed to ask it (down, platform unreachable, chat blocked): not a miss
     CANCELLED = "cancelled"
 
 
@@ -119,6 +120,7 @@ class OutboxPurpose(StrEnum):
     STAFF_REPLY = "staff_reply"  # a member of staff's answer to a member
     CASE_CLOSED = "case_closed"  # the goodbye to members and the note to staff when a family is closed
     REVIEW_OVERDUE = "review_overdue"  # a review past its date, told to the supervisor once
+    OUTAGE = "outage"  # the caseworker told which check-ins could not be asked during an outage
 
     @property
     def waits_out_quiet_hours(self) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy import Select, bindparam, select
 
 from bot.domain.schedule import occurrences
 from bot.domain.vocabulary import CheckinState, EscalationState, JobKind, MembershipState
-from bot.services import checkins, covers, erasure, escalations, jobs, reviews, summaries
+from bot.services import checkins, covers, erasure, escalations, jobs, outages, reviews, summaries
 from bot.services.context import Ctx
 from bot.services.meetings import send_meeting_notice
 from storage.models import Checkin, Commitment, Escalation, Family, Meeting, MeetingInvitee, Membership
@@ -65,12 +65,19 @@ def ask_due_checkins(ctx: Ctx) -> int:
 
 
 def mark_missed_checkins(ctx: Ctx) -> int:
-    missed = 0
-    for checkin in ctx.s.scalars(select(Checkin).where(
+    """Grace ran out: a check-in whose question reached the member is missed (nudge, escalation); one the bot
+    never managed to ask is "not asked", and the caseworker gets one notice for what this pass found."""
+    closed, unasked = 0, []
+    for checkin in list(ctx.s.scalars(select(Checkin).where(
             Checkin.state == CheckinState.PENDING, Checkin.grace_ends_at <= ctx.now)
-            .order_by(Checkin.grace_ends_at, Checkin.id).limit(BATCH)):
-        missed += checkins.mark_missed(ctx, checkin)
-    return missed
+            .order_by(Checkin.grace_ends_at, Checkin.id).limit(BATCH))):
+        if outages.was_asked(ctx, checkin.id):
+            closed += checkins.mark_missed(ctx, checkin)
+        elif outages.mark_not_asked(ctx, checkin):
+            closed += 1
+            unasked.append(checkin.id)
+    outages.tell_staff(ctx, unasked)
+    return closed
 
 
 def move_escalations(ctx: Ctx) -> int:

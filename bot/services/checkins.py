@@ -30,6 +30,7 @@ from storage.models import (
 from storage.upsert import claim
 
 LATE_ANSWER_WINDOW = timedelta(hours=36)  # how long a plain "done" can still answer a missed check-in
+LATE_ASK = timedelta(minutes=20)  # a question asked this long after its time (after an outage) says it is late
 
 
 def answer_buttons(ctx: Ctx, checkin_id: int, with_note: bool = True) -> dict[str, str]:
@@ -87,7 +88,8 @@ def ask_due(ctx: Ctx, limit: int) -> int:
         tz = person.timezone or family.timezone
         due = words.get((tr.language, tz, row.due_at)) or words.setdefault((tr.language, tz, row.due_at),
                                                                            tr.when(row.due_at, tz))
-        message = texts.checkin_prompt(tr, family.alias, row.question, due, answer_buttons(ctx, row.id))
+        message = texts.checkin_prompt(tr, family.alias, row.question, due, answer_buttons(ctx, row.id),
+                                       late=ctx.now - row.due_at >= LATE_ASK)
         if person.discreet and message.discreet_text:
             message.discreet, message.reveal_label = True, reveal_label(tr)
         identity_id = chats[row.person_id]

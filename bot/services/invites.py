@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from bot.domain.avoid import is_avoided
 from bot.domain.text import clean_name
 from bot.domain.vocabulary import MembershipState, Role
-from bot.services import audit, guessing, onboarding
+from bot.services import audit, guessing, onboarding, people
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, Refused
 from bot.services.families import check_name, get_family, require_open, require_staff
@@ -61,15 +61,14 @@ def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str, 
         raise Refused("person_to_avoid", "this person is on the plan's people-to-avoid list and cannot be invited",
                       family_id=family.id, subject="invite.create")
     membership = ctx.s.scalar(select(Membership).where(Membership.family_id == family.id, Membership.name == name))
-    if membership is not None and membership.state == MembershipState.ACTIVE:
-        raise InvalidInput("already_member", f"{name} is already an active member of this network")
     if membership is None:
         membership = Membership(family_id=family.id, name=name, role=role_value, state=MembershipState.INVITED,
                                 created_at=ctx.now)
         ctx.s.add(membership)
         ctx.s.flush()
     else:
-        membership.role, membership.state = role_value, MembershipState.INVITED
+        if membership.state != MembershipState.ACTIVE:  # an active member re-invited (a new phone) stays active
+            membership.role, membership.state = role_value, MembershipState.INVITED
         # A new invite replaces any earlier unused one.
         ctx.s.execute(update(Invite).where(Invite.membership_id == membership.id, Invite.used_at.is_(None))
                       .values(expires_at=ctx.now))
@@ -140,8 +139,10 @@ def _closed(membership: Membership) -> str:
 
 
 def _may_join(ctx: Ctx, membership: Membership) -> bool:
-    """Only someone still invited, and never someone the plan says to avoid."""
-    return membership.state == MembershipState.INVITED and not is_avoided(
+    """Only someone still invited (or an active member re-invited to move to a new chat), and never someone
+    the plan says to avoid."""
+    moving = membership.state == MembershipState.ACTIVE and membership.person_id is not None
+    return (membership.state == MembershipState.INVITED or moving) and not is_avoided(
         membership.name, people_to_avoid(ctx, membership.family_id))
 
 
@@ -166,13 +167,18 @@ def accept_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str, dis
     membership = ctx.s.get_one(Membership, invite.membership_id)
     family = ctx.s.get_one(Family, membership.family_id)
     identity = identity_of(ctx, platform, external_id)
-    if identity is not None and identity.person_id is not None:
+    moving = membership.state == MembershipState.ACTIVE and membership.person_id is not None
+    if moving and membership.person_id is not None:  # the same person, history and settings, on a new chat
+        person = ctx.s.get_one(Person, membership.person_id)
+    elif identity is not None and identity.person_id is not None:
         person = ctx.s.get_one(Person, identity.person_id)
     else:
         person = Person(display_name=_platform_name(display_name) or membership.name, created_at=ctx.now)
         ctx.s.add(person)
         ctx.s.flush()
     identity = link_identity(ctx, person, platform, external_id)
+    if moving:
+        people.replace_chats(ctx, person, identity)
     person.language = consent_language(invite, identity, person)
     membership.person_id, membership.state, membership.consent_at = person.id, MembershipState.ACTIVE, ctx.now
     membership.left_at = None
@@ -226,6 +232,9 @@ def decline_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str) ->
         return "used"
     if membership.state == MembershipState.DECLINED:
         return None
+    if membership.state == MembershipState.ACTIVE and invite.expires_at > ctx.now:  # a move refused: nothing else
+        invite.expires_at = ctx.now
+        return None
     if membership.state != MembershipState.INVITED or invite.expires_at <= ctx.now:
         return "expired"
     membership.state, membership.left_at = MembershipState.DECLINED, ctx.now
@@ -254,7 +263,7 @@ def _invite_state(invite: Invite, membership: Membership, now: datetime) -> str:
         return "used"
     if membership.state == MembershipState.DECLINED:
         return "declined"
-    if membership.state == MembershipState.INVITED and invite.expires_at > now:
+    if membership.state in (MembershipState.INVITED, MembershipState.ACTIVE) and invite.expires_at > now:
         return "open"
     return "revoked" if membership.state == MembershipState.LEFT and membership.person_id is None else "expired"
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.domain.durations import parse_duration_minutes
 from bot.domain.schedule import parse_hhmm
-from bot.domain.vocabulary import JobKind
+from bot.domain.vocabulary import JobKind, OutboxState
 from bot.ports import AddressRule
 from bot.services import audit, jobs
 from bot.services.context import Actor, Ctx
 from bot.services.errors import InvalidInput, Refused
 from messages.catalog import SUPPORTED_LANGUAGES
-from storage.models import ChatIdentity, Person
+from storage.models import ChatIdentity, OutboxMessage, Person
 
 PLATFORMS = ("console", "telegram", "slack")
 # Each platform's own rule for which chat ids can be a person's contact, registered by bot.bootstrap.
@@ -65,6 +65,25 @@ def link_identity(ctx: Ctx, person: Person, platform: str, external_id: str) -> 
     identity.blocked_at = None
     ctx.s.flush()
     return identity
+
+
+def replace_chats(ctx: Ctx, person: Person, new: ChatIdentity) -> list[int]:
+    """The person moved to the chat `new` (a new phone, re-invited): their other chats are unlinked and get
+    nothing more (what was still waiting for them is cancelled). The person, with their history, language,
+    discreet mode and memberships, stays the same. Returns the identities replaced."""
+    old = [i for i in ctx.s.scalars(select(ChatIdentity).where(ChatIdentity.person_id == person.id,
+                                                                  ChatIdentity.id != new.id))]
+    for identity in old:
+        identity.person_id = None
+        audit.record(ctx, Actor.engine(), "identity.replaced", subject=f"identity:{identity.id}",
+                     detail=f"identity:{new.id}")
+    if old:
+        ctx.s.execute(update(OutboxMessage).where(
+            OutboxMessage.identity_id.in_([i.id for i in old]),
+            OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.BLOCKED])).values(
+            state=OutboxState.CANCELLED, last_error="chat replaced"), execution_options={"synchronize_session": False})
+    ctx.s.flush()
+    return [i.id for i in old]
 
 
 def known_identity(ctx: Ctx, platform: str, external_id: str, language: str | None = None) -> ChatIdentity:

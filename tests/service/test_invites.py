@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -10,7 +10,8 @@ from sqlalchemy import select, text
 from bot.services.context import Actor
 from bot.services.errors import InvalidInput, Refused
 from bot.services.invites import create_invite
-from storage.models import Base, ChatIdentity, Invite, Membership
+from bot.services.records import export
+from storage.models import Base, ChatIdentity, Invite, Membership, Person
 from tests.support.harness import MONDAY, OPERATOR, PLAN, Harness
 
 USED = "already been used"
@@ -249,13 +250,6 @@ async def test_reinviting_voids_a_consent_screen_already_open_for_the_old_code(h
     assert membership(h, fid, "Gran").state == "invited"
 
 
-async def test_inviting_an_active_member_is_refused(h: Harness) -> None:
-    fid = h.make_family()
-    await h.join(fid, "Gran", "gran")
-    with pytest.raises(InvalidInput):
-        h.invite(fid, "Gran")
-
-
 async def test_person_to_avoid_cannot_be_invited_and_it_is_audited(h: Harness) -> None:
     fid = h.make_family()
     h.apply(fid, AVOID_ONLY)
@@ -350,3 +344,32 @@ async def test_staff_of_another_family_cannot_invite(h: Harness) -> None:
     assert h.call(lambda ctx: ctx.s.scalars(select(Invite)).all()) == []
     refused = [a for a in h.audit() if a.outcome == "refused"]
     assert [(a.action, a.family_id, a.detail) for a in refused] == [("invite.create", fid, "not_assigned")]
+
+
+async def test_a_member_who_changes_phone_is_re_invited_and_moves_with_everything(h: Harness) -> None:
+    """Gran (Spanish, discreet, one answer on record) gets a new phone: staff re-invite her while she stays
+    active; she accepts on the new chat and is the same person there; the old chat gets nothing more."""
+    fid = await h.network(PLAN)
+    await h.command("gran", "language", "es")
+    await h.advance_to(datetime(2026, 11, 30, 15, 30, tzinfo=UTC))
+    await h.press("gran", "Hecho")
+    await h.command("gran", "discreet", "on")
+    before = membership(h, fid, "Gran")
+    person_id = before.person_id
+    code = h.invite(fid, "Gran", "key_safety_person")  # refused before: "already an active member"
+    assert membership(h, fid, "Gran").state == "active", "still asked on the old phone until the new one agrees"
+    await h.command("gran-new", "start", code)
+    await h.press("gran-new", "Acepto")
+    after = membership(h, fid, "Gran")
+    assert (after.id, after.person_id, after.state) == (before.id, person_id, "active")
+    assert identity(h, "gran-new").person_id == person_id  # type: ignore[union-attr]
+    assert not linked(h, "gran"), "the old chat is unlinked"
+    person = h.call(lambda ctx: ctx.s.get_one(Person, person_id))
+    assert (person.language, person.discreet) == ("es", True)
+    old_count = len(h.texts("gran"))
+    await h.advance_to(datetime(2026, 12, 2, 15, 31, tzinfo=UTC))  # Wednesday's school run
+    assert len(h.texts("gran")) == old_count, "the old chat gets nothing more"
+    assert h.texts("gran-new")[-1] == "Tienes un seguimiento nuevo.", "asked on the new chat, discreetly, in Spanish"
+    record = h.call(lambda ctx: export(ctx, fid))
+    assert [m["name"] for m in record["members"]].count("Gran") == 1
+    assert [a["person_id"] for a in record["answers"]] == [person_id], "Monday's answer is still hers"

@@ -52,7 +52,8 @@ def local(h: Harness, day: int, hour: int, minute: int = 0) -> Any:
 
 
 def prompts(h: Harness, chat: str, needle: str) -> list[str]:
-    return [line.text for line in h.inbox(chat) if line.text.startswith("Check-in") and needle in line.text]
+    return [line.text for line in h.inbox(chat)
+            if line.text.startswith(("Check-in", "Sorry this is late: Check-in")) and needle in line.text]
 
 
 async def network(h: Harness, *, sue_joins: bool = True) -> int:

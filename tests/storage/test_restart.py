@@ -26,24 +26,44 @@ def _restart(h: Harness) -> None:
     h.app = build(settings_for(h.url), clock=h.clock, transports=[h.console])
 
 
-async def test_downtime_is_caught_up_exactly_once(h: Harness) -> None:
+async def test_an_outage_is_not_a_miss(h: Harness) -> None:
+    """Down from Monday 08:00 to Friday 09:00: the school runs (Mon, Wed 15:30) and the guarded evening calls
+    (Mon-Thu 19:00) were never asked. Not asked, not missed: no nudge, no escalation, one notice to the
+    caseworker naming the span, what was not asked and the bottom lines to check by hand."""
     await _family(h)
     _restart(h)
-    h.clock.set(datetime(2026, 12, 4, 9, 0, tzinfo=UTC))  # down from Monday 08:00 to Friday 09:00
+    h.clock.set(datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
     await h.tick()
     due = [c for c in h.checkins() if c.due_at <= h.now]
-    # Mon/Wed school runs (15:30) and Mon-Thu evening calls (19:00) fell due while we were down.
     assert len(due) == 6
-    assert {c.state for c in due} == {"missed"}
-    assert sorted(e.reason for e in h.escalations()) == ["missed"] * 4, "each guarded miss escalates once"
+    assert {c.state for c in due} == {"not_asked"}
+    assert h.escalations() == []
     await h.tick()
     _restart(h)
     await h.tick()
-    assert len(h.escalations()) == 4
+    assert h.escalations() == []
+    assert not [t for chat in ("gran", "sue") for t in h.texts(chat) if t.startswith("A gentle reminder")]
     keys = Counter(o.idempotency_key for o in h.outbox())
     assert max(keys.values()) == 1
-    nudges = [t for t in h.texts("gran") if t.startswith("A gentle reminder")]
-    assert len(nudges) == 2, "one nudge per missed check-in, never repeated after restart"
+    notices = [t for t in h.texts("anna") if t.startswith("The service could not ask")]
+    assert len(notices) == 1, notices
+    assert "Mon 30 Nov, 15:30" in notices[0] and "Fri 4 Dec, 09:00" in notices[0]
+    assert notices[0].count("Call Mum") == 4 + 4, "four calls not asked, each a bottom line to check by hand"
+    assert "check these by hand" in notices[0]
+    # Friday's 15:30 school run comes round as usual, on time and answered: the bot is back to normal.
+    await h.advance_to(datetime(2026, 12, 4, 15, 31, tzinfo=UTC))
+    assert h.texts("gran")[-1].startswith("Check-in")
+
+
+async def test_a_question_still_in_its_window_after_an_outage_is_asked_late_and_says_so(h: Harness) -> None:
+    await _family(h)
+    _restart(h)
+    h.clock.set(datetime(2026, 11, 30, 19, 40, tzinfo=UTC))  # the 15:30 run's grace is over, the 19:00 call's not
+    await h.tick()
+    assert h.texts("sue")[-1].startswith("Sorry this is late: Check-in")
+    assert {c.due_at.hour: c.state for c in h.checkins() if c.due_at <= h.now} == {15: "not_asked", 19: "pending"}
+    notices = [t for t in h.texts("anna") if t.startswith("The service could not ask")]
+    assert len(notices) == 1 and "Collect the children" in notices[0] and "by hand" not in notices[0]
 
 
 async def test_schedule_is_not_lost_when_down_longer_than_the_horizon(h: Harness) -> None:
