@@ -55,3 +55,16 @@ async def test_discreet_at_invite_hides_everything_until_show_and_hide_puts_it_b
     assert "Collect the children from school" in mine.text
     await h.press("sue", "", data=mine.buttons[-1][0].data)  # someone else's Hide button
     assert h.audit()[-1].outcome == "refused" and "Collect the children from school" in mine.text
+
+
+async def test_staff_invite_to_a_chat_user_asks_for_consent_discreetly(h: Harness) -> None:
+    fid = h.make_family()
+    outcome = await h.staff("anna", i.Invite(fid, "Gran", "key_safety_person", chat_user="gran", discreet=True))
+    assert outcome.ok, outcome.lines
+    consent = h.inbox("gran")[-1]
+    assert consent.text == NEUTRAL and "Rowan" not in consent.text
+    await h.press("gran", "Show")
+    await h.press("gran", "I agree")
+    welcome = h.inbox("gran")[1]
+    assert welcome.text == NEUTRAL and [b.label for row in welcome.buttons for b in row] == ["Show"]
+    assert readable(h, "gran") == [consent.text], "only the consent request, revealed, shows the family"
