@@ -271,7 +271,7 @@ def discreet_generic(tr: Translator) -> str:
 def discreet_set(tr: Translator, on: bool) -> OutboundMessage:
     if on:
         return OutboundMessage(tr._("Discreet mode is on: messages will only say that something is waiting, "
-                                    "and show the details when you tap Show."))
+                                    "and show the details when you tap Show."), neutral=True)
     return OutboundMessage(tr._("Discreet mode is off: messages will show their details straight away."))
 
 

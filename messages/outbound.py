@@ -25,6 +25,8 @@ class OutboundMessage:
     reveal: str | None = None
     reveal_label: str = "Show"
     hide_label: str = "Hide"  # once revealed: the button that puts the neutral line back
+    # Nothing in it about any family or plan (the answer to /discreet itself): shown as is to a discreet member.
+    neutral: bool = False
     # Replace an earlier message (outbox id) instead of sending a new one, when the platform can.
     edit_of: int | None = None
     # Post under an earlier message (outbox id) as a thread reply, when the platform can.
@@ -42,6 +44,7 @@ class OutboundMessage:
             "reveal": self.reveal,
             "reveal_label": self.reveal_label,
             "hide_label": self.hide_label,
+            "neutral": self.neutral,
             "edit_of": self.edit_of,
             "thread_of": self.thread_of,
             "title": self.title,
@@ -59,6 +62,7 @@ class OutboundMessage:
             reveal=payload.get("reveal"),
             reveal_label=payload.get("reveal_label", "Show"),
             hide_label=payload.get("hide_label", "Hide"),
+            neutral=payload.get("neutral", False),
             edit_of=payload.get("edit_of"),
             thread_of=payload.get("thread_of"),
             title=payload.get("title"),

@@ -203,7 +203,7 @@ def to_person(ctx: Ctx, person_id: int, family: Family | None, render: Render, *
 def dress(message: OutboundMessage, person: Person | None, tr: Translator, *, discreet: bool = False) -> None:
     """For a member on a shared phone (discreet, or `discreet` for a chat not linked yet: a discreet invite's
     consent request), every message shows only a neutral line until tapped: its own, else a generic one."""
-    if discreet or (person is not None and person.discreet):
+    if not message.neutral and (discreet or (person is not None and person.discreet)):
         message.discreet_text = message.discreet_text or discreet_generic(tr)
         message.discreet, message.reveal_label, message.hide_label = True, reveal_label(tr), hide_label(tr)
 
