@@ -83,6 +83,7 @@ class ButtonAction(StrEnum):
     ACK = "ea"  # escalation id
     RESOLVE = "er"  # escalation id
     SHOW = "sh"  # outbox message id (a discreet message's details)
+    HIDE = "hd"  # outbox message id (a discreet message revealed: back to its neutral line)
     LANGUAGE = "lg"  # language code
     LEAVE = "lv"  # y|n: the answer to "do you want to leave?" (/stop, or "stop" in words)
     REPLY = "rp"  # conversation message id (staff answer a member's message)
@@ -97,6 +98,7 @@ PAYLOAD: dict[ButtonAction, tuple[str | tuple[str, ...], ...]] = {
     ButtonAction.ACK: (INT,),
     ButtonAction.RESOLVE: (INT,),
     ButtonAction.SHOW: (INT,),
+    ButtonAction.HIDE: (INT,),
     ButtonAction.LANGUAGE: (tuple(SUPPORTED_LANGUAGES),),
     ButtonAction.LEAVE: (("y", "n"),),
     ButtonAction.REPLY: (INT,),

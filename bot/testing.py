@@ -161,13 +161,16 @@ class World:
         kw.setdefault("duty", "console:duty")
         return self.call(lambda ctx: create_family(ctx, OPERATOR, alias=alias, timezone=timezone, **kw).id)
 
-    def invite(self, family_id: int, name: str, role: str = "supporter") -> str:
-        return self.call(lambda ctx: create_invite(ctx, OPERATOR, family_id, name, role).code)
+    def invite(self, family_id: int, name: str, role: str = "supporter", *, discreet: bool = False) -> str:
+        return self.call(lambda ctx: create_invite(ctx, OPERATOR, family_id, name, role, discreet=discreet).code)
 
-    async def join(self, family_id: int, name: str, chat: str, role: str = "supporter") -> None:
-        """Invite a member, who opens the invite in chat `chat` and agrees."""
-        code = self.invite(family_id, name, role)
+    async def join(self, family_id: int, name: str, chat: str, role: str = "supporter", *,
+                   discreet: bool = False) -> None:
+        """Invite a member, who opens the invite in chat `chat` and agrees (discreet: after tapping Show)."""
+        code = self.invite(family_id, name, role, discreet=discreet)
         await self.command(chat, "start", code)
+        if discreet:
+            await self.press(chat, "Show")
         await self.press(chat, "I agree")
 
     async def network(self, plan: str | None = None, members: tuple[tuple[str, str, str], ...] = (

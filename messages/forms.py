@@ -89,6 +89,8 @@ def invite(tr: Translator) -> dict[str, str]:
         "slack_user_missing": tr._("Choose the Slack user to invite."),
         "language": tr._("Their language"),
         "language_auto": tr._("As their phone is set (or the family's)"),
+        "discreet": tr._("Discreet"),
+        "discreet_on": tr._("Shared phone: show no details until they tap Show (from the first message)"),
     }
 
 

@@ -263,10 +263,19 @@ def reveal_label(tr: Translator) -> str:
     return tr._("Show")
 
 
+def hide_label(tr: Translator) -> str:
+    return tr._("Hide")
+
+
+def discreet_generic(tr: Translator) -> str:
+    """What a discreet member sees of a message that has no neutral line of its own, until they tap Show."""
+    return tr._("You have a message from FamilyTeam.")
+
+
 def discreet_set(tr: Translator, on: bool) -> OutboundMessage:
     if on:
         return OutboundMessage(tr._("Discreet mode is on: messages will only say that something is waiting, "
-                                    "and show the details when you tap Show."))
+                                    "and show the details when you tap Show."), neutral=True)
     return OutboundMessage(tr._("Discreet mode is off: messages will show their details straight away."))
 
 

@@ -24,6 +24,9 @@ class OutboundMessage:
     discreet: bool = False
     reveal: str | None = None
     reveal_label: str = "Show"
+    hide_label: str = "Hide"  # once revealed: the button that puts the neutral line back
+    # Nothing in it about any family or plan (the answer to /discreet itself): shown as is to a discreet member.
+    neutral: bool = False
     # Replace an earlier message (outbox id) instead of sending a new one, when the platform can.
     edit_of: int | None = None
     # Post under an earlier message (outbox id) as a thread reply, when the platform can.
@@ -40,6 +43,8 @@ class OutboundMessage:
             "discreet": self.discreet,
             "reveal": self.reveal,
             "reveal_label": self.reveal_label,
+            "hide_label": self.hide_label,
+            "neutral": self.neutral,
             "edit_of": self.edit_of,
             "thread_of": self.thread_of,
             "title": self.title,
@@ -56,6 +61,8 @@ class OutboundMessage:
             discreet=payload.get("discreet", False),
             reveal=payload.get("reveal"),
             reveal_label=payload.get("reveal_label", "Show"),
+            hide_label=payload.get("hide_label", "Hide"),
+            neutral=payload.get("neutral", False),
             edit_of=payload.get("edit_of"),
             thread_of=payload.get("thread_of"),
             title=payload.get("title"),

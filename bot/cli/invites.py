@@ -14,7 +14,8 @@ def cmd_invite_create(args: argparse.Namespace) -> None:
     from bot.services.invites import create_invite
 
     the_app, who = app(), actor()
-    new = the_app.call(lambda ctx: create_invite(ctx, who, args.family, args.name, args.role, args.language), who)
+    new = the_app.call(lambda ctx: create_invite(ctx, who, args.family, args.name, args.role, args.language,
+                                                       discreet=args.discreet), who)
     from bot.bootstrap import invite_links
 
     links = invite_links(the_app.settings)
@@ -65,3 +66,6 @@ def add_parsers(p: Parsers) -> None:
     ic.add_argument("--language", choices=list(SUPPORTED_LANGUAGES),
                     help="the language they read, from the consent on, e.g. pl (default: their phone's, "
                          "else the family's)")
+    ic.add_argument("--discreet", action="store_true",
+                    help="a shared phone: the consent request and every message after it show no case content "
+                         "until they tap Show")

@@ -71,7 +71,8 @@ def start(call: Call) -> None:
     person = ctx.s.get(Person, person_id) if person_id else None
     notify.to_identity(ctx, identity, lambda tr: render.consent_request(tr, alias, agree, decline),
                        key=call.key, family=check.family,
-                       language=invites.consent_language(check.invite, identity, person))
+                       language=invites.consent_language(check.invite, identity, person),
+                       discreet=check.invite.discreet)
 
 
 def mine(call: Call) -> None:

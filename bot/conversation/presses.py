@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from bot.conversation import replies, text
-from bot.conversation.buttons import ButtonAction, Press, handles
+from bot.conversation.buttons import ButtonAction, Press, handles, make
 from bot.domain.vocabulary import OutboxPurpose, PendingReplyKind
 from bot.services import checkins, invites, meetings, membership, notify, people, staff_replies
 from bot.services.errors import Refused
 from messages import members as member_texts
 from messages import relay as relay_texts
 from messages import render
-from messages.outbound import OutboundMessage
+from messages.outbound import Button, OutboundMessage
 from storage.models import OutboxMessage
 
-ANYONE = frozenset({ButtonAction.CONSENT})  # the only press a chat not yet linked to a person may make
+# The presses a chat not yet linked to a person may make: consent, and Show/Hide on its own (discreet) consent request.
+ANYONE = frozenset({ButtonAction.CONSENT, ButtonAction.SHOW, ButtonAction.HIDE})
 
 
 @handles(ButtonAction.CONSENT)
@@ -67,16 +68,32 @@ def resolve(p: Press) -> None:
     notify.to_identity(p.ctx, p.identity, render.resolve_note_prompt, key=p.key, urgent=True)
 
 
+def _own_discreet(p: Press, subject: str) -> OutboxMessage:
+    """The discreet message a Show or Hide was pressed on: only ever the pressing chat's own."""
+    row = p.ctx.s.get(OutboxMessage, p.pressed.number(0))
+    if row is None or row.identity_id != p.identity.id or not row.payload.get("discreet"):
+        raise Refused("not_yours", "not your message", subject=subject)
+    return row
+
+
 @handles(ButtonAction.SHOW)
 def reveal(p: Press) -> None:
-    """A discreet member tapped Show: the same message, in place, with its details."""
-    p.member()
-    row = p.ctx.s.get(OutboxMessage, p.pressed.number(0))
-    if row is None or row.identity_id != p.identity.id:
-        raise Refused("not_yours", "not your message", subject="message.reveal")
+    """A discreet member tapped Show: the same message, in place, with its details and a Hide button."""
+    row = _own_discreet(p, "message.reveal")
     message = OutboundMessage.from_payload(row.payload)
-    message.discreet, message.edit_of = False, row.id
-    notify.enqueue(p.ctx, p.identity.id, message, key=f"reveal:{row.id}@{p.identity.id}", purpose=OutboxPurpose.REPLY,
+    hide = Button(message.hide_label, make(p.ctx.secret, ButtonAction.HIDE, row.id))
+    message.discreet, message.edit_of, message.buttons = False, row.id, [*message.buttons, [hide]]
+    notify.enqueue(p.ctx, p.identity.id, message, key=f"reveal:{p.key}", purpose=OutboxPurpose.REPLY,
+                   family_id=row.family_id, priority=row.priority)
+
+
+@handles(ButtonAction.HIDE)
+def hide(p: Press) -> None:
+    """A discreet member tapped Hide on a message they had revealed: back to its neutral line and Show."""
+    row = _own_discreet(p, "message.hide")
+    message = OutboundMessage.from_payload(row.payload)
+    message.edit_of = row.id
+    notify.enqueue(p.ctx, p.identity.id, message, key=f"hide:{p.key}", purpose=OutboxPurpose.REPLY,
                    family_id=row.family_id, priority=row.priority)
 
 

@@ -112,6 +112,7 @@ class Invite(Intent):
     role: str
     chat_user: str | None = None  # a user on the asker's platform, asked for consent directly
     language: str | None = None  # their language, if staff know it (else their chat's, or the family's)
+    discreet: bool = False  # a shared phone: nothing readable until they tap Show, from the consent request on
     FIELD: ClassVar[str] = "name"
     FIELDS: ClassVar[dict[str, str]] = {"is_staff": "chat_user", "bad_role": "role", "bad_language": "language"}
 

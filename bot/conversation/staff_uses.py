@@ -168,7 +168,7 @@ class Invited:
 
 def invite(a: Asker, intent: i.Invite) -> Outcome:
     made = staff.invite(a.ctx, a.actor, intent.family_id, intent.name, intent.role, a.platform, intent.chat_user,
-                        intent.language)
+                        intent.language, discreet=intent.discreet)
     alias = families.get_family(a.ctx, intent.family_id).alias
     return a.out(value=Invited(" ".join(intent.name.split()), alias, made.code, made.sent_to,
                                a.ctx.settings.invite_ttl_hours))

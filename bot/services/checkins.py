@@ -15,7 +15,7 @@ from bot.services.context import Actor, Ctx
 from bot.services.errors import NotFound, Refused
 from messages import members as texts
 from messages.catalog import Translator, translator
-from messages.members import reveal_label
+from messages.members import hide_label, reveal_label
 from storage.models import (
     ChatIdentity,
     Checkin,
@@ -91,7 +91,7 @@ def ask_due(ctx: Ctx, limit: int) -> int:
         message = texts.checkin_prompt(tr, family.alias, row.question, due, answer_buttons(ctx, row.id),
                                        late=ctx.now - row.due_at >= LATE_ASK)
         if person.discreet and message.discreet_text:
-            message.discreet, message.reveal_label = True, reveal_label(tr)
+            message.discreet, message.reveal_label, message.hide_label = True, reveal_label(tr), hide_label(tr)
         identity_id = chats[row.person_id]
         questions.append(notify.Queued(identity_id, message, f"checkin:{row.id}:ask@{identity_id}",
                                        notify.Link(OutboxPurpose.CHECKIN, checkin_id=row.id), family.id))

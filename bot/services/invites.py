@@ -42,9 +42,10 @@ class NewInvite:
     code: str
 
 
-def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str, language: str | None = None
-                  ) -> NewInvite:
-    """An invite; `language` (en, es, pl), if staff know it, is the member's language from the consent on."""
+def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str, language: str | None = None,
+                  *, discreet: bool = False) -> NewInvite:
+    """An invite; `language` (en, es, pl), if staff know it, is the member's language from the consent on;
+    `discreet` (a shared phone): the consent request and everything after show no case content until tapped."""
     family = get_family(ctx, family_id)
     require_staff(ctx, actor, family.id, "invite.create")
     require_open(ctx, family.id)
@@ -74,6 +75,7 @@ def create_invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str, 
                       .values(expires_at=ctx.now))
     code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
     ctx.s.add(Invite(membership_id=membership.id, code_hash=hash_code(code), language=language or None,
+                     discreet=discreet,
                      expires_at=ctx.now + timedelta(hours=ctx.settings.invite_ttl_hours),
                      created_by=actor.label, created_at=ctx.now))
     audit.record(ctx, actor, "invite.create", family_id=family.id, subject=f"membership:{membership.id}")
@@ -180,6 +182,7 @@ def accept_invite(ctx: Ctx, invite_id: int, platform: str, external_id: str, dis
     if moving:
         people.replace_chats(ctx, person, identity)
     person.language = consent_language(invite, identity, person)
+    person.discreet = person.discreet or invite.discreet  # before the welcome: nothing goes out readable
     membership.person_id, membership.state, membership.consent_at = person.id, MembershipState.ACTIVE, ctx.now
     membership.left_at = None
     actor = Actor(f"person:{person.id}", person.id, identity.id)

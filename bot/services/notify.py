@@ -19,7 +19,7 @@ from bot.domain.vocabulary import OutboxPurpose, OutboxState, Priority
 from bot.services import protected
 from bot.services.context import Ctx
 from messages.catalog import Translator, supported, translator
-from messages.members import reveal_label
+from messages.members import discreet_generic, hide_label, reveal_label
 from messages.outbound import OutboundMessage
 from storage.models import ChatIdentity, Family, OutboxMessage, Person
 from storage.upsert import insert_ignore
@@ -200,24 +200,27 @@ def to_person(ctx: Ctx, person_id: int, family: Family | None, render: Render, *
     return created
 
 
-def dress(message: OutboundMessage, person: Person | None, tr: Translator) -> None:
-    """For a member on a shared phone (discreet), the message shows only its neutral line until tapped."""
-    if person is not None and person.discreet and message.discreet_text:
-        message.discreet, message.reveal_label = True, reveal_label(tr)
+def dress(message: OutboundMessage, person: Person | None, tr: Translator, *, discreet: bool = False) -> None:
+    """For a member on a shared phone (discreet, or `discreet` for a chat not linked yet: a discreet invite's
+    consent request), every message shows only a neutral line until tapped: its own, else a generic one."""
+    if not message.neutral and (discreet or (person is not None and person.discreet)):
+        message.discreet_text = message.discreet_text or discreet_generic(tr)
+        message.discreet, message.reveal_label, message.hide_label = True, reveal_label(tr), hide_label(tr)
 
 
 def to_identity(ctx: Ctx, identity: ChatIdentity, render: Render, *, key: str,
                 purpose: OutboxPurpose = OutboxPurpose.REPLY, family: Family | None = None, urgent: bool = False,
                 checkin_id: int | None = None, escalation_id: int | None = None, meeting_id: int | None = None,
-                language: str | None = None) -> int | None:
+                language: str | None = None, discreet: bool = False) -> int | None:
     """A direct reply to the chat that just wrote to us (linked to a member or not), never held. In `language`
-    if given (the invite's), else the person's, else the chat's own (if we speak it), else the family's."""
+    if given (the invite's), else the person's, else the chat's own (if we speak it), else the family's.
+    `discreet`: shown discreetly even to a chat not linked to a discreet person (a discreet invite's consent)."""
     person = ctx.s.get(Person, identity.person_id) if identity.person_id else None
     language = (language or (person.language if person else None) or supported(identity.language)
                 or (family.language if family else None))
     tr = translator(language or ctx.settings.default_language)
     message = render(tr)
-    dress(message, person, tr)
+    dress(message, person, tr, discreet=discreet)
     return enqueue(ctx, identity.id, message, key=f"{key}@{identity.id}", purpose=purpose,
                    checkin_id=checkin_id, escalation_id=escalation_id, meeting_id=meeting_id,
                    family_id=family.id if family else None,

@@ -73,6 +73,7 @@ def _post(ctx: Ctx, row: ConversationMessage, target: RelayTarget, family: Famil
     tr = translator(notify.person_language(person, family))
     message = texts.relay_message(tr, view(ctx, row, person, family, held=at > ctx.now, worry=worry,
                                                           avoided=avoided))
+    notify.dress(message, person, tr)
     thread = _thread(ctx, row, identity.id)
     if thread is not None:
         root = ctx.s.get(OutboxMessage, thread.root_outbox_id)

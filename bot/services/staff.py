@@ -84,10 +84,10 @@ class StaffInvite:
 
 
 def invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str, platform: str,
-           chat_user: str | None, language: str | None = None) -> StaffInvite:
+           chat_user: str | None, language: str | None = None, *, discreet: bool = False) -> StaffInvite:
     """An invite (in `language` if staff set it); for a chat user on the staff's platform, their consent
     request (the same as after /start CODE) is sent now."""
-    new = create_invite(ctx, actor, family_id, name, role, language)
+    new = create_invite(ctx, actor, family_id, name, role, language, discreet=discreet)
     if not chat_user:
         return StaffInvite(new.code, new.membership.id, None)
     identity = known_identity(ctx, platform, chat_user)
@@ -103,7 +103,7 @@ def invite(ctx: Ctx, actor: Actor, family_id: int, name: str, role: str, platfor
     decline = make(ctx.secret, ButtonAction.CONSENT, invite_row.id, "n")
     notify.to_identity(ctx, identity, lambda tr: render.consent_request(tr, alias, agree, decline),
                        key=f"direct-invite:{invite_row.id}", family=family,
-                       language=invite_row.language)
+                       language=invite_row.language, discreet=invite_row.discreet)
     audit.record(ctx, actor, "invite.slack_user", family_id=family_id, subject=f"membership:{new.membership.id}")
     return StaffInvite(new.code, new.membership.id, chat_user)
 

@@ -73,7 +73,8 @@ class Views:
         language = value(state, "language")
         done = await self._submit(ack, body, i.Invite(meta_int(view, "f"), text(state, "name"),
                                                       text(state, "role"), slack_user if how == "slack" else None,
-                                                      language if language and language != "auto" else None))
+                                                      language if language and language != "auto" else None,
+                                                      "on" in (value(state, "discreet") or [])))
         if done is None:
             return
         tr, outcome = done

@@ -82,6 +82,8 @@ class Invite(Base):
     membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     language: Mapped[str | None] = mapped_column(String(8))  # set by staff: the member's language from consent on
+    # Set by staff: the consent request and everything after show no case content until tapped (shared phone).
+    discreet: Mapped[bool] = mapped_column(Boolean, default=False)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     opened_by_identity_id: Mapped[int | None] = mapped_column(ForeignKey("chat_identities.id"))  # /start CODE

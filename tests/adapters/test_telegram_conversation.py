@@ -103,7 +103,9 @@ async def test_discreet_member_sees_details_only_after_a_tap(w: TelegramWorld) -
     await w.press(GRAN, "Done", prompt)
     assert prompt.text == "Your answer has been recorded." and prompt.labels() == ["Show"], "still discreet"
     await w.press(GRAN, "Show", prompt)
-    assert "Recorded: Done" in prompt.text
+    assert "Recorded: Done" in prompt.text and prompt.labels() == ["Hide"]
+    await w.press(GRAN, "Hide", prompt)  # edited in place back to the neutral line
+    assert prompt.text == "Your answer has been recorded." and prompt.labels() == ["Show"]
 
 
 async def test_meeting_reminder_and_reply(w: TelegramWorld) -> None:

@@ -116,8 +116,12 @@ def test_invite_create_prints_a_code_and_no_link_without_a_token(cli: Cli, tmp_p
         [invite] = s.scalars(select(Invite)).all()
         assert invite.code_hash != code and code not in invite.code_hash
     database.dispose()
-    again = cli.json("invite", "create", "--family", str(fid), "--name", "Sue", "--role", "supporter")
+    again = cli.json("invite", "create", "--family", str(fid), "--name", "Sue", "--role", "supporter", "--discreet")
     assert again["code"] != code
+    database = db(tmp_path)
+    with database.session() as s:
+        assert [i.discreet for i in s.scalars(select(Invite).order_by(Invite.id))] == [False, True]
+    database.dispose()
 
 
 def test_staff_roles_are_not_offered_by_invite_create(cli: Cli) -> None:

@@ -17,6 +17,7 @@ EXAMPLES: dict[ButtonAction, tuple[object, ...]] = {
     ButtonAction.ACK: (99,),
     ButtonAction.RESOLVE: (100,),
     ButtonAction.SHOW: (123456789012,),
+    ButtonAction.HIDE: (123456789012,),
     ButtonAction.LANGUAGE: ("es",),
     ButtonAction.LEAVE: ("y",),
     ButtonAction.REPLY: (123456789012,),

@@ -62,6 +62,7 @@ def invite(tr: Translator, form: InviteForm) -> dict[str, Any]:
         users("slack_user", t["slack_user"], optional=True),
         select("language", t["language"], [("auto", t["language_auto"]), *texts.language_labels(tr).items()],
                "auto"),
+        checkboxes("discreet", t["discreet"], [("on", t["discreet_on"])]),
     ]
     return modal(tr, INVITE, t["title"], blocks, submit=t["submit"], meta={"f": form.family_id})
 
