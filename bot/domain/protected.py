@@ -54,15 +54,25 @@ def _matches(token: str, pattern: str, is_listed: bool) -> bool:
     return len(pattern) >= FUZZY_FROM and token[:1] == pattern[:1] and within_one(token, pattern)
 
 
+def _first(pattern: str) -> str:
+    """Every way a word can match a pattern keeps its first letter ("=word", "stem*", a typo after it)."""
+    return pattern.lstrip("=")[:1]
+
+
 def find(text: str, terms: Iterable[Term]) -> Term | None:
-    """The first term found in `text` (whole words, in a row), or None."""
+    """The first term found in `text` (whole words, in a row), or None. Each term is tried only where a word
+    of the text starts with its first letter: a message is checked against hundreds of terms on every send."""
     words = [_number(t.word) for t in tokens(text)]
     if not words:
         return None
+    starts: dict[str, list[int]] = {}
+    for i, word in enumerate(words):
+        starts.setdefault(word[:1], []).append(i)
     for t in terms:
         n = len(t.words)
-        for i in range(len(words) - n + 1):
-            if all(_matches(w, p, t.listed) for w, p in zip(words[i:i + n], t.words, strict=True)):
+        for i in starts.get(_first(t.words[0]), ()):
+            if i + n <= len(words) and all(_matches(w, p, t.listed)
+                                           for w, p in zip(words[i:i + n], t.words, strict=True)):
                 return t
     return None
 
