@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot import metrics
 from bot.clock import Clock
@@ -67,13 +68,23 @@ def build_web(db: Database, platforms: Callable[[], Iterable[str]], clock: Clock
     webapp = web.Application()
     registry = metrics_registry(db, clock)
 
+    def waiting(s: Session) -> tuple[int, dict[str, int]]:
+        """Rows waiting to go out, and of those the ones for a platform this process does not run (they
+        wait until it is configured: staff or members who cannot be reached, see `familyteam check`)."""
+        by_platform: dict[str, int] = {platform: n for platform, n in s.execute(
+            select(ChatIdentity.platform, func.count(OutboxMessage.id))
+            .select_from(OutboxMessage).join(ChatIdentity, ChatIdentity.id == OutboxMessage.identity_id)
+            .where(OutboxMessage.state == OutboxState.PENDING).group_by(ChatIdentity.platform))}
+        on = set(platforms())
+        return sum(by_platform.values()), {p: n for p, n in sorted(by_platform.items()) if p not in on}
+
     async def healthz(_request: web.Request) -> web.Response:
         try:
-            pending = await db.run(lambda s: s.scalar(select(func.count()).select_from(OutboxMessage).where(
-                OutboxMessage.state == OutboxState.PENDING)))
+            pending, off = await db.run(waiting)
         except Exception as exc:  # the database is down: say so, do not crash the server
             return web.json_response({"ok": False, "error": type(exc).__name__}, status=503)
-        return web.json_response({"ok": True, "outbox_pending": pending, "transports": sorted(platforms())})
+        return web.json_response({"ok": True, "outbox_pending": pending, "transports": sorted(platforms()),
+                                  "waiting_for_platform_off": off})
 
     async def metrics_route(_request: web.Request) -> web.Response:
         try:

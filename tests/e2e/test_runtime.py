@@ -24,6 +24,8 @@ async def test_scheduler_jobs_do_not_grow_with_families_and_healthz_answers(hs: 
         await hs.join(fid, "Gran", f"gran{i}", "key_safety_person")
         await hs.join(fid, "Sue", f"sue{i}", "key_safety_person")
         hs.apply(fid, PLAN)
+    slack_only = hs.make_family(alias="family on slack", caseworker="slack:U0ANNA")  # Slack is off here
+    await hs.join(slack_only, "Gran", "gran-slack", "key_safety_person")  # the caseworker's notice waits
     await hs.tick()
     port = _free_port()
     app = build(settings_for(hs.url, FAMILYTEAM_HTTP_PORT=port, FAMILYTEAM_SWEEP_SECONDS=3600), clock=hs.clock,
@@ -48,6 +50,8 @@ async def test_scheduler_jobs_do_not_grow_with_families_and_healthz_answers(hs: 
 
     await asyncio.wait_for(app.run_forever(stop=stop, on_ready=on_ready), timeout=20)
     assert seen["jobs"] == ["dispatch", "sweep"], "a constant set of jobs, none per check-in or family"
-    assert seen["status"] == 200
+    assert seen["status"] == 200, seen.get("body")
     body = seen["body"]
     assert isinstance(body, dict) and body["ok"] is True and body["transports"] == ["console"]
+    assert body["waiting_for_platform_off"].get("slack", 0) >= 1, "what waits for a platform this process lacks"
+    assert "console" not in body["waiting_for_platform_off"]
