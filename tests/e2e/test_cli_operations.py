@@ -4,6 +4,7 @@ steps, invites listed and revoked, meetings added, listed and cancelled, and `st
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,8 +20,11 @@ MEETING_AT = "2026-12-10 14:00"
 
 
 @pytest.fixture(name="cli")
-def cli_fixture(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
-    """As tests/e2e/test_cli.py's: a temporary database, no tokens, no stray .env."""
+def cli_fixture(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                sqlite_template: Path) -> Cli:
+    """As tests/e2e/test_cli.py's: a temporary database (migrated: a copy of the template), no tokens, no
+    stray .env."""
+    shutil.copy(sqlite_template, tmp_path / "cli.db")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("FAMILYTEAM_SECRET", "cli-test-secret")
