@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Base
-from tests.support.harness import Harness
+from tests.support.harness import SLOW_REPEATS, Harness
 
 # pytest keeps each test module as it rewrote it (for assertion messages) in __pycache__ (ignored by git),
 # so the next run does not rewrite them all again in every worker (about 3 s a worker), even where the
@@ -108,15 +108,19 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def _world_settings(request: pytest.FixtureRequest) -> dict[str, str]:
+    return SLOW_REPEATS if request.node.get_closest_marker("slow_alert_repeats") else {}
+
+
 @pytest.fixture
-def h(db_url: str) -> Iterator[Harness]:
-    harness = Harness(db_url)
+def h(db_url: str, request: pytest.FixtureRequest) -> Iterator[Harness]:
+    harness = Harness(db_url, **_world_settings(request))
     yield harness
     harness.close()
 
 
 @pytest.fixture
-def hs(sqlite_url: str) -> Iterator[Harness]:
-    harness = Harness(sqlite_url)
+def hs(sqlite_url: str, request: pytest.FixtureRequest) -> Iterator[Harness]:
+    harness = Harness(sqlite_url, **_world_settings(request))
     yield harness
     harness.close()

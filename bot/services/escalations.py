@@ -145,8 +145,12 @@ def begin_step(ctx: Ctx, esc: Escalation, step: int) -> None:
         if n and chain_exhausted(n, esc.step, p.loops):
             second_channel.chain_exhausted(ctx, esc, family)
         if n and _alert(ctx, esc, family, p):
-            esc.step_ends_at = ctx.now + timedelta(minutes=p.step_minutes)
-            esc.next_step_at = min(ctx.now + timedelta(minutes=p.repeat_minutes), esc.step_ends_at)
+            repeat_at = ctx.now + timedelta(minutes=p.repeat_minutes)
+            if p.loops and esc.step >= p.loops * n:  # the rounds are used up: it stays here, repeating
+                esc.step_ends_at, esc.next_step_at = None, repeat_at
+            else:
+                esc.step_ends_at = ctx.now + timedelta(minutes=p.step_minutes)
+                esc.next_step_at = min(repeat_at, esc.step_ends_at)
             return
     second_channel.chain_exhausted(ctx, esc, family)  # nobody could be alerted: the duty phone, if there is one
     log.error("escalation %s: nobody in its chain can be reached", esc.id)
@@ -293,11 +297,12 @@ def move_on_due(ctx: Ctx, limit: int = 200) -> int:
 
 
 def _next_moment(ctx: Ctx, esc: Escalation, step: int, repeat: int) -> None:
-    if esc.step_ends_at is not None and esc.step_ends_at > ctx.now and esc.chain:
+    if (esc.step_ends_at is None or esc.step_ends_at > ctx.now) and esc.chain:  # None: the final stop
         family = ctx.s.get_one(Family, esc.family_id)
         p = pace(ctx, family)
         if _alert(ctx, esc, family, p, repeat):
-            esc.next_step_at = min(ctx.now + timedelta(minutes=p.repeat_minutes), esc.step_ends_at)
+            repeat_at = ctx.now + timedelta(minutes=p.repeat_minutes)
+            esc.next_step_at = repeat_at if esc.step_ends_at is None else min(repeat_at, esc.step_ends_at)
             return
     begin_step(ctx, esc, step + 1)
 

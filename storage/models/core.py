@@ -214,7 +214,7 @@ class Escalation(Base):
     # Absolute step: it keeps counting as the chain goes round (bot.domain.routing.chain_index).
     step: Mapped[int] = mapped_column(Integer, default=0)
     repeats: Mapped[int] = mapped_column(Integer, default=0)  # repeats to the current step's person so far
-    step_ends_at: Mapped[datetime | None]  # when the current step gives way to the next
+    step_ends_at: Mapped[datetime | None]  # when the current step gives way to the next (None: the final stop)
     next_step_at: Mapped[datetime | None]  # the next repeat or step, whichever is first (indexed with state)
     opened_at: Mapped[datetime]
     acknowledged_at: Mapped[datetime | None]

@@ -135,6 +135,7 @@ async def test_late_answer_after_miss_is_marked_late(h: Harness) -> None:
     assert any("(late)" in line.text for line in h.inbox("gran"))
 
 
+@pytest.mark.slow_alert_repeats
 async def test_ordinary_miss_gets_one_nudge_and_no_escalation(h: Harness) -> None:
     await _family(h)
     await h.advance_to(datetime(2026, 12, 1, 8, 0, tzinfo=UTC), step=timedelta(minutes=15))

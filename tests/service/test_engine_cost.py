@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event, select
 
 from bot.conversation.staff_intents import SetSummaryTime
@@ -67,6 +68,7 @@ async def test_an_idle_tick_costs_the_same_at_5_and_50_families_and_reads_no_fam
     assert all(at > hs.now for at in jobs.values()), "every job settled on its next moment"
 
 
+@pytest.mark.slow_alert_repeats
 async def test_a_new_summary_time_moves_the_job_and_a_repeat_sends_nothing_twice(hs: Harness) -> None:
     await hs.network(PLAN)
     await hs.advance_to(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))

@@ -51,6 +51,7 @@ async def test_worried_on_any_checkin_escalates_and_tells_the_member_what_happen
     assert "nobody answered the door" in alert
 
 
+@pytest.mark.slow_alert_repeats
 async def test_alert_carries_what_staff_need(h: Harness) -> None:
     await _family(h, DAYTIME_PLAN)
     await h.advance_to(datetime(2026, 12, 2, 11, 0, tzinfo=UTC), step=timedelta(minutes=30))
@@ -84,6 +85,26 @@ async def test_missed_bottom_line_out_of_hours_goes_to_duty_then_up_the_chain(h:
     await h.advance(timedelta(minutes=30))
     assert len(_alerts(h, "duty")) == 3, "first alert, a repeat, and the chain round again: duty has it again"
     assert [a.detail for a in h.audit("escalation.notify")][-1] == "step 3 duty"
+
+
+@pytest.mark.slow_alert_repeats
+async def test_after_its_rounds_an_alert_stays_with_duty_and_repeats_there(h: Harness) -> None:
+    """FAMILYTEAM_ALERT_LOOPS=1 and a repeat every 4 hours: caseworker, supervisor and duty are each told in
+    turn (30 minutes each); then the alert stays with duty and is sent again every 4 hours, not round the
+    chain again, until someone takes it."""
+    await _family(h, DAYTIME_PLAN)
+    await h.advance_to(datetime(2026, 11, 30, 22, 0, tzinfo=UTC))  # Sue's 11:00 check-in missed at 12:00
+    esc = h.escalations()[0]
+    moves = [(a.at.strftime("%H:%M"), a.action.split(".")[1], a.detail) for a in h.audit()
+             if a.subject == f"escalation:{esc.id}" and a.action in ("escalation.notify", "escalation.repeat")]
+    assert moves == [("12:00", "notify", "step 0 caseworker"), ("12:30", "notify", "step 1 supervisor"),
+                     ("13:00", "notify", "step 2 duty"), ("13:30", "notify", "step 3 duty"),
+                     ("17:30", "repeat", "step 3 duty repeat 1"), ("21:30", "repeat", "step 3 duty repeat 2")]
+    assert len(_alerts(h, "anna")) == 1 and len(_alerts(h, "sam")) == 1
+    await h.press("duty", "Acknowledge")
+    await h.advance(timedelta(hours=8))
+    assert h.escalations()[0].next_step_at is None
+    assert [a for a in h.audit("escalation.repeat") if a.subject == f"escalation:{esc.id}"][-1].at.hour == 21
 
 
 async def test_acknowledging_stops_the_chain_and_updates_the_message(h: Harness) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.services.membership import remove_member
 from tests.support.harness import OPERATOR, PLAN, Harness
 
@@ -28,6 +30,7 @@ async def test_someone_removed_gets_nothing_that_was_held_for_them(h: Harness) -
     assert {o.last_error for o in h.outbox() if o.state == "failed"} >= {"left the network"}
 
 
+@pytest.mark.slow_alert_repeats
 async def test_answering_cancels_a_nudge_still_held(h: Harness) -> None:
     await h.network(PLAN)
     await h.command("gran", "pause", "2d")

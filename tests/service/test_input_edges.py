@@ -65,6 +65,7 @@ def test_work_days_and_emergency_numbers_as_people_write_them(hs: Harness) -> No
     assert err.value.reason == "bad_hours"
 
 
+@pytest.mark.slow_alert_repeats
 async def test_bidirectional_controls_never_reach_the_record_or_the_staff(hs: Harness) -> None:
     fid = await hs.network(PLAN)
     await hs.say("sue", f"worried: he is {RLO}kcab{PDI} again")

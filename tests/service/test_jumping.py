@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.harness import PLAN, Harness
+from tests.support.harness import PLAN, SLOW_REPEATS, Harness
 
 START = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)  # Saturday: Sunday's weekly thank-you falls inside
 MEETING = """
@@ -22,10 +22,8 @@ invite = ["Gran", "Sue"]
 """
 STEP = timedelta(minutes=30)
 SPAN = timedelta(hours=50)
-# An open alert goes round the chain once, then repeats every 4 hours, not every 15 minutes without end: the
-# span still has moves and repeats,
-# without hundreds of passes of them.
-SLOW_REPEATS = {"FAMILYTEAM_ALERT_REPEAT_MINUTES": "240", "FAMILYTEAM_ALERT_LOOPS": "1"}
+# SLOW_REPEATS: an open alert goes round the chain once, then repeats every 4 hours: the span still has moves
+# and repeats, without hundreds of passes of them.
 
 
 async def _scenario(h: Harness) -> None:

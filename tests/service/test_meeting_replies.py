@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.services.records import status
 from tests.support.harness import PLAN, Harness
 
@@ -22,6 +24,7 @@ def staff_view(h: Harness) -> list[str]:
     return [line.text for line in h.inbox("anna") if line.text.startswith("Review meeting for the Rowan family")]
 
 
+@pytest.mark.slow_alert_repeats
 async def test_replies_are_shown_to_staff_and_never_asked_again(h: Harness) -> None:
     fid = await h.network(PLAN + MEETING, members=MEMBERS)
     [view] = staff_view(h)

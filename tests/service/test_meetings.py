@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.services.records import status
@@ -154,6 +155,7 @@ async def test_next_skips_meetings_that_have_started(h: Harness) -> None:
     assert "No meeting is planned" in h.last("gran")
 
 
+@pytest.mark.slow_alert_repeats
 async def test_a_meeting_removed_from_the_plan_is_cancelled(h: Harness) -> None:
     fid = await network(h)
     copied = h.console.button("gran", "Coming").data

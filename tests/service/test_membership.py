@@ -216,6 +216,7 @@ async def test_rejoining_the_same_day_brings_back_that_days_checkins(h: Harness)
     assert any(t.startswith("Check-in") and "Collect" in t for t in h.texts("gran"))
 
 
+@pytest.mark.slow_alert_repeats
 async def test_rejoining_restores_cover_and_later_checkins(h: Harness) -> None:
     fid = await network(h)
     await h.command("gran", "stop")

@@ -250,6 +250,7 @@ async def test_commitment_moved_to_another_member_tells_both_and_asks_the_new_ow
     assert len(prompts(h, "sue", "Collect")) == 1
 
 
+@pytest.mark.slow_alert_repeats
 async def test_people_to_avoid_never_appear_in_a_members_message(h: Harness) -> None:
     fid = await network(h)
     plan = PLAN + '\n[[meeting]]\nkind = "review"\nstarts = 2026-12-01T11:00:00\ninvite = ["Gran", "Sue"]\n'
@@ -292,6 +293,7 @@ async def test_commitment_of_someone_not_joined_is_uncovered_until_they_join(h: 
     assert len(prompts(h, "sue", "Call Mum")) == 1
 
 
+@pytest.mark.slow_alert_repeats
 async def test_changing_a_schedule_replaces_the_future_checkins(h: Harness) -> None:
     fid = await network(h)
     h.apply(fid, PLAN)

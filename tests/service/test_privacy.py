@@ -16,6 +16,7 @@ SECRETS = ["No drinking while caring for the children",  # a bottom line
            "Kevin"]  # a person to avoid
 
 
+@pytest.mark.slow_alert_repeats
 async def test_members_never_see_bottom_lines_contingency_or_others_commitments(h: Harness) -> None:
     fid = h.make_family()
     await h.join(fid, "Gran", "gran", "key_safety_person")
@@ -74,6 +75,7 @@ async def test_people_to_avoid_cannot_be_invited(h: Harness) -> None:
     assert h.audit("invite.create")[-1].outcome == "refused"
 
 
+@pytest.mark.slow_alert_repeats
 async def test_discreet_member_answers_leave_nothing_readable_on_the_screen(h: Harness) -> None:
     fid = h.make_family()
     await h.join(fid, "Gran", "gran", "key_safety_person")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.services import escalations
 from bot.services.records import export, status
 from tests.support.harness import OPERATOR, PLAN, Harness
@@ -59,6 +61,7 @@ async def test_status_shows_members_commitments_escalations_and_meetings(h: Harn
     json.dumps(st)  # what `familyteam status --json` prints
 
 
+@pytest.mark.slow_alert_repeats
 async def test_status_counts_only_the_last_seven_days_and_drops_resolved_escalations(h: Harness) -> None:
     fid = await monday(h)
     [esc] = h.escalations()

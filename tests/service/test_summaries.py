@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.support.harness import PLAN, Harness
 
 
@@ -13,6 +15,7 @@ async def _week(h: Harness) -> int:
     return await h.network(PLAN.replace('guards = "sober-care"', ""))
 
 
+@pytest.mark.slow_alert_repeats
 async def test_weekly_thank_you_once_on_sunday_evening(h: Harness) -> None:
     """Sunday 18:00: Gran, who collected the children Mon, Wed and Fri, is thanked for exactly that (the one
     commitment named once, with how often, never "3 of 3"); Sue, who missed every evening call, gets a

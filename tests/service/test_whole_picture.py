@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.ports import Inbound, InboundKind
 from tests.support.harness import PLAN, Harness
 
 
+@pytest.mark.slow_alert_repeats
 async def test_the_morning_summary_holds_the_night_and_the_day(h: Harness) -> None:
     fid = await h.network(plan=PLAN)
     code = h.invite(fid, "Tom")

@@ -76,6 +76,7 @@ def h(db_url: str) -> Iterator[Harness]:
     harness.close()
 
 
+@pytest.mark.slow_alert_repeats
 async def test_closing_and_erasing_a_family_leaves_no_personal_data_in_any_table(h: Harness) -> None:
     fid = await h.network(plan=PLAN, alias="the Quillfeather family", members=(
         ("Odette Quillfeather", "odette-chat", "key_safety_person"), ("Bartholomew", "barty-chat", "supporter")))

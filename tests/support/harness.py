@@ -7,7 +7,14 @@ from bot.testing import MONDAY, OPERATOR, World, settings_for
 
 Harness = World
 
-__all__ = ["MONDAY", "OPERATOR", "PLAN", "Harness", "settings_for"]
+__all__ = ["MONDAY", "OPERATOR", "PLAN", "SLOW_REPEATS", "Harness", "settings_for"]
+
+# For worlds that walk days past alerts nobody takes but are about something else (what an alert says, a
+# schedule, privacy, records): an open alert goes round the chain once and then repeats every 4 hours instead
+# of every 15 minutes without end, so the walk does not spend its time on repeats. Tests mark themselves
+# `slow_alert_repeats` to get it from the `h`/`hs` fixtures; the tests about repeating (test_alerts_never_quiet,
+# test_escalations, test_truthful_words) keep the defaults.
+SLOW_REPEATS = {"FAMILYTEAM_ALERT_REPEAT_MINUTES": "240", "FAMILYTEAM_ALERT_LOOPS": "1"}
 
 PLAN = """
 contingency = "Take the children to Gran's and call the caseworker."
