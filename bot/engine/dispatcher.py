@@ -27,6 +27,7 @@ from storage.upsert import claim
 log = logging.getLogger(__name__)
 
 CLAIM_FOR = timedelta(minutes=2)
+FRESH_CLAIM = timedelta(seconds=10)  # a claim younger than this is not renewed before the send
 BATCH = 50
 MAX_BACKOFF = timedelta(minutes=15)
 
@@ -66,14 +67,11 @@ class Dispatcher:
                    or_(OutboxMessage.state == OutboxState.PENDING,
                        (OutboxMessage.state == OutboxState.SENDING) & (OutboxMessage.claimed_until < now)))
             .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id).limit(BATCH)).all()
+        won = _claim_rows(s, [row.id for row, _identity in rows], now)
         jobs = []
         for row, identity in rows:
-            if not claim(s, update(OutboxMessage).where(
-                    OutboxMessage.id == row.id, OutboxMessage.state == row.state,
-                    OutboxMessage.attempts == row.attempts).values(state=OutboxState.SENDING,
-                                                                   claimed_until=now + CLAIM_FOR)):
+            if row.id not in won:
                 continue  # another instance has it
-            row.claimed_until = now + CLAIM_FOR
             message = OutboundMessage.from_payload(row.payload)
             edit_ref = thread_ref = None
             if message.edit_of or message.thread_of:
@@ -115,11 +113,12 @@ class Dispatcher:
             await self.db.run(lambda s: self._retry(s, job, None, "platform paused", count=False))
             return 0
         # A batch can take a while (platform pacing): renew this row's claim right before sending, so another
-        # instance that saw the batch claim run out can never send it as well.
+        # instance that saw the batch claim run out can never send it as well. A claim made moments ago has
+        # nearly all of CLAIM_FOR left, far longer than a send can take (its HTTP timeouts): no renewal needed.
         held, renewed = job.claimed_until, now + CLAIM_FOR
-        if not await self.db.run(lambda s: claim(s, update(OutboxMessage).where(
-                OutboxMessage.id == job.id, OutboxMessage.state == OutboxState.SENDING,
-                OutboxMessage.claimed_until == held).values(claimed_until=renewed))):
+        if now >= held - CLAIM_FOR + FRESH_CLAIM and not await self.db.run(lambda s: claim(s, update(
+                OutboxMessage).where(OutboxMessage.id == job.id, OutboxMessage.state == OutboxState.SENDING,
+                                     OutboxMessage.claimed_until == held).values(claimed_until=renewed))):
             return 0
         try:
             if job.message.edit_of and job.edit_ref:
@@ -171,3 +170,17 @@ class Dispatcher:
     def _blocked(self, s: Session, job: Job, detail: str) -> None:
         deliveries.blocked(self._ctx(s), job.id, job.identity_id, job.attempts + 1, detail)
         metrics.sent(job.platform, "blocked")
+
+
+def _claim_rows(s: Session, ids: list[int], now: datetime) -> set[int]:
+    """Claim the rows still due and free among `ids` in one statement; the ids this instance won (a row
+    another instance claimed, sent or put back for a retry in between is not among them)."""
+    if not ids:
+        return set()
+    return set(s.scalars(
+        update(OutboxMessage).where(
+            OutboxMessage.id.in_(ids), OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.state == OutboxState.PENDING,
+                (OutboxMessage.state == OutboxState.SENDING) & (OutboxMessage.claimed_until < now)))
+        .values(state=OutboxState.SENDING, claimed_until=now + CLAIM_FOR).returning(OutboxMessage.id),
+        execution_options={"synchronize_session": False}))
