@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from messages.catalog import Translator
@@ -65,6 +65,27 @@ class Handled:
     first_role: str
     state: str
     acknowledged: bool
+    note: str | None = None  # the resolution note (the outcome), staff's own words
+
+
+@dataclass(frozen=True)
+class RelayHandled:
+    """A member's message passed on to someone other than the caseworker, and whether staff answered it."""
+
+    member: str
+    at: datetime
+    role: str  # cover | supervisor | duty: who it went to
+    answered_by: str | None  # the role of the first staff reply after it (None: no reply yet)
+
+
+@dataclass(frozen=True)
+class Rsvp:
+    """A meeting reply received: who, what they said, which meeting."""
+
+    member: str
+    reply: str  # bot.domain.vocabulary.MeetingReply
+    kind: str  # the meeting's kind
+    starts_at: datetime
 
 
 @dataclass
@@ -76,11 +97,18 @@ class DayFacts:
     gone: list[tuple[str, str]]  # (member, "left" | "declined")
     unreachable: list[str]  # members with no chat that reaches them
     handled: list[Handled]
+    relays: list[RelayHandled] = field(default_factory=list)
+    rsvps: list[Rsvp] = field(default_factory=list)
+
+    @property
+    def handed_over(self) -> bool:
+        """Something was handled by someone other than the caseworker: it goes to the family's handover thread."""
+        return bool(self.handled or self.relays)
 
 
 def _role_label(tr: Translator, role: str) -> str:
     return {"duty": tr._("the duty team"), "cover": tr._("the worker covering for you"),
-            "supervisor": tr._("your supervisor")}.get(role, role)
+            "supervisor": tr._("your supervisor"), "caseworker": tr._("you")}.get(role, role)
 
 
 def _state_label(tr: Translator, state: str, acknowledged: bool) -> str:
@@ -89,14 +117,34 @@ def _state_label(tr: Translator, state: str, acknowledged: bool) -> str:
     return tr._("acknowledged, still open") if acknowledged else tr._("not yet acknowledged")
 
 
-def day_lines(tr: Translator, d: DayFacts, tz: str) -> list[str]:
+def handled_lines(tr: Translator, d: DayFacts, tz: str) -> list[str]:
+    """What was handled by others, item by item (the summary's part and the handover thread's reply)."""
     lines: list[str] = []
-    if d.handled:
-        lines.append(tr._("Handled while you were not holding the family:"))
-        lines += ["  • " + tr._("{what} at {when}: first to {who}; {state}").format(
+    for h in d.handled:
+        lines.append("  • " + tr._("{what} at {when}: first to {who}; {state}").format(
             what=answer_label(tr, "worried") if h.reason == "worried" else tr._("bottom line"),
             when=tr.when(h.opened_at, tz), who=_role_label(tr, h.first_role),
-            state=_state_label(tr, h.state, h.acknowledged)) for h in d.handled]
+            state=_state_label(tr, h.state, h.acknowledged)))
+        if h.note:
+            lines.append("    " + tr._("Outcome: “{note}”").format(note=h.note[:200]))
+    for r in d.relays:
+        answered = (tr._("answered by {who}").format(who=_role_label(tr, r.answered_by)) if r.answered_by
+                    else tr._("no reply yet"))
+        lines.append("  • " + tr._("{when}: {member} wrote to {who} ({answered})").format(
+            when=tr.when(r.at, tz), member=r.member, who=_role_label(tr, r.role), answered=answered))
+    return lines
+
+
+def _rsvp_line(tr: Translator, r: Rsvp, tz: str) -> str:
+    said = tr._("coming") if r.reply == "coming" else tr._("can't come")
+    return f"  • {r.member}: {said} — {meeting_kind_label(tr, r.kind)}, {tr.when(r.starts_at, tz)}"
+
+
+def day_lines(tr: Translator, d: DayFacts, tz: str) -> list[str]:
+    lines: list[str] = []
+    if d.handed_over:
+        lines.append(tr._("Handled while you were not holding the family:"))
+        lines += handled_lines(tr, d, tz)
     if d.not_done:
         lines.append(tr._("Not done:"))
         for member, text, at, note in d.not_done:
@@ -107,6 +155,9 @@ def day_lines(tr: Translator, d: DayFacts, tz: str) -> list[str]:
         lines.append(tr._("Answered late:"))
         lines += [f"  • {member}: {text} — {answer_label(tr, answer)} ({tr.when(at, tz)})"
                   for member, text, answer, at in d.late]
+    if d.rsvps:
+        lines.append(tr._("Meeting replies:"))
+        lines += [_rsvp_line(tr, r, tz) for r in d.rsvps]
     if d.gone:
         lines.append(tr._("Left the network or said no:"))
         lines += ["  • " + (tr._("{member} said no to the invitation") if why == "declined" else
@@ -114,6 +165,18 @@ def day_lines(tr: Translator, d: DayFacts, tz: str) -> list[str]:
     if d.unreachable:
         lines.append(tr._("Cannot be reached by chat: {members}").format(members=", ".join(d.unreachable)))
     return lines
+
+
+def handover_root(tr: Translator, alias: str) -> OutboundMessage:
+    """The root of a family's handover thread in a staff reader's chat."""
+    return OutboundMessage(tr._("{alias}: handovers").format(alias=alias) + "\n" + tr._(
+        "What the duty team, a cover or your supervisor handled for this family is posted here each morning."))
+
+
+def handover(tr: Translator, alias: str, day: DayFacts, tz: str) -> OutboundMessage:
+    """One morning's handover, a reply in the family's handover thread."""
+    lines = [tr._("Handed over for {alias}:").format(alias=alias), *handled_lines(tr, day, tz)]
+    return OutboundMessage("\n".join(lines), title=tr._("Handover"))
 
 
 @dataclass

@@ -121,6 +121,7 @@ class OutboxPurpose(StrEnum):
     CASE_CLOSED = "case_closed"  # the goodbye to members and the note to staff when a family is closed
     REVIEW_OVERDUE = "review_overdue"  # a review past its date, told to the supervisor once
     OUTAGE = "outage"  # the caseworker told which check-ins could not be asked during an outage
+    HANDOVER = "handover"  # a family's handover thread root, and each morning's handover in it (staff)
 
     @property
     def waits_out_quiet_hours(self) -> bool:
@@ -135,7 +136,7 @@ HELD_IN_QUIET_HOURS = frozenset({
     OutboxPurpose.NUDGE, OutboxPurpose.MEETING_REMINDER, OutboxPurpose.WEEKLY_THANKS, OutboxPurpose.DAILY_SUMMARY,
     OutboxPurpose.PLAN_CHANGED, OutboxPurpose.MEETING_INVITE, OutboxPurpose.MEETING_CANCELLED,
     OutboxPurpose.MEMBER_JOINED, OutboxPurpose.MEMBER_LEFT, OutboxPurpose.MEMBER_DECLINED, OutboxPurpose.CHAT_BLOCKED,
-    OutboxPurpose.CASE_CLOSED, OutboxPurpose.REVIEW_OVERDUE,
+    OutboxPurpose.CASE_CLOSED, OutboxPurpose.REVIEW_OVERDUE, OutboxPurpose.HANDOVER,
 })
 
 

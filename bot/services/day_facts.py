@@ -9,10 +9,21 @@ from datetime import datetime
 
 from sqlalchemy import and_, exists, select
 
-from bot.domain.vocabulary import Answer, MembershipState, Role
+from bot.domain.vocabulary import Answer, Direction, MembershipState, Role
 from bot.services.context import Ctx
-from messages.summaries import DayFacts, Handled
-from storage.models import ChatIdentity, Checkin, CheckinAnswer, Commitment, Escalation, Family, Membership
+from messages.summaries import DayFacts, Handled, RelayHandled, Rsvp
+from storage.models import (
+    ChatIdentity,
+    Checkin,
+    CheckinAnswer,
+    Commitment,
+    ConversationMessage,
+    Escalation,
+    Family,
+    Meeting,
+    MeetingInvitee,
+    Membership,
+)
 
 
 def day_facts(ctx: Ctx, family: Family, since: datetime, until: datetime) -> DayFacts:
@@ -33,7 +44,9 @@ def day_facts(ctx: Ctx, family: Family, since: datetime, until: datetime) -> Day
     unreachable = list(ctx.s.scalars(select(Membership.name).where(
         Membership.family_id == family.id, Membership.state == MembershipState.ACTIVE,
         Membership.role.in_([r.value for r in Role if r.is_network]), ~reachable)))
-    return DayFacts(not_done, late, gone, unreachable, _handled(ctx, family, since, until))
+    return DayFacts(not_done, late, gone, unreachable, _handled(ctx, family, since, until),
+                    _relays(ctx, family, since, until, {m.id: m.name for m in members.values()}),
+                    _rsvps(ctx, family, since, until))
 
 
 def _handled(ctx: Ctx, family: Family, since: datetime, until: datetime) -> list[Handled]:
@@ -43,5 +56,34 @@ def _handled(ctx: Ctx, family: Family, since: datetime, until: datetime) -> list
         Escalation.family_id == family.id, Escalation.opened_at >= since, Escalation.opened_at < until))
         .order_by(Escalation.opened_at))
     return [Handled(esc.reason, esc.opened_at, (esc.chain_roles or ["caseworker"])[0], esc.state,
-                    esc.acknowledged_at is not None)
+                    esc.acknowledged_at is not None, esc.resolution_note)
             for esc in rows if (esc.chain_roles or ["caseworker"])[0] != "caseworker"]
+
+
+def _relays(ctx: Ctx, family: Family, since: datetime, until: datetime, names: dict[int, str]) -> list[RelayHandled]:
+    """Members' messages of the window passed on to someone other than the caseworker (duty, a cover, the
+    supervisor), each with the role of the first staff reply to that member after it, if any (until now)."""
+    rows = list(ctx.s.execute(select(ConversationMessage.membership_id, ConversationMessage.at,
+                                     ConversationMessage.relayed_role, ConversationMessage.direction,
+                                     ConversationMessage.author_role).where(
+        ConversationMessage.family_id == family.id, ConversationMessage.at >= since,
+        ConversationMessage.at < ctx.now).order_by(ConversationMessage.at, ConversationMessage.id)))
+    replies = [(mid, at, role) for mid, at, _relayed, direction, role in rows if direction == Direction.TO_MEMBER]
+    found = []
+    for mid, at, relayed, direction, _author in rows:
+        if direction != Direction.FROM_MEMBER or relayed in (None, Role.CASEWORKER) or at >= until:
+            continue
+        answered = next((role for rmid, rat, role in replies if rmid == mid and rat >= at), None)
+        found.append(RelayHandled(names.get(mid, ""), at, relayed, answered))
+    return found
+
+
+def _rsvps(ctx: Ctx, family: Family, since: datetime, until: datetime) -> list[Rsvp]:
+    """Meeting replies received in the window: who said what for which meeting."""
+    return [Rsvp(name, reply or "", kind, starts_at) for name, reply, kind, starts_at in ctx.s.execute(
+        select(Membership.name, MeetingInvitee.reply, Meeting.kind, Meeting.starts_at)
+        .join(Meeting, Meeting.id == MeetingInvitee.meeting_id)
+        .join(Membership, Membership.id == MeetingInvitee.membership_id)
+        .where(Meeting.family_id == family.id, MeetingInvitee.reply.is_not(None),
+               MeetingInvitee.replied_at >= since, MeetingInvitee.replied_at < until)
+        .order_by(MeetingInvitee.replied_at))]

@@ -44,7 +44,7 @@ ERASED = "(erased)"
 SCRUB_AFTER = timedelta(minutes=15)  # /forget: the confirmation goes out before the chat address is erased
 BATCH = 50
 NAMING_KINDS = (OutboxPurpose.MEMBER_JOINED, OutboxPurpose.MEMBER_LEFT, OutboxPurpose.CHAT_BLOCKED,
-                OutboxPurpose.DAILY_SUMMARY)  # staff messages that name members
+                OutboxPurpose.DAILY_SUMMARY, OutboxPurpose.HANDOVER)  # staff messages that name members
 
 
 def _blank() -> dict[str, object]:

@@ -102,6 +102,7 @@ def relay(ctx: Ctx, row: ConversationMessage) -> Relayed | None:
     for target in relay_order(staff_on_call(ctx, family)):
         done = _post(ctx, row, target, family, at, urgent=bool(avoided), worry=False, avoided=avoided)
         if done is not None:
+            row.relayed_role = done.role  # whose hands it reached: the caseworker's morning picture
             return done
     return None
 

@@ -12,7 +12,7 @@ from bot.domain.hours import WEEKDAYS
 from bot.domain.routing import is_away
 from bot.domain.schedule import localize, parse_hhmm
 from bot.domain.vocabulary import CheckinState, EscalationState, JobKind, MembershipState, OutboxPurpose, Role
-from bot.services import jobs, notify, reviews
+from bot.services import handover, jobs, notify, reviews
 from bot.services.context import Ctx
 from bot.services.day_facts import day_facts
 from messages import render
@@ -202,5 +202,8 @@ def daily_summaries(ctx: Ctx, limit: int) -> int:
             sections = [_section(ctx, f, moment - timedelta(days=1), moment) for f in families]
             notify.to_person(ctx, person.id, families[0], partial(render.daily_summary, sections=sections, tz=tz),
                              key=name, purpose=OutboxPurpose.DAILY_SUMMARY)
+            for family, section in zip(families, sections, strict=True):  # and in each family's handover thread
+                if section.day is not None:
+                    handover.post(ctx, person, family, section.day, tz, key=f"handover:{family.id}:{name}")
         jobs.settle(ctx, JobKind.DAILY_SUMMARY, person_id, was, next_daily_moment(ctx.now, tz, person.summary_time))
     return ran

@@ -4,7 +4,7 @@ One module per part of the record; import them from here."""
 
 from storage.models.base import Base
 from storage.models.cases import CaseClosure, MemberErasure, ProtectedTerm, ReviewDate, ReviewSchedule
-from storage.models.conversation import ConversationMessage, RelayThread
+from storage.models.conversation import ConversationMessage, HandoverThread, RelayThread
 from storage.models.core import (
     AuditEvent,
     BottomLine,
@@ -45,6 +45,7 @@ __all__ = [
     "Escalation",
     "EscalationNotice",
     "Family",
+    "HandoverThread",
     "InboundReceipt",
     "Invite",
     "InviteGuessChat",

@@ -40,6 +40,8 @@ class ConversationMessage(Base):
     media: Mapped[str | None] = mapped_column(String(16))  # bot.ports.MediaKind
     taken_as: Mapped[str] = mapped_column(String(16))  # bot.domain.vocabulary.TakenAs
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))  # the answer or note it became
+    # Passed on (bot.services.relay): the role of the person it went to (caseworker | cover | supervisor | duty).
+    relayed_role: Mapped[str | None] = mapped_column(String(24))
 
 
 class RelayThread(Base):
@@ -52,6 +54,19 @@ class RelayThread(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("families.id"))
     membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"))
+    identity_id: Mapped[int] = mapped_column(ForeignKey("chat_identities.id"))  # the staff chat
+    root_outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
+    created_at: Mapped[datetime]
+
+
+class HandoverThread(Base):
+    """A family's handover thread in one staff reader's chat ("<alias>: handovers"): its root is an outbox row;
+    each morning what duty, cover or the supervisor handled for the family is posted as a reply in it."""
+
+    __tablename__ = "handover_threads"
+    __table_args__ = (UniqueConstraint("family_id", "identity_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("families.id"))
     identity_id: Mapped[int] = mapped_column(ForeignKey("chat_identities.id"))  # the staff chat
     root_outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"))
     created_at: Mapped[datetime]

@@ -1,0 +1,54 @@
+"""The family's handover thread: what duty, a cover or the supervisor handled for a family reaches the
+caseworker the next working morning in their summary and, as one reply, in the family's handover thread in
+their chat. One thread per family and staff chat (`handover_threads`): its root ("<alias>: handovers") is an
+outbox row written the first time there is something to hand over; each morning's handover replies under it
+(OutboundMessage.thread_of: Slack's thread_ts, the console's replies)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from sqlalchemy import select
+
+from bot.domain.vocabulary import OutboxPurpose
+from bot.services import notify
+from bot.services.context import Ctx
+from messages import summaries as texts
+from messages.outbound import OutboundMessage
+from storage.models import Family, HandoverThread, OutboxMessage, Person
+
+
+def _root(ctx: Ctx, person: Person, family: Family, identity_id: int) -> int | None:
+    """The outbox id of the family's thread root in this chat, written now if there is none yet."""
+    thread = ctx.s.scalar(select(HandoverThread).where(HandoverThread.family_id == family.id,
+                                                       HandoverThread.identity_id == identity_id))
+    if thread is not None and ctx.s.get(OutboxMessage, thread.root_outbox_id) is not None:
+        return thread.root_outbox_id
+    created = notify.to_person(ctx, person.id, family, partial(texts.handover_root, alias=family.alias),
+                               key=f"handover-root:{family.id}", purpose=OutboxPurpose.HANDOVER)
+    oid = created.get(identity_id)
+    if oid is None:
+        return None
+    ctx.s.add(HandoverThread(family_id=family.id, identity_id=identity_id, root_outbox_id=oid, created_at=ctx.now))
+    ctx.s.flush()
+    return oid
+
+
+def post(ctx: Ctx, person: Person, family: Family, day: texts.DayFacts, tz: str, *, key: str) -> int | None:
+    """This morning's handover for `family` in `person`'s thread for it (nothing when nothing was handed over).
+    Returns the reply's outbox id, None if nothing was written (nothing to hand over, no chat, already done)."""
+    if not day.handed_over:
+        return None
+    identities = notify.reachable_identities(ctx, person.id)
+    if not identities:
+        return None
+    root = _root(ctx, person, family, identities[0].id)
+    if root is None:
+        return None
+
+    def under_root(message: OutboundMessage, _identity_id: int) -> None:
+        message.thread_of = root
+
+    created = notify.to_person(ctx, person.id, family, partial(texts.handover, alias=family.alias, day=day, tz=tz),
+                               key=key, purpose=OutboxPurpose.HANDOVER, prepare=under_root)
+    return next(iter(created.values()), None)
