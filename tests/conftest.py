@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from storage.db import Database
@@ -71,13 +71,15 @@ def postgres_url() -> Iterator[str | None]:
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
         db = Database(url)
         upgrade(db.engine)
         db.dispose()
         yield url
     finally:
+        if url in _RESETS:
+            _RESETS.pop(url)[0].dispose()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -92,12 +94,29 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
     url = request.getfixturevalue("postgres_url")
     if url is None:
         pytest.skip("PostgreSQL tests need FAMILYTEAM_TEST_POSTGRES_URL (set by .ci/run)")
-    engine = create_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    _empty_postgres(url)
     return url
+
+
+_RESETS: dict[str, tuple[Engine, list[str]]] = {}
+
+
+def _empty_postgres(url: str) -> None:
+    """Every table emptied and every id sequence back to 1, as TRUNCATE ... RESTART IDENTITY would, in a
+    twentieth of its time (TRUNCATE costs about 0.2 s for the schema's tables however few rows they hold;
+    a DELETE of each, children first, costs 10 ms)."""
+    if url not in _RESETS:
+        engine = create_engine(url, pool_size=1)
+        with engine.connect() as conn:
+            sequences = list(conn.scalars(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")))
+        statements = [f'DELETE FROM "{t.name}"' for t in reversed(Base.metadata.sorted_tables)]
+        if sequences:
+            statements.append("SELECT " + ", ".join(f"setval('\"{name}\"', 1, false)" for name in sequences))
+        _RESETS[url] = (engine, statements)
+    engine, statements = _RESETS[url]
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
 
 
 @pytest.fixture
