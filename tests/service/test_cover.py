@@ -20,6 +20,7 @@ def _summaries(h: Harness, chat: str) -> list[str]:
     return [t for t in h.texts(chat) if "Your daily summary" in t]
 
 
+@pytest.mark.storage  # an issue-10 scenario: on PostgreSQL too
 async def test_cover_is_told_holds_the_families_and_ends_by_itself(h: Harness) -> None:
     # Four days pass: without the bottom line, unanswered check-ins open no alerts that would repeat every
     # 15 minutes all the way (who holds an alert during cover is tests/service/test_truthful_words.py).

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from bot.conversation import staff_intents as i
 from bot.services.staff import member_ids, schedule_meeting
 from tests.support.harness import OPERATOR, PLAN, Harness
@@ -17,6 +19,7 @@ def readable(h: Harness, chat: str) -> list[str]:
     return [t for t in h.texts(chat) if any(word in t for word in CASE)]
 
 
+@pytest.mark.storage  # an issue-10 scenario: on PostgreSQL too
 async def test_discreet_at_invite_hides_everything_until_show_and_hide_puts_it_back(h: Harness) -> None:
     fid = h.make_family()
     await h.join(fid, "Sue", "sue", "key_safety_person")

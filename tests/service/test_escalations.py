@@ -68,6 +68,7 @@ async def test_alert_carries_what_staff_need(h: Harness) -> None:
         assert needle in alert, needle
 
 
+@pytest.mark.storage  # an issue-10 scenario: on PostgreSQL too
 async def test_missed_bottom_line_out_of_hours_goes_to_duty_then_up_the_chain(h: Harness) -> None:
     await _family(h)
     await h.advance_to(MONDAY_19 + timedelta(hours=1))  # grace 1h ends at 20:00, out of hours
@@ -107,6 +108,7 @@ async def test_after_its_rounds_an_alert_stays_with_duty_and_repeats_there(h: Ha
     assert [a for a in h.audit("escalation.repeat") if a.subject == f"escalation:{esc.id}"][-1].at.hour == 21
 
 
+@pytest.mark.storage  # an issue-10 scenario: on PostgreSQL too
 async def test_acknowledging_stops_the_chain_and_updates_the_message(h: Harness) -> None:
     await _family(h, DAYTIME_PLAN)
     await h.advance_to(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))  # 11:00 + 1h grace

@@ -346,6 +346,7 @@ async def test_staff_of_another_family_cannot_invite(h: Harness) -> None:
     assert [(a.action, a.family_id, a.detail) for a in refused] == [("invite.create", fid, "not_assigned")]
 
 
+@pytest.mark.storage  # an issue-10 scenario: on PostgreSQL too
 async def test_a_member_who_changes_phone_is_re_invited_and_moves_with_everything(h: Harness) -> None:
     """Gran (Spanish, discreet, one answer on record) gets a new phone: staff re-invite her while she stays
     active; she accepts on the new chat and is the same person there; the old chat gets nothing more."""

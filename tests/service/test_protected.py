@@ -21,6 +21,7 @@ from storage.models import Family, Membership
 from tests.support.harness import OPERATOR, PLAN, Harness
 
 
+@pytest.mark.storage  # an issue-10 scenario: on PostgreSQL too
 async def test_protected_terms_block_plan_texts_staff_replies_and_the_outbox(h: Harness) -> None:
     fid = await h.network(plan=PLAN)  # Monday 08:00, before the caseworker's day
     h.call(lambda ctx: add_term(ctx, OPERATOR, fid, "Kasia"))
@@ -51,6 +52,7 @@ async def test_protected_terms_block_plan_texts_staff_replies_and_the_outbox(h: 
     assert created == {} and len(h.texts("gran")) == before, "the runtime guard refuses the row"
 
 
+@pytest.mark.storage  # an issue-10 scenario: on PostgreSQL too
 async def test_a_member_naming_someone_to_avoid_alerts_the_caseworker_at_once(h: Harness) -> None:
     await h.network(plan=PLAN)  # Monday 08:00: an ordinary message would wait for 09:00
     anna_before = len(h.texts("anna"))

@@ -28,11 +28,14 @@ def test_working_days_skip_weekends_and_the_regions_bank_holidays() -> None:
 
 
 # The reviews scenario walks ten days: without a bottom line, nobody's unanswered check-ins open escalations
-# that would repeat every 15 minutes all the way (what they do is tested elsewhere).
-PLAN_WITHOUT_GUARDS = PLAN.replace('guards = "sober-care"', "")
+# that would repeat every 15 minutes all the way (what they do is tested elsewhere), and the evening call is
+# weekly, not daily (the check-ins are not what this is about).
+PLAN_WITHOUT_GUARDS = PLAN.replace('guards = "sober-care"', "").replace("FREQ=DAILY;", "FREQ=WEEKLY;BYDAY=SU;")
 
 
-async def test_reviews_follow_the_framework_show_overdue_and_reach_the_supervisor_once(hs: Harness) -> None:
+@pytest.mark.storage  # an issue-10 scenario: on PostgreSQL too
+async def test_reviews_follow_the_framework_show_overdue_and_reach_the_supervisor_once(h: Harness) -> None:
+    hs = h
     fid = await hs.network(plan=PLAN_WITHOUT_GUARDS)
     rows = hs.call(lambda ctx: set_reviews(ctx, OPERATOR, fid, framework="england-child-protection",
                                            held={"strategy_discussion": date(2026, 11, 27)}))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.services.covers import set_away
 from tests.support.harness import OPERATOR, PLAN, Harness
 
@@ -15,6 +17,7 @@ def _told(h: Harness, chat: str) -> list[str]:
     return [t for t in h.texts(chat) if "alert is" in t or "could not alert anyone" in t]
 
 
+@pytest.mark.storage  # an issue-10 scenario: on PostgreSQL too
 async def test_a_worry_at_night_names_duty_then_each_new_holder_once(h: Harness) -> None:
     await h.network(PLAN)
     await h.advance_to(NIGHT)
@@ -23,7 +26,7 @@ async def test_a_worry_at_night_names_duty_then_each_new_holder_once(h: Harness)
     assert "An urgent alert is being sent to the duty team now" in first and "caseworker" not in first
     await h.advance(timedelta(minutes=30))
     assert "now being sent to the caseworker's supervisor as well" in _told(h, "gran")[-1]
-    await h.advance_to(NIGHT + timedelta(hours=4))  # round and round the chain, with repeats
+    await h.advance_to(NIGHT + timedelta(hours=2))  # round the chain (30 minutes each) and on, with repeats
     told = _told(h, "gran")
     assert len(told) == 3, "once per move to someone new, never per repeat or per round"
     assert "now being sent to the caseworker as well" in told[-1]
