@@ -77,14 +77,6 @@ def find(text: str, terms: Iterable[Term]) -> Term | None:
     return None
 
 
-def names_match(name: str, listed_name: str) -> bool:
-    """Is a person called `name` the one listed as `listed_name`: the listed words found in the name, in a row,
-    forgiving case, accents, typos and short endings ("Marek" lists "Mareka", "marek nowak"; "Marek Nowak"
-    lists "Marek Nowak" only)."""
-    t = term(listed_name)
-    return t is not None and find(name, [t]) is not None
-
-
 def fields_with_term(fields: Sequence[tuple[str, str]], terms: Sequence[Term]) -> tuple[str, Term] | None:
     """(field, term) for the first field whose text holds a protected term, or None."""
     for label, text in fields:
