@@ -191,6 +191,7 @@ class SummarySection:
     meetings: list[tuple[str, datetime]]  # (meeting kind, starts at)
     reviews: list[tuple[str, date, bool]] | None = None  # (kind, due on, overdue): bot.services.reviews
     day: DayFacts | None = None  # the rest of the day (bot.services.day_facts)
+    since: datetime | None = None  # the window's start when it is longer than a day (a weekend, an absence)
 
 
 def daily_summary(tr: Translator, sections: list[SummarySection], tz: str) -> OutboundMessage:
@@ -199,8 +200,12 @@ def daily_summary(tr: Translator, sections: list[SummarySection], tz: str) -> Ou
     for s in sections:
         lines.append("")
         lines.append(s.alias)
-        lines.append("✅ " + tr.ngettext("{n} check-in kept yesterday", "{n} check-ins kept yesterday",
-                                         s.went_well).format(n=s.went_well))
+        if s.since is None:
+            lines.append("✅ " + tr.ngettext("{n} check-in kept yesterday", "{n} check-ins kept yesterday",
+                                             s.went_well).format(n=s.went_well))
+        else:
+            lines.append("✅ " + tr.ngettext("{n} check-in kept since {when}", "{n} check-ins kept since {when}",
+                                             s.went_well).format(n=s.went_well, when=tr.when(s.since, tz)))
         if s.open_escalations:
             lines.append("🚨 " + tr.ngettext("{n} escalation still open", "{n} escalations still open",
                                              s.open_escalations).format(n=s.open_escalations))

@@ -16,10 +16,22 @@ from bot.services import handover, jobs, notify, reviews
 from bot.services.context import Ctx
 from bot.services.day_facts import day_facts
 from messages import render
-from storage.models import Checkin, Commitment, Escalation, Family, Meeting, Membership, Person, SweepMark
+from storage.models import (
+    ChatIdentity,
+    Checkin,
+    Commitment,
+    Escalation,
+    Family,
+    Meeting,
+    Membership,
+    OutboxMessage,
+    Person,
+    SweepMark,
+)
 from storage.upsert import insert_ignore
 
 ANSWERED = (CheckinState.DONE, CheckinState.NOT_DONE, CheckinState.WORRIED, CheckinState.MISSED)
+MAX_WINDOW = timedelta(days=14)  # the longest span one daily summary covers
 
 
 def mark_once(ctx: Ctx, name: str) -> bool:
@@ -165,7 +177,21 @@ def _section(ctx: Ctx, family: Family, since: datetime, until: datetime) -> rend
         Meeting.starts_at <= ctx.now + timedelta(days=7)).order_by(Meeting.starts_at))]
     # Reviews due soon or overdue (bot.services.reviews): one fact list, kept apart from the rest.
     return render.SummarySection(family.alias, went_well, misses, uncovered, open_count, meetings,
-                                 reviews.summary_facts(ctx, family), day_facts(ctx, family, since, until))
+                                 reviews.summary_facts(ctx, family), day_facts(ctx, family, since, until),
+                                 since=since if until - since > timedelta(days=1) else None)
+
+
+def _window_start(ctx: Ctx, person: Person, tz: str, moment: datetime) -> datetime:
+    """A summary covers everything since the person's last one: a day, or longer after days without one (away,
+    or nobody's caseworker for a while), so what was handled meanwhile is never skipped; two weeks at most."""
+    last = ctx.s.scalar(select(func.max(OutboxMessage.created_at)).join(
+        ChatIdentity, ChatIdentity.id == OutboxMessage.identity_id).where(
+        ChatIdentity.person_id == person.id, OutboxMessage.kind == OutboxPurpose.DAILY_SUMMARY,
+        OutboxMessage.created_at < moment))
+    day = moment - timedelta(days=1)
+    if last is None:
+        return day
+    return max(min(last_daily_moment(last, tz, person.summary_time), day), moment - MAX_WINDOW)
 
 
 def caseworker_families(ctx: Ctx, person_id: int) -> list[Family]:
@@ -199,7 +225,8 @@ def daily_summaries(ctx: Ctx, limit: int) -> int:
         moment = last_daily_moment(ctx.now, tz, person.summary_time)
         name = f"daily:{person.id}:{moment:%Y-%m-%d}"
         if ctx.now - moment <= timedelta(hours=12) and mark_once(ctx, name):
-            sections = [_section(ctx, f, moment - timedelta(days=1), moment) for f in families]
+            since = _window_start(ctx, person, tz, moment)
+            sections = [_section(ctx, f, since, moment) for f in families]
             notify.to_person(ctx, person.id, families[0], partial(render.daily_summary, sections=sections, tz=tz),
                              key=name, purpose=OutboxPurpose.DAILY_SUMMARY)
             for family, section in zip(families, sections, strict=True):  # and in each family's handover thread

@@ -80,3 +80,20 @@ async def test_what_duty_handled_overnight_reaches_the_caseworker_in_the_morning
     assert len(summaries) == 3, "Mon, Tue and Wed"
     assert "Handled while" not in summaries[-1] and "Meeting replies" not in summaries[-1]
     assert len(_thread(h)[1]) == 1, "nothing handled: nothing posted in the thread"
+
+
+async def test_back_after_days_away_the_summary_covers_every_day_missed(hs: Harness) -> None:
+    """Anna is away from Tuesday noon to Friday 08:00, nobody covering: no summaries reach her meanwhile. Gran's
+    worry on Wednesday night, taken by duty, is in Friday's summary (which covers everything since Tuesday
+    morning's, and says so), not lost behind a 24-hour window."""
+    await hs.network(QUIET_PLAN)
+    hs.call(lambda ctx: set_away(ctx, OPERATOR, "console:anna", _at(8, day=4), None, starts=_at(12, day=1)))
+    await hs.advance_to(_at(23, day=2))
+    await hs.say("gran", "worried: shouting next door")
+    await hs.press("duty", "Acknowledge")
+    await hs.advance_to(_at(8, 30, day=4))
+    summaries = [t for t in hs.texts("anna") if "Your daily summary" in t]
+    assert len(summaries) == 3, "Mon and Tue, then nothing until Friday"
+    assert "✅ 0 check-ins kept since Tue 1 Dec, 08:30" in summaries[-1], "Tuesday's summary was at 08:30"
+    assert "Worried at Wed 2 Dec, 23:00: first to the duty team; acknowledged, still open" in summaries[-1]
+    assert "kept yesterday" in summaries[1], "an ordinary day's summary still says yesterday"
