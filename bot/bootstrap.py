@@ -146,6 +146,10 @@ def _add_platforms(app: App, settings: Settings) -> None:
         from handlers.sms.transport import TwilioSms
 
         app.add_transport(TwilioSms(settings))
+    if settings.call_on:  # and a voice call to the duty phone (FAMILYTEAM_DUTY_CALL)
+        from handlers.sms.voice import TwilioVoice
+
+        app.add_transport(TwilioVoice(settings))
 
 
 def invite_links(settings: Settings) -> InviteLinks | None:

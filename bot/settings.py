@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = Field(default=None, validation_alias="TWILIO_AUTH_TOKEN")
     twilio_from: str | None = Field(default=None, validation_alias="TWILIO_FROM")
     twilio_api_base_url: str | None = Field(default=None, validation_alias="TWILIO_API_BASE_URL")
+    # After the Twilio settings and the duty phone: its check reads them.
+    duty_call: bool = Field(default=False, validation_alias="FAMILYTEAM_DUTY_CALL")
 
     # --- validation: each error message says what is expected (settings_problems adds name and value) ---
 
@@ -187,6 +189,20 @@ class Settings(BaseSettings):
             raise ValueError("the Twilio number SMS come from (+ and digits) or a Messaging Service SID (MG...)")
         return value.strip() if value else value
 
+    @field_validator("duty_call")
+    @classmethod
+    def _duty_call(cls, value: bool, info: ValidationInfo) -> bool:
+        if not value:
+            return value
+        needed = ("duty_phone", "twilio_account_sid", "twilio_auth_token", "twilio_from")
+        if not all(info.data.get(name) for name in needed):
+            raise ValueError("false unless SMS to the duty phone is configured: a call needs FAMILYTEAM_DUTY_PHONE, "
+                             "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM (the same account and phone)")
+        if str(info.data["twilio_from"]).startswith("MG"):
+            raise ValueError("false unless TWILIO_FROM is a Twilio phone number (+ and digits): a Messaging Service "
+                             "(MG...) cannot place calls")
+        return value
+
     @field_validator("telegram_api_base_url", "telegram_webhook_url", "slack_api_url", "twilio_api_base_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
@@ -246,6 +262,11 @@ class Settings(BaseSettings):
     def sms_on(self) -> bool:
         """The second channel: an exhausted alert chain also goes by SMS to the duty phone (Twilio)."""
         return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from and self.duty_phone)
+
+    @property
+    def call_on(self) -> bool:
+        """Each exhausted alert chain also rings the duty phone (FAMILYTEAM_DUTY_CALL, with SMS configured)."""
+        return self.sms_on and self.duty_call
 
     def secret_values(self) -> list[str]:
         """Every configured secret's value (for the log redaction filter)."""

@@ -100,6 +100,12 @@ def sms_acknowledged(tr: Translator, alias: str, who: str, at: str) -> str:
         alias=alias, who=who, at=at)
 
 
+def call_alert(tr: Translator, alias: str) -> OutboundMessage:
+    """What the duty phone's call says (twice): the alias only, never what happened or who (it is heard aloud)."""
+    return OutboundMessage(tr._("FamilyTeam urgent alert for {alias}: nobody has acknowledged it. "
+                                "Please open Slack or Telegram now.").format(alias=alias), language=tr.language)
+
+
 def late_answer_followup(tr: Translator, alias: str, member: str, answer: str, at: str) -> OutboundMessage:
     return OutboundMessage(tr._("Late answer for {alias}: {member} answered \"{answer}\" at {at}. "
                                 "The escalation stays open until someone resolves it.").format(

@@ -34,6 +34,8 @@ class OutboundMessage:
     # A short title for staff platforms (Slack header block).
     title: str | None = None
     fields: list[tuple[str, str]] = field(default_factory=list)
+    # The language the text is in (en, es, pl), for a channel that speaks it (a voice call); None: not needed.
+    language: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
         return {
@@ -49,6 +51,7 @@ class OutboundMessage:
             "thread_of": self.thread_of,
             "title": self.title,
             "fields": [list(f) for f in self.fields],
+            "language": self.language,
         }
 
     @classmethod
@@ -67,6 +70,7 @@ class OutboundMessage:
             thread_of=payload.get("thread_of"),
             title=payload.get("title"),
             fields=[(f[0], f[1]) for f in payload.get("fields", [])],
+            language=payload.get("language"),
         )
 
     def visible(self) -> tuple[str, list[list[Button]]]:

@@ -100,6 +100,7 @@ class OutboxPurpose(StrEnum):
     ESCALATION = "escalation"  # an alert to one step of the chain (escalation_id, escalation_step)
     ESCALATION_UPDATE = "escalation_update"  # a follow-up or in-place update of an alert (escalation_id)
     ESCALATION_SMS = "escalation_sms"  # the second channel: an exhausted chain by SMS to the duty phone
+    ESCALATION_CALL = "escalation_call"  # and, if FAMILYTEAM_DUTY_CALL, by a voice call to it (escalation_id, _step)
     ALERT_HOLDER = "alert_holder"  # the member who raised it told who has the alert now (escalation_id)
     COVER_STARTED = "cover_started"  # members told who covers for the away caseworker, and until when
     COMMITMENTS = "commitments"  # a member's commitments because of what they did (joined, /mine)

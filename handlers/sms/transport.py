@@ -47,24 +47,35 @@ class _BaseUrlClient(AsyncTwilioHttpClient):
         return await super().request(method, url, *args, **kwargs)
 
 
+def twilio_client(settings: Settings) -> Client:
+    """Twilio's client for the configured account, its requests sent to TWILIO_API_BASE_URL if set."""
+    assert settings.twilio_account_sid
+    http = _BaseUrlClient(settings.twilio_api_base_url or TWILIO_API)
+    return Client(settings.twilio_account_sid, reveal(settings.twilio_auth_token), http_client=http)
+
+
+def delivery_error(exc: TwilioException | OSError) -> DeliveryError:
+    """Twilio's error as the dispatcher's: 429 and 5xx retry, another 4xx is permanent, no answer retries."""
+    if isinstance(exc, TwilioRestException):
+        kind = DeliveryFailure.RETRY if exc.status == 429 or exc.status >= 500 else DeliveryFailure.PERMANENT
+        return DeliveryError(kind, f"twilio {exc.status} {exc.code or ''}".strip())
+    return DeliveryError(DeliveryFailure.RETRY, type(exc).__name__)
+
+
 class TwilioSms:
     platform = "sms"
 
     def __init__(self, settings: Settings) -> None:
-        assert settings.twilio_account_sid and settings.twilio_from
-        http = _BaseUrlClient(settings.twilio_api_base_url or TWILIO_API)
-        self.client = Client(settings.twilio_account_sid, reveal(settings.twilio_auth_token), http_client=http)
+        assert settings.twilio_from
+        self.client = twilio_client(settings)
         self.sender = settings.twilio_from
 
     async def send(self, external_id: str, message: OutboundMessage, thread_ref: str | None = None) -> Delivery:
         sender = ({"messaging_service_sid": self.sender} if self.sender.startswith("MG") else {"from_": self.sender})
         try:
             sent = await self.client.messages.create_async(to=external_id, body=message.text[:MAX_SMS], **sender)
-        except TwilioRestException as exc:
-            kind = DeliveryFailure.RETRY if exc.status == 429 or exc.status >= 500 else DeliveryFailure.PERMANENT
-            raise DeliveryError(kind, f"twilio {exc.status} {exc.code or ''}".strip()) from None
         except (TwilioException, OSError) as exc:
-            raise DeliveryError(DeliveryFailure.RETRY, type(exc).__name__) from None
+            raise delivery_error(exc) from None
         return Delivery(str(sent.sid))
 
     async def edit(self, external_id: str, ref: str, message: OutboundMessage) -> Delivery:

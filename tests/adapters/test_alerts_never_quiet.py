@@ -49,6 +49,7 @@ async def test_twelve_unacknowledged_hours_then_one_acknowledgement_stops_everyt
         assert len(fake.texts) == 8
         assert {(t.to, t.sender) for t in fake.texts} == {(DUTY_PHONE, FROM)}
         assert all("the Rowan family" in t.body and "drinking" not in t.body for t in fake.texts)
+        assert fake.calls == [] and not h.audit("escalation.call"), "FAMILYTEAM_DUTY_CALL is off: no call"
 
         fake.fail_next = 503  # the next text fails once and waits for its retry ...
         await h.advance_to(OPENED + timedelta(hours=13, minutes=30))  # step 27: chain exhausted again

@@ -164,6 +164,8 @@ async def test_every_row_of_a_full_scenario_carries_the_links_of_its_purpose(h: 
         OutboxPurpose.CHECKIN: ("checkin_id",), OutboxPurpose.NUDGE: ("checkin_id",),
         OutboxPurpose.ESCALATION: ("escalation_id", "escalation_step"),
         OutboxPurpose.ESCALATION_UPDATE: ("escalation_id",),
+        OutboxPurpose.ESCALATION_SMS: ("escalation_id",),
+        OutboxPurpose.ESCALATION_CALL: ("escalation_id", "escalation_step"),
         OutboxPurpose.MEETING_INVITE: ("meeting_id",), OutboxPurpose.MEETING_REMINDER: ("meeting_id",),
         OutboxPurpose.MEETING_CANCELLED: ("meeting_id",),
     }

@@ -7,10 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from bot.cli import main
 from bot.logs import secrets_of
-from bot.settings import SECRET_SETTINGS, Settings
+from bot.settings import SECRET_SETTINGS, Settings, settings_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,6 +49,8 @@ BAD = [
     ("FAMILYTEAM_LOG_LEVEL", "LOUD", "one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
     ("FAMILYTEAM_LOG_FORMAT", "xml", "plain or json"),
     ("FAMILYTEAM_CONSOLE", "maybe", "true or false"),
+    ("FAMILYTEAM_DUTY_CALL", "true", "false unless SMS to the duty phone is configured: a call needs "
+                                     "FAMILYTEAM_DUTY_PHONE, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM"),
 ]
 BAD_SECRETS = [
     ("FAMILYTEAM_SECRET", "two words-secret", "a secret without spaces"),
@@ -113,6 +116,22 @@ def test_good_values_are_read_and_normalised(clean_env: pytest.MonkeyPatch) -> N
     shown = repr(settings) + str(settings.model_dump())
     assert "xoxb-1-abcdef" not in shown and "signing-secret-1" not in shown, "secrets print as **********"
     assert secrets_of(settings) == ["signing-secret-1", "xoxb-1-abcdef"]
+
+
+def test_a_duty_call_needs_the_sms_set_up_and_a_number_to_call_from(clean_env: pytest.MonkeyPatch) -> None:
+    twilio = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "token-1",
+              "FAMILYTEAM_DUTY_PHONE": "+447700900123"}
+    on = Settings(FAMILYTEAM_DUTY_CALL="true", TWILIO_FROM="+15005550006", **twilio)
+    assert on.sms_on and on.call_on
+    assert not Settings(TWILIO_FROM="+15005550006", **twilio).call_on, "off unless asked for"
+    with pytest.raises(ValidationError) as refused:
+        Settings(FAMILYTEAM_DUTY_CALL="true", TWILIO_FROM="MG" + "0" * 32, **twilio)
+    assert settings_problems(refused.value) == [
+        "FAMILYTEAM_DUTY_CALL='true' is not valid: expected false unless TWILIO_FROM is a Twilio phone number "
+        "(+ and digits): a Messaging Service (MG...) cannot place calls"]
+    with pytest.raises(ValidationError) as refused:
+        Settings(FAMILYTEAM_DUTY_CALL="true", TWILIO_FROM="+15005550006", **{**twilio, "FAMILYTEAM_DUTY_PHONE": ""})
+    assert "FAMILYTEAM_DUTY_CALL='true' is not valid: expected false unless SMS" in settings_problems(refused.value)[0]
 
 
 def test_env_example_lists_every_setting_with_a_comment_and_is_valid(clean_env: pytest.MonkeyPatch) -> None:
