@@ -83,6 +83,7 @@ class Load:
         todo = iter(bodies)
         sent: dict[str, float] = {}
         in_response: dict[str, float] = {}
+        responded: list[float] = []
         statuses: dict[str, int] = {}
         headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret}
 
@@ -93,6 +94,7 @@ class Load:
                 sent[query] = time.time()
                 async with session.post(url, data=data, headers=headers) as resp:
                     reply = await resp.read()
+                    responded.append((time.time() - sent[query]) * 1000)
                     statuses[str(resp.status)] = statuses.get(str(resp.status), 0) + 1
                     if b'"answerCallbackQuery"' in reply and query in reply.decode():
                         in_response[query] = time.time()
@@ -110,7 +112,9 @@ class Load:
         return {"presses": len(bodies), "answered": len(latencies), "seconds": round(seconds, 3),
                 "per_s": round(len(latencies) / seconds, 1) if seconds else 0.0,
                 "p50_ms": round(_percentile(latencies, 50), 2), "p99_ms": round(_percentile(latencies, 99), 2),
-                "statuses": statuses, "answered_in_response": len(in_response),
+                "response_p50_ms": round(_percentile(responded, 50), 2),
+                "response_p99_ms": round(_percentile(responded, 99), 2), "statuses": statuses,
+                "answered_in_response": len(in_response),
                 "answer_requests": self.fake.answer_requests - requests_before}
 
 

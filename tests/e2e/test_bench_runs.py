@@ -21,4 +21,5 @@ def test_inbound_presses_through_the_webhook_and_bare_ptb_on_sqlite(tmp_path: Pa
         assert r["answered"] == 8 and r["statuses"] == {"200": 8} and r["per_s"] > 0, r
     ours = [r for r in rows if r["system"] == "familyteam"]
     assert all(r["answered_in_response"] == 8 and r["answer_requests"] == 0 and r["locked"] == 0 for r in ours)
+    assert all(r["checkins_done"] == r["receipts"] == r["presses_in_all"] == 20 + 2 * 8 for r in ours), ours
     assert inbound.line("sqlite", rows).startswith("| sqlite | ")
