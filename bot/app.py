@@ -58,7 +58,7 @@ class App:
             raise
 
     async def acall(self, fn: Callable[[Ctx], T], actor: Actor | None = None) -> T:
-        result = await asyncio.to_thread(self.call, fn, actor)
+        result = await self.db.offload(self.call, fn, actor)  # SQLite: the one writer thread
         self.kick()
         return result
 

@@ -1,11 +1,22 @@
-"""The database handle: engine, sessions, and a way to run blocking work off the event loop."""
+"""The database handle: engine, sessions, and a way to run blocking work off the event loop.
+
+SQLite takes one writer at a time: two transactions that both write make the second wait on the file lock
+(busy_timeout), and under load some fail with "database is locked". So on SQLite this process writes
+through one door: every `session()` holds the database's writer lock (a re-entrant thread lock) for its
+transaction, and `run()` queues the work on one writer thread, first come first served. Concurrent
+webhooks, the engine's sweeps and the dispatcher then take turns in short transactions instead of
+spinning on the file lock; the busy timeout stays only for another process (the CLI) writing at the same
+time. PostgreSQL keeps its pool's concurrency: no lock, `run()` on the default thread pool.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -96,6 +107,10 @@ class Database:
         if shared_statements:
             share_compiled_statements(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.single_writer = self.engine.dialect.name == "sqlite"
+        self._write_lock = threading.RLock()
+        self._writer: ThreadPoolExecutor | None = None
+        self._writer_guard = threading.Lock()
 
     @property
     def dialect(self) -> str:
@@ -104,8 +119,13 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on error."""
-        with crypto.using(self.engine), self._sessions() as s, s.begin():
+        with self.writing(), crypto.using(self.engine), self._sessions() as s, s.begin():
             yield s
+
+    def writing(self) -> AbstractContextManager[Any]:
+        """SQLite: the writer lock, held for one transaction (re-entrant: a nested session on the same
+        thread does not wait for itself). PostgreSQL: nothing to hold."""
+        return self._write_lock if self.single_writer else nullcontext()
 
     def call(self, fn: Callable[[Session], T]) -> T:
         with self.session() as s:
@@ -113,7 +133,24 @@ class Database:
 
     async def run(self, fn: Callable[[Session], T]) -> T:
         """Run `fn` in its own transaction on a worker thread, so the event loop never blocks on I/O."""
-        return await asyncio.to_thread(self.call, fn)
+        return await self.offload(self.call, fn)
+
+    async def offload(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking database work off the event loop: on SQLite on the one writer thread (in the order
+        asked), elsewhere on the default thread pool."""
+        if not self.single_writer:
+            return await asyncio.to_thread(fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._writer_thread(), fn, *args)
+
+    def _writer_thread(self) -> ThreadPoolExecutor:
+        with self._writer_guard:
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+            return self._writer
 
     def dispose(self) -> None:
+        with self._writer_guard:
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.shutdown(wait=False)
         self.engine.dispose()

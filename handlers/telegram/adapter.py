@@ -153,17 +153,20 @@ class TelegramAdapter:
     # --- inbound ---------------------------------------------------------------------------------
 
     async def handle_update(self, update: Update) -> None:
-        """One update, polling or webhook: answer a button press at once, then let the core handle it.
-        The update_id is the event id, so a redelivered update is processed once."""
-        if update.callback_query is not None:
-            try:
-                await update.callback_query.answer()
-            except TelegramError as exc:  # too old, or already answered: the press still counts
-                log.info("telegram: answerCallbackQuery failed: %s", exc)
+        """One update, polling or webhook: the core handles it (the update_id is the event id, so a
+        redelivered update is processed once). Answering a button press is the caller's: in the webhook's
+        HTTP response (`_on_webhook`), or beside the work when polling (`_on_ptb_update`)."""
         event = self._inbound(update)
         if event is None or not self.started:
             return
         await self.sink(event)
+
+    async def _answer(self, query_id: str) -> None:
+        """answerCallbackQuery as its own request (polling): it stops the button's spinner."""
+        try:
+            await self.bot.answer_callback_query(query_id)
+        except TelegramError as exc:  # too old, or already answered: the press still counts
+            log.info("telegram: answerCallbackQuery failed: %s", exc)
 
     def _inbound(self, update: Update) -> Inbound | None:
         """The update in the core's terms; None for one we have nothing to do with (counted as ignored), or
@@ -182,11 +185,22 @@ class TelegramAdapter:
         return event
 
     async def _on_ptb_update(self, update: object, _context: ContextTypes.DEFAULT_TYPE | None) -> None:
-        """Polling path. getUpdates has already confirmed the update to Telegram, so a failure here (the
-        database briefly down, say) is retried in-process before giving up: nothing a member says should
-        be lost. Retrying is safe: a failed attempt rolled back, and the update_id deduplicates."""
+        """Polling path. A button press is answered by its own request, sent at once and awaited after the
+        work, so neither waits for the other. getUpdates has already confirmed the update to Telegram, so a
+        failure here (the database briefly down, say) is retried in-process before giving up: nothing a
+        member says should be lost. Retrying is safe: a failed attempt rolled back, and the update_id
+        deduplicates."""
         if not isinstance(update, Update):
             return
+        query = update.callback_query
+        answering = asyncio.ensure_future(self._answer(query.id)) if query is not None else None
+        try:
+            await self._with_retries(update)
+        finally:
+            if answering is not None:
+                await answering
+
+    async def _with_retries(self, update: Update) -> None:
         for delay in self.retry_delays:
             try:
                 await self.handle_update(update)
@@ -200,7 +214,15 @@ class TelegramAdapter:
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("telegram: update %s could not be handled", update_id, exc_info=context.error)
 
-    async def _on_webhook(self, payload: dict[str, Any]) -> bool:
+    async def _on_webhook(self, payload: dict[str, Any]) -> bool | dict[str, Any]:
+        """Webhook path: False while not started (503: Telegram delivers it again), else the reply body.
+
+        A button press is answered in the HTTP response itself ({"method": "answerCallbackQuery", ...}, which
+        the Bot API performs as if it were a request): no request of its own, no wait before the work. The
+        response, and so the answer, goes out after the update's transaction committed: an update is never
+        acknowledged before it is durably handled, and if handling fails the reply is 500, the press is not
+        answered and Telegram delivers the update again (the InboundReceipt counts it once). The member's
+        spinner stops when the work is done, which is what the answer means ("recorded")."""
         if not self.started:
             return False
         try:
@@ -209,6 +231,8 @@ class TelegramAdapter:
             record_unreadable(PLATFORM, payload.get("update_id"), payload, exc)
             return True  # answered 200: Telegram would only deliver the same unreadable body again
         await self.handle_update(update)
+        if update.callback_query is not None:
+            return {"method": "answerCallbackQuery", "callback_query_id": update.callback_query.id}
         return True
 
     # --- Transport -------------------------------------------------------------------------------

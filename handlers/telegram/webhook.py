@@ -4,7 +4,9 @@ A request without the right X-Telegram-Bot-Api-Secret-Token gets 403 and has no 
 not an update Telegram could mean (not JSON, no update_id, a shape python-telegram-bot cannot read) gets
 200 and is dropped, recorded redacted and counted (bot/metrics.py), so it is not redelivered forever. An update is
 handled before the reply, so if handling fails (say the database is down) the reply is 500 and
-Telegram delivers it again; the core's InboundReceipt makes sure it counts once.
+Telegram delivers it again; the core's InboundReceipt makes sure it counts once. The reply to a button
+press carries its answerCallbackQuery (the Bot API performs a method call given as the webhook's response
+body), so a press costs no request of its own.
 """
 
 from __future__ import annotations
@@ -56,9 +58,10 @@ def _update_id(payload: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def make_route(secret: str, handle: Callable[[dict[str, Any]], Awaitable[bool]]
+def make_route(secret: str, handle: Callable[[dict[str, Any]], Awaitable[bool | dict[str, Any]]]
                ) -> Callable[[web.Request], Awaitable[web.Response]]:
-    """The aiohttp handler. `handle(json)` returns False while the adapter is not ready yet.
+    """The aiohttp handler. `handle(json)` returns False while the adapter is not ready yet, True once the
+    update is handled, or a Bot API method call to make in the response (answering a button press).
 
     A body that is not an update (not JSON, no update_id) is answered 200 and dropped: Telegram would
     deliver it again and again after any other answer, and it would never become one. The log says
@@ -79,8 +82,11 @@ def make_route(secret: str, handle: Callable[[dict[str, Any]], Awaitable[bool]]
         if update_id is None:
             record_unreadable("telegram", None, payload, "not_an_update")
             return web.Response(text="ignored")
-        if not await handle(payload):
+        reply = await handle(payload)
+        if reply is False:
             return web.Response(status=503, text="starting")  # Telegram will deliver it again
+        if isinstance(reply, dict):
+            return web.json_response(reply)
         return web.Response(text="ok")
 
     return route

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import engine_ticks
+from bench import engine_ticks, inbound
 
 
 def test_engine_ticks_builds_asks_and_measures_on_sqlite(tmp_path: Path) -> None:
     result = engine_ticks.run(f"sqlite:///{tmp_path / 'bench.db'}", families=60, asks=20)
     assert result["idle_tick_ms"] > 0 and result["due_tick_ms"] > 0
     assert "| sqlite | 60 |" in engine_ticks.line("sqlite", result)
+
+
+def test_inbound_presses_through_the_webhook_and_bare_ptb_on_sqlite(tmp_path: Path) -> None:
+    rows = inbound.run(f"sqlite:///{tmp_path / 'inbound.db'}", presses=8, levels=[1, 4], in_process=True)
+    assert [(r["system"], r["concurrency"]) for r in rows] == [
+        ("familyteam", 1), ("familyteam", 4), ("bare-ptb", 1), ("bare-ptb", 4)]
+    for r in rows:
+        assert r["answered"] == 8 and r["statuses"] == {"200": 8} and r["per_s"] > 0, r
+    ours = [r for r in rows if r["system"] == "familyteam"]
+    assert all(r["answered_in_response"] == 8 and r["answer_requests"] == 0 and r["locked"] == 0 for r in ours)
+    assert all(r["checkins_done"] == r["receipts"] == r["presses_in_all"] == 20 + 2 * 8 for r in ours), ours
+    assert inbound.line("sqlite", rows).startswith("| sqlite | ")

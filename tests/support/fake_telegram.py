@@ -85,6 +85,7 @@ class FakeTelegram:
         self.failures: list[Failure] = []
         self.webhook: dict[str, Any] | None = None
         self.webhook_responses: list[int] = []
+        self.webhook_replies: list[Call] = []  # method calls the bot made in its webhook responses
         self._pending: list[tuple[dict[str, Any], bool]] = []  # (update, redelivery ignoring offset)
         self._update_ids = itertools.count(5001)
         self._message_ids = itertools.count(1)
@@ -92,6 +93,7 @@ class FakeTelegram:
         self._confirmed = 0  # the highest offset getUpdates was called with
         self._offset_moved = asyncio.Condition()
         self._sent = asyncio.Condition()
+        self._called = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -131,7 +133,9 @@ class FakeTelegram:
             return self._error(401, "Unauthorized")
         method = request.match_info["method"]
         params = await self._params(request)
-        self.calls.append(Call(method, params))
+        async with self._called:
+            self.calls.append(Call(method, params))
+            self._called.notify_all()
         chat = params.get("chat_id")
         chat_id = int(chat) if chat is not None else None
         for failure in self.failures:
@@ -320,10 +324,37 @@ class FakeTelegram:
                     self.webhook["url"], data=json.dumps(update), headers=headers,
                     timeout=aiohttp.ClientTimeout(total=WAIT)) as resp:
                 self.webhook_responses.append(resp.status)
+                await self._reply_call(resp)
                 return resp.status
         self._pending.append((update, again))
         self._queued.set()
         return None
+
+    async def _reply_call(self, resp: aiohttp.ClientResponse) -> None:
+        """A method call in a 200 webhook response is performed as Telegram would (recorded in
+        `webhook_replies`, not in `calls`: it was no request of its own)."""
+        if resp.status != 200 or resp.content_type != "application/json":
+            return
+        body = await resp.json()
+        if isinstance(body, dict) and isinstance(body.get("method"), str):
+            params = {k: v for k, v in body.items() if k != "method"}
+            self.webhook_replies.append(Call(body["method"], params))
+            handler = getattr(self, f"_api_{body['method']}", None)
+            if handler is not None:
+                await handler(params)
+
+    def answered(self, query_id: str) -> list[str]:
+        """How a callback query was answered: "request" (answerCallbackQuery called) and/or "response" (in
+        the webhook's HTTP response), once per answer."""
+        return ["request" for p in self.called("answerCallbackQuery") if p.get("callback_query_id") == query_id] + [
+            "response" for c in self.webhook_replies
+            if c.method == "answerCallbackQuery" and c.params.get("callback_query_id") == query_id]
+
+    async def wait_answered(self, query_id: str, timeout: float = WAIT) -> list[str]:
+        """Until the callback query was answered (polling answers beside the work, not before it)."""
+        async with self._called:
+            await asyncio.wait_for(self._called.wait_for(lambda: bool(self.answered(query_id))), timeout)
+        return self.answered(query_id)
 
     async def wait_confirmed(self, update_id: int, timeout: float = WAIT) -> None:
         """Until the bot has confirmed (fetched past) this update."""
