@@ -82,7 +82,7 @@ class Engine:
     def moments(self, now: datetime) -> dict[str, datetime | None]:
         """Each sweep's earliest moment with work (at or before `now`: it has work now; None: nothing
         scheduled): one statement of indexed LIMIT 1 lookups, no writes."""
-        with self.db.engine.connect() as conn:
+        with self.db.writing(), self.db.engine.connect() as conn:  # SQLite: one transaction at a time
             row = conn.execute(NEXT_DUE, {"now": now}).one()
         return dict(row._mapping)
 
