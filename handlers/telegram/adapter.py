@@ -91,7 +91,9 @@ class TelegramAdapter:
         self.settings = settings
         self.webhook_url = settings.telegram_webhook_url or None
         self.poll_timeout = poll_timeout
-        self.pacer = pacer or ChatPacer()  # spaces a long text's parts (the dispatcher spaces messages: limits)
+        # The dispatcher spaces one chat's messages (limits); this spaces the parts of a long text, which would
+        # otherwise reach Telegram at once (and a 429 for the second part would send the first again).
+        self.pacer = pacer or ChatPacer(interval=limits.chat_interval, burst=1)
         self.limits = limits
         urls = api_base_urls(settings) or ("https://api.telegram.org/bot", "https://api.telegram.org/file/bot")
         bot = ReadingBot(settings.telegram_bot_token.get_secret_value(), base_url=urls[0], base_file_url=urls[1],

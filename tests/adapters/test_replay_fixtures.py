@@ -141,6 +141,7 @@ async def replay(sqlite_url: str) -> AsyncIterator[Replay]:
     assert set(app.transports) == {"telegram", "slack"}
     app.transports["telegram"].pacer = ChatPacer(interval=0)  # no per-chat pacing: tests never wait
     app.transports["telegram"].limits = UNLIMITED  # the dispatcher's neither (the clock is moved by hand)
+    app.transports["slack"].limits = UNLIMITED
     webapp = build_web(app.db, app.transports.keys)
     for service in app.services:
         service.register_routes(webapp)

@@ -198,3 +198,18 @@ def test_a_telegram_timeout_after_the_request_left_is_an_unknown_outcome(cause: 
     exc = TimedOut()
     exc.__cause__ = cause
     assert delivery_error(exc).kind == kind
+
+
+async def test_another_instance_never_sends_a_chats_later_message_while_an_earlier_one_is_out(h: Harness) -> None:
+    from bot.engine.dispatcher import Dispatcher
+
+    paced = Paced()
+    ids = _setup(h, paced, "gran")
+    _queue(h, ids["gran"], "gran 1")
+    _queue(h, ids["gran"], "gran 2")
+    other = Dispatcher(h.app.db, h.clock, h.app.settings, h.app.secret, {"paced": paced})
+    (job,) = await h.app.db.run(h.app.dispatcher._claim)  # this instance takes Gran's first message only
+    assert await other.dispatch_once() == 0, "the second waits while the first is being sent elsewhere"
+    assert await h.app.dispatcher._deliver(job) == 1
+    assert await other.dispatch_once() == 1
+    assert paced.to("gran") == ["gran 1", "gran 2"]

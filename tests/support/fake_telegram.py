@@ -6,16 +6,19 @@ webhook is set, it delivers updates to it like Telegram does, with the secret to
 sendMessage, editMessageText, answerCallbackQuery. Updates come in the recorded shapes of
 tests/fixtures/telegram (`shaped`, `edited`, `blocked`: edits, forwards, media, my_chat_member, channel
 posts, an unreadable old voice message) as well as plain texts and presses. Failures can be injected
-(429 with retry_after, 5xx, 403 for a chat that blocked the bot). Nothing here sleeps: waiting is on
+(429 with retry_after, 5xx, 403 for a chat that blocked the bot), and Telegram's sending limits enforced (`Limits`:
+429 beyond 30 messages a second or one a second per chat). Nothing here sleeps: waiting is on
 asyncio events with a bounded timeout, so a broken test fails instead of hanging.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,9 +79,34 @@ class Call:
     params: dict[str, Any]
 
 
+class Limits:
+    """Telegram's sending limits, enforced as a strict reading of them: at most `per_second` messages in any
+    one-second window overall, and one a second in one chat; beyond them, 429 with retry_after=1 (counted)."""
+
+    def __init__(self, per_second: int = 30, chat_interval: float = 1.0) -> None:
+        self.per_second, self.chat_interval = per_second, chat_interval
+        self.accepted: collections.deque[float] = collections.deque()
+        self.last: dict[int, float] = {}
+        self.refused = 0
+
+    def refuse(self, chat_id: int | None) -> bool:
+        now = time.monotonic()
+        while self.accepted and self.accepted[0] <= now - 1.0:
+            self.accepted.popleft()
+        if len(self.accepted) >= self.per_second or (
+                chat_id is not None and now - self.last.get(chat_id, -1e9) < self.chat_interval):
+            self.refused += 1
+            return True
+        self.accepted.append(now)
+        if chat_id is not None:
+            self.last[chat_id] = now
+        return False
+
+
 class FakeTelegram:
-    def __init__(self, token: str = TOKEN) -> None:
+    def __init__(self, token: str = TOKEN, limits: Limits | None = None) -> None:
         self.token = token
+        self.limits = limits  # None: no limits enforced
         self.calls: list[Call] = []
         self.messages: list[Sent] = []
         self.blocked: set[int] = set()
@@ -139,6 +167,8 @@ class FakeTelegram:
                 self.failures.remove(failure)
                 extra = {"retry_after": failure.retry_after} if failure.retry_after else None
                 return self._error(failure.status, failure.description, extra)
+        if self.limits is not None and method in ("sendMessage", "editMessageText") and self.limits.refuse(chat_id):
+            return self._error(429, "Too Many Requests: retry after 1", {"retry_after": 1})
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return self._error(404, "Not Found: method not found")
