@@ -174,9 +174,11 @@ async def escalation_latency(url: str, queued: int, chats: int, warm: float = 2.
         latency = time.perf_counter() - written
         behind = len(fake.messages) - before - 1
     finally:
-        if sending is not None:
-            sending.cancel()
-            await asyncio.gather(sending, return_exceptions=True)
+        for task in (sending, app._kicked):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+            await asyncio.sleep(0.5)  # the cancelled turn's last database calls finish in their threads
         await adapter.bot.shutdown()
         await fake.stop()
         app.db.dispose()

@@ -53,7 +53,7 @@ class _Turn:
     def __init__(self) -> None:
         self.queues: dict[tuple[str, str], list[Job]] = {}
         self.tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
-        self.open = 0  # claimed and not yet done
+        self.open = 0  # claimed and not yet done (waiting for the budget or being sent included)
         self.sent = 0
 
     def add(self, job: Job) -> bool:
@@ -120,8 +120,8 @@ class Dispatcher:
         try:
             while queue:
                 job = queue.pop(0)
-                turn.open -= 1
                 turn.sent += await self._deliver(job)
+                turn.open -= 1
                 if job.hold and queue:
                     rest = [j.id for j in queue]
                     await self.db.run(functools.partial(put_back, ids=rest))
@@ -129,6 +129,7 @@ class Dispatcher:
                     queue.clear()
         except Exception:  # the database went away, say: the rows left are taken again once their claim runs out
             log.exception("dispatch to one chat on %s stopped", chat[0])
+            turn.open -= 1
         finally:
             turn.open -= len(queue)
             del turn.tasks[chat]
@@ -138,14 +139,10 @@ class Dispatcher:
         """Send one claimed row and record the outcome: 1 if sent. Sets `job.hold` when the chat's later rows
         must wait for this one."""
         transport, limits = self.transports[job.platform], limits_of(self.transports[job.platform])
-        now = self.clock.now()
-        wait_until = max(self.paused_until.get(job.platform, now), self._next_slot.get(job.chat, now))
-        if wait_until > now:  # the platform is paused, or this chat had a message moments ago
-            job.hold = True
-            await self.db.run(lambda s: put_back(s, [job.id], wait_until))
+        if await self._not_yet(job):
             return 0
         await self._gate(job.platform).acquire(job.priority)
-        if not await self._renew(job):
+        if await self._not_yet(job) or not await self._renew(job):  # paused while it waited for the budget
             return 0
         if limits.chat_interval > 0:
             self._remember_slot(job, timedelta(seconds=limits.chat_interval))
@@ -173,6 +170,17 @@ class Dispatcher:
             self._maybe_sent.discard(job.id)
             metrics.DUPLICATES.labels(platform=job.platform, purpose=job.purpose).inc()
         return 1
+
+    async def _not_yet(self, job: Job) -> bool:
+        """The platform is paused, or this chat had a message moments ago: the row is put back for then, and
+        the chat's later rows wait with it."""
+        now = self.clock.now()
+        wait_until = max(self.paused_until.get(job.platform, now), self._next_slot.get(job.chat, now))
+        if wait_until <= now:
+            return False
+        job.hold = True
+        await self.db.run(lambda s: put_back(s, [job.id], wait_until))
+        return True
 
     async def _renew(self, job: Job) -> bool:
         """A turn can take a while (pacing): renew this row's claim right before sending, so another instance
@@ -217,7 +225,6 @@ class Dispatcher:
         self._next_slot[job.chat] = max(self._next_slot.get(job.chat, until), until)
         if self._watch.is_global(job.platform, job.external_id):
             self.paused_until[job.platform] = max(self.paused_until.get(job.platform, until), until)
-            self._gate(job.platform).hold(after)
 
     async def _unknown(self, job: Job, detail: str) -> None:
         """The request left and no answer came: maybe delivered. A safety message is sent again (the chat's

@@ -34,35 +34,32 @@ class Gate:
         self._tat = 0.0  # theoretical arrival time of the next token
         self._waiters: list[tuple[int, int]] = []
         self._seq = itertools.count()
-        self._changed = asyncio.Event()
-
-    def hold(self, seconds: float) -> None:
-        """No token for anyone for `seconds` (the platform said everything should wait)."""
-        self._tat = max(self._tat, self.monotonic() + seconds + self.allowance)
+        self._woken: dict[int, asyncio.Event] = {}
 
     async def acquire(self, priority: int) -> None:
-        if self.interval <= 0 and self._tat <= self.monotonic():
+        if self.interval <= 0:
             return
         me = (priority, next(self._seq))
+        woken = self._woken[me[1]] = asyncio.Event()
         heapq.heappush(self._waiters, me)
         try:
             while True:
                 now = self.monotonic()
                 ready = max(self._tat - self.allowance, now)
-                if self._waiters[0] == me and ready <= now:
-                    heapq.heappop(self._waiters)
-                    self._tat = max(self._tat, now) + self.interval
-                    return
-                if self._waiters[0] == me:
+                if self._waiters[0] != me:
+                    woken.clear()
+                    await woken.wait()  # until those ahead have theirs
+                elif ready > now:
                     await self.sleep(ready - now)  # then look again: someone more urgent may have come
                 else:
-                    self._changed.clear()
-                    await self._changed.wait()
+                    self._tat = max(self._tat, now) + self.interval
+                    return
         finally:
-            if me in self._waiters:  # cancelled while waiting
-                self._waiters.remove(me)
-                heapq.heapify(self._waiters)
-            self._changed.set()  # the next in line looks again
+            self._waiters.remove(me)
+            heapq.heapify(self._waiters)
+            del self._woken[me[1]]
+            if self._waiters:
+                self._woken[self._waiters[0][1]].set()  # the next in line looks again
 
 
 class RateWatch:

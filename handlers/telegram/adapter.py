@@ -51,7 +51,7 @@ NOT_MODIFIED = "message is not modified"
 EDIT_GONE = ("message to edit not found", "message can't be edited")
 # Telegram's published limits (about 30 messages a second overall, one a second in one chat), kept with a
 # margin for the network's jitter: the dispatcher paces every send to them (bot.engine.pacing).
-LIMITS = SendLimits(per_second=29.0, burst=1, chat_interval=1.05)
+LIMITS = SendLimits(per_second=29.5, burst=1, chat_interval=1.05)
 NEVER_LEFT = (httpx.ConnectTimeout, httpx.PoolTimeout)  # timeouts before the request was sent
 
 
