@@ -85,7 +85,7 @@ class TelegramAdapter:
 
     def __init__(self, settings: Settings, *, sink: InboundSink, pacer: ChatPacer | None = None,
                  rate_limiter: BaseRateLimiter[Any] | None = None, poll_timeout: float = 30.0,
-                 limits: SendLimits = LIMITS) -> None:
+                 limits: SendLimits = LIMITS, send_timeout: float = 5.0) -> None:
         if not settings.telegram_bot_token:
             raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
         self.settings = settings
@@ -97,7 +97,8 @@ class TelegramAdapter:
         self.limits = limits
         urls = api_base_urls(settings) or ("https://api.telegram.org/bot", "https://api.telegram.org/file/bot")
         bot = ReadingBot(settings.telegram_bot_token.get_secret_value(), base_url=urls[0], base_file_url=urls[1],
-                         request=HTTPXRequest(connection_pool_size=256), get_updates_request=HTTPXRequest(),
+                         request=HTTPXRequest(connection_pool_size=256, read_timeout=send_timeout),
+                         get_updates_request=HTTPXRequest(),
                          rate_limiter=rate_limiter or AIORateLimiter(max_retries=0))  # the dispatcher owns retries
         builder = Application.builder().bot(bot)
         if self.webhook_url:

@@ -7,7 +7,8 @@ sendMessage, editMessageText, answerCallbackQuery. Updates come in the recorded 
 tests/fixtures/telegram (`shaped`, `edited`, `blocked`: edits, forwards, media, my_chat_member, channel
 posts, an unreadable old voice message) as well as plain texts and presses. Failures can be injected
 (429 with retry_after, 5xx, 403 for a chat that blocked the bot), and Telegram's sending limits enforced (`Limits`:
-429 beyond 30 messages a second or one a second per chat). Nothing here sleeps: waiting is on
+429 beyond 30 messages a second or one a second per chat). Nothing here sleeps (but a call told to
+stall, `stall`, which answers after the client has given up): waiting is on
 asyncio events with a bounded timeout, so a broken test fails instead of hanging.
 """
 
@@ -71,6 +72,7 @@ class Failure:
     description: str
     retry_after: int | None = None
     chat_id: int | None = None  # only calls for this chat
+    stall: float = 0.0  # status 0: do the call, then answer only after this many seconds (a client timeout)
 
 
 @dataclass
@@ -165,6 +167,8 @@ class FakeTelegram:
         for failure in self.failures:
             if failure.method == method and failure.chat_id in (None, chat_id):
                 self.failures.remove(failure)
+                if failure.status == 0:
+                    return await self._stalled(method, params, failure.stall)
                 extra = {"retry_after": failure.retry_after} if failure.retry_after else None
                 return self._error(failure.status, failure.description, extra)
         if self.limits is not None and method in ("sendMessage", "editMessageText") and self.limits.refuse(chat_id):
@@ -176,6 +180,12 @@ class FakeTelegram:
         if isinstance(result, web.Response):
             return result
         return web.json_response({"ok": True, "result": result})
+
+    async def _stalled(self, method: str, params: dict[str, Any], seconds: float) -> web.Response:
+        """The call takes effect (Telegram got it), but the answer comes too late for the client."""
+        result = await getattr(self, f"_api_{method}")(params)
+        await asyncio.sleep(seconds)
+        return result if isinstance(result, web.Response) else web.json_response({"ok": True, "result": result})
 
     @staticmethod
     def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
@@ -287,6 +297,10 @@ class FakeTelegram:
              chat_id: int | None = None, times: int = 1) -> None:
         for _ in range(times):
             self.failures.append(Failure(method, status, description, retry_after, chat_id))
+
+    def stall(self, method: str, seconds: float, *, chat_id: int | None = None) -> None:
+        """The next such call takes effect, but its answer comes after `seconds` (past the client's timeout)."""
+        self.failures.append(Failure(method, 0, "", chat_id=chat_id, stall=seconds))
 
     # --- users talking to the bot ----------------------------------------------------------------
 
