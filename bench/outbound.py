@@ -3,12 +3,15 @@ transport (python-telegram-bot), against a fake Bot API that enforces 30 message
 (429 with retry_after beyond them, counted); and an escalation's latency when it is written behind a queue
 of routine messages.
 
-    .venv/bin/python -m bench.outbound [--messages 3000] [--chats 1000] [--queued 10000] [--no-reference]
+    .venv/bin/python -m bench.outbound [--messages 3000] [--chats 1000] [--queued 10000] [--faults 0.2]
+                                       [--faults-messages 600] [--no-reference]
 
 References measured in the same run: bare python-telegram-bot sending the same messages (each chat's
 messages a second apart, PTB's own AIORateLimiter for the overall 30/s, no database), and the limit's own
-bound (max(N/30, messages per chat - 1) seconds). SQLite in a temporary file; the real clock. Checks as it
-goes: every message delivered once, per-chat order. Prints JSON, then lines for BENCHMARKS.md.
+bound (max(N/30, messages per chat - 1) seconds). Then the same under faults: a share of the calls answered
+429, 502, or too late (taken, but after the client's timeout), with escalation alerts among the routine
+messages. SQLite in a temporary file; the real clock. Checks: every message delivered, once (an alert may
+arrive twice after an unknown outcome: counted), per-chat order. Prints JSON, then lines for BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot import metrics
 from bot.app import App
 from bot.bootstrap import build
 from bot.clock import SystemClock
@@ -36,7 +40,8 @@ from bot.settings import Settings
 from handlers.telegram.adapter import TelegramAdapter
 from messages.outbound import OutboundMessage
 from storage.models import OutboxMessage
-from tests.support.fake_telegram import TOKEN, FakeTelegram, Limits
+from tests.support.fake_telegram import TOKEN, FakeTelegram
+from tests.support.fake_trouble import Faults, Limits
 
 PER_SECOND = 30
 FIRST_CHAT = 100_000
@@ -77,11 +82,11 @@ async def _drain(app: App) -> None:
         await asyncio.sleep(min(1.0, max(0.01, wait)))
 
 
-async def _app(url: str, fake: FakeTelegram) -> tuple[App, TelegramAdapter]:
+async def _app(url: str, fake: FakeTelegram, send_timeout: float = 5.0) -> tuple[App, TelegramAdapter]:
     settings = Settings(DATABASE_URL=url, FAMILYTEAM_SECRET="bench", TELEGRAM_BOT_TOKEN=TOKEN,
                         TELEGRAM_API_BASE_URL=fake.url)
     app = build(settings, clock=SystemClock(), transports=[])
-    adapter = TelegramAdapter(app.settings, sink=app.handle)
+    adapter = TelegramAdapter(app.settings, sink=app.handle, send_timeout=send_timeout)
     app.add_transport(adapter)
     await adapter.bot.initialize()
     return app, adapter
@@ -118,6 +123,35 @@ async def outbound(url: str, messages: int, chats: int) -> dict[str, Any]:
             "per_second": round(messages / seconds, 2), "share_of_limit": round(messages / seconds / PER_SECOND, 3),
             "refused_429": fake.limits.refused, "bound_s": round(bound, 2),
             "bound_per_second": round(messages / bound, 2)} | _checked(fake, items)
+
+
+async def faults(url: str, messages: int, chats: int, alerts: int, rate: float) -> dict[str, Any]:
+    """The same sending with a share `rate` of sendMessage calls in trouble (429, 502, or answered after the
+    client gave up although sent), and `alerts` escalation alerts to ten duty chats among the routine ones."""
+    fake = FakeTelegram(limits=Limits(PER_SECOND), faults=Faults(rate, stall=0.6))
+    await fake.start()
+    app, adapter = await _app(url, fake, send_timeout=0.3)
+    items = _texts(messages, chats)
+    alert_items = [(DUTY_CHAT - k % 10, f"m{k // 10}") for k in range(alerts)]
+    counted = metrics.count(metrics.DUPLICATES, platform="telegram", purpose="escalation")
+    try:
+        _enqueue(app, items)
+        _enqueue(app, alert_items, Priority.URGENT, OutboxPurpose.ESCALATION)
+        start = time.perf_counter()
+        await _drain(app)
+        seconds = time.perf_counter() - start
+    finally:
+        await adapter.bot.shutdown()
+        await fake.stop()
+        app.db.dispose()
+    routine, alert = _checked(fake, items), _checked(fake, alert_items)
+    assert fake.faults is not None
+    return {"messages": messages, "chats": chats, "alerts": alerts, "fault_rate": rate, "seconds": round(seconds, 2),
+            "faults": fake.faults.counts, "missing": routine["missing"] + alert["missing"],
+            "inversions": routine["inversions"] + alert["inversions"], "routine_duplicates": routine["duplicates"],
+            "alert_duplicates": alert["duplicates"],
+            "alert_duplicates_counted": int(metrics.count(metrics.DUPLICATES, platform="telegram",
+                                                          purpose="escalation") - counted)}
 
 
 async def bare_ptb(messages: int, chats: int) -> dict[str, Any]:
@@ -201,6 +235,12 @@ def lines(out: dict[str, Any]) -> list[str]:
                     f"{b['inversions']} | {b['duplicates']} |")
     rows.append(f"| the limits' bound (reference) | {r['messages']:,} / {r['chats']:,} | {r['bound_s']} | "
                 f"{r['bound_per_second']} | 0 | 0 | 0 |")
+    if "faults" in out:
+        f = out["faults"]
+        rows.append(f"\nfaults ({f['fault_rate']:.0%} of calls: {f['faults']}): {f['messages']:,} messages to "
+                    f"{f['chats']:,} chats and {f['alerts']} alerts in {f['seconds']} s; missing {f['missing']}, "
+                    f"order inversions {f['inversions']}, routine duplicates {f['routine_duplicates']}, alert "
+                    f"duplicates {f['alert_duplicates']} (counted: {f['alert_duplicates_counted']})")
     if "latency" in out:
         lat = out["latency"]
         rows.append(f"\nescalation behind {lat['queued']:,} queued routine messages ({lat['chats']:,} chats): "
@@ -213,6 +253,9 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         out["dispatcher"] = await outbound(f"sqlite:///{Path(tmp) / 'out.db'}", args.messages, args.chats)
+        if args.faults:
+            out["faults"] = await faults(f"sqlite:///{Path(tmp) / 'faults.db'}", args.faults_messages,
+                                         args.faults_messages // 3, 50, args.faults)
         if args.queued:
             out["latency"] = await escalation_latency(f"sqlite:///{Path(tmp) / 'lat.db'}", args.queued, args.chats)
     if args.reference:
@@ -225,6 +268,8 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--chats", type=int, default=1000)
     parser.add_argument("--queued", type=int, default=10000, help="routine messages ahead of an escalation (0: skip)")
+    parser.add_argument("--faults", type=float, default=0.2, help="share of calls in trouble (0: skip)")
+    parser.add_argument("--faults-messages", type=int, default=600)
     parser.add_argument("--no-reference", dest="reference", action="store_false", help="skip bare PTB")
     out = asyncio.run(_main(parser.parse_args()))
     print(json.dumps(out, indent=2))

@@ -75,7 +75,7 @@ class Dispatcher:
         self._gates: dict[str, Gate] = {}
         self._watch = RateWatch(lambda: self.monotonic())
         self._next_slot: dict[tuple[str, str], datetime] = {}  # a chat's next message not before this
-        self._maybe_sent: set[int] = set()  # safety rows resent after an unknown outcome (this process)
+        self._maybe_sent: dict[int, int] = {}  # safety rows resent after unknown outcomes: how many (this process)
         self._lock = asyncio.Lock()
 
     def _ctx(self, s: Session) -> Ctx:
@@ -166,9 +166,8 @@ class Dispatcher:
             claimed_until=None)))
         log.debug("outbox %s sent on %s (attempt %s)", job.id, job.platform, job.attempts + 1)
         metrics.sent(job.platform, "sent")
-        if job.id in self._maybe_sent:
-            self._maybe_sent.discard(job.id)
-            metrics.DUPLICATES.labels(platform=job.platform, purpose=job.purpose).inc()
+        if job.id in self._maybe_sent:  # each earlier unknown outcome may have arrived too
+            metrics.DUPLICATES.labels(platform=job.platform, purpose=job.purpose).inc(self._maybe_sent.pop(job.id))
         return 1
 
     async def _not_yet(self, job: Job) -> bool:
@@ -231,7 +230,7 @@ class Dispatcher:
         later messages wait for it) and counted as a possible duplicate; anything else is not risked twice."""
         if OutboxPurpose(job.purpose).resent_when_unknown:
             metrics.UNKNOWN.labels(platform=job.platform, purpose=job.purpose, action="resent").inc()
-            self._maybe_sent.add(job.id)
+            self._maybe_sent[job.id] = self._maybe_sent.get(job.id, 0) + 1
             job.hold = True
             await self.db.run(lambda s: self._retry(s, job, None, f"unknown: {detail}"))
             return

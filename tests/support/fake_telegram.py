@@ -15,16 +15,16 @@ asyncio events with a bounded timeout, so a broken test fails instead of hanging
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import itertools
 import json
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+
+from tests.support.fake_trouble import Faults, Limits
 
 TOKEN = "123456:TEST-token_for-the-fake"
 BOT_ID = 123456
@@ -81,34 +81,11 @@ class Call:
     params: dict[str, Any]
 
 
-class Limits:
-    """Telegram's sending limits, enforced as a strict reading of them: at most `per_second` messages in any
-    one-second window overall, and one a second in one chat; beyond them, 429 with retry_after=1 (counted)."""
-
-    def __init__(self, per_second: int = 30, chat_interval: float = 1.0) -> None:
-        self.per_second, self.chat_interval = per_second, chat_interval
-        self.accepted: collections.deque[float] = collections.deque()
-        self.last: dict[int, float] = {}
-        self.refused = 0
-
-    def refuse(self, chat_id: int | None) -> bool:
-        now = time.monotonic()
-        while self.accepted and self.accepted[0] <= now - 1.0:
-            self.accepted.popleft()
-        if len(self.accepted) >= self.per_second or (
-                chat_id is not None and now - self.last.get(chat_id, -1e9) < self.chat_interval):
-            self.refused += 1
-            return True
-        self.accepted.append(now)
-        if chat_id is not None:
-            self.last[chat_id] = now
-        return False
-
-
 class FakeTelegram:
-    def __init__(self, token: str = TOKEN, limits: Limits | None = None) -> None:
+    def __init__(self, token: str = TOKEN, limits: Limits | None = None, faults: Faults | None = None) -> None:
         self.token = token
         self.limits = limits  # None: no limits enforced
+        self.faults = faults
         self.calls: list[Call] = []
         self.messages: list[Sent] = []
         self.blocked: set[int] = set()
@@ -171,8 +148,9 @@ class FakeTelegram:
                     return await self._stalled(method, params, failure.stall)
                 extra = {"retry_after": failure.retry_after} if failure.retry_after else None
                 return self._error(failure.status, failure.description, extra)
-        if self.limits is not None and method in ("sendMessage", "editMessageText") and self.limits.refuse(chat_id):
-            return self._error(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        trouble = await self._trouble(method, params, chat_id)
+        if trouble is not None:
+            return trouble
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return self._error(404, "Not Found: method not found")
@@ -180,6 +158,19 @@ class FakeTelegram:
         if isinstance(result, web.Response):
             return result
         return web.json_response({"ok": True, "result": result})
+
+    async def _trouble(self, method: str, params: dict[str, Any], chat_id: int | None) -> web.Response | None:
+        """A 429 beyond the limits, or a random fault: the answer instead of the method's own (None: no trouble)."""
+        if self.limits is not None and method in ("sendMessage", "editMessageText") and self.limits.refuse(chat_id):
+            return self._error(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        fault = self.faults.pick() if self.faults is not None and method == "sendMessage" else None
+        if fault == "429":
+            return self._error(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        if fault == "502":
+            return self._error(502, "Bad Gateway")
+        if fault == "stall" and self.faults is not None:
+            return await self._stalled(method, params, self.faults.stall)
+        return None
 
     async def _stalled(self, method: str, params: dict[str, Any], seconds: float) -> web.Response:
         """The call takes effect (Telegram got it), but the answer comes too late for the client."""
