@@ -53,14 +53,18 @@ class _Turn:
     def __init__(self) -> None:
         self.queues: dict[tuple[str, str], list[Job]] = {}
         self.tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
-        self.open = 0  # claimed and not yet done (waiting for the budget or being sent included)
+        self.sending = 0  # taken from a queue and not done yet (waiting for the budget included)
         self.sent = 0
+
+    @property
+    def open(self) -> int:
+        """Claimed and not yet done."""
+        return self.sending + sum(len(queue) for queue in self.queues.values())
 
     def add(self, job: Job) -> bool:
         """Queue the job behind its chat's; True if the chat has no sender yet."""
         queue = self.queues.setdefault(job.chat, [])
         bisect.insort(queue, job, key=lambda j: (j.priority, j.id))
-        self.open += 1
         return job.chat not in self.tasks
 
 
@@ -120,18 +124,18 @@ class Dispatcher:
         try:
             while queue:
                 job = queue.pop(0)
-                turn.sent += await self._deliver(job)
-                turn.open -= 1
+                turn.sending += 1
+                try:
+                    turn.sent += await self._deliver(job)
+                finally:
+                    turn.sending -= 1
                 if job.hold and queue:
                     rest = [j.id for j in queue]
+                    queue.clear()  # (a more urgent row claimed meanwhile may still join it and go)
                     await self.db.run(functools.partial(put_back, ids=rest))
-                    turn.open -= len(queue)
-                    queue.clear()
         except Exception:  # the database went away, say: the rows left are taken again once their claim runs out
             log.exception("dispatch to one chat on %s stopped", chat[0])
-            turn.open -= 1
         finally:
-            turn.open -= len(queue)
             del turn.tasks[chat]
             del turn.queues[chat]
 
