@@ -8,6 +8,10 @@ of each app's own (bot/web.py). The names, for operators (docs/operations.md):
 
 - familyteam_outbox_sends_total{platform,result}: deliveries by result (sent, retried, failed, blocked)
 - familyteam_rate_limited_total{platform}: a platform said "slow down" (HTTP 429 / retry_after)
+- familyteam_outbox_unknown_total{platform,purpose,action}: sends whose outcome is unknown (a timeout after
+  the request left), by what was done: `resent` (safety messages) or `not_resent` (everything else)
+- familyteam_outbox_duplicates_total{platform,purpose}: safety messages delivered again after an unknown
+  outcome, so possibly received twice
 - familyteam_escalation_ack_seconds: time from an escalation opening to its acknowledgement (histogram)
 - familyteam_sweep_duration_seconds{sweep}: how long each engine sweep took (histogram, per tick)
 - familyteam_inbound_updates_total{platform,kind,result}: chat events through the router by result
@@ -44,6 +48,10 @@ SENDS = Counter("familyteam_outbox_sends", "Outbox deliveries by result (sent, r
                 ["platform", "result"], registry=REGISTRY)
 RATE_LIMITED = Counter("familyteam_rate_limited", "Sends a platform refused with a retry-after (HTTP 429)",
                        ["platform"], registry=REGISTRY)
+UNKNOWN = Counter("familyteam_outbox_unknown", "Sends whose outcome is unknown (timeout after the request left)",
+                  ["platform", "purpose", "action"], registry=REGISTRY)
+DUPLICATES = Counter("familyteam_outbox_duplicates", "Safety messages delivered again after an unknown outcome",
+                     ["platform", "purpose"], registry=REGISTRY)
 ACK_SECONDS = Histogram("familyteam_escalation_ack_seconds", "Time from an escalation opening to its acknowledgement",
                         buckets=(60, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400), registry=REGISTRY)
 SWEEP_SECONDS = Histogram("familyteam_sweep_duration_seconds", "How long one engine sweep took", ["sweep"],

@@ -12,11 +12,12 @@ from messages.outbound import Button, OutboundMessage
 
 
 class DeliveryFailure(StrEnum):
-    """The three things a failed send can mean to the dispatcher."""
+    """The four things a failed send can mean to the dispatcher."""
 
     RETRY = "retry"  # transient: try again later (after retry_after seconds if the platform said)
     BLOCKED = "blocked"  # the person blocked the bot or left the workspace: stop sending to that chat
     PERMANENT = "permanent"  # this message can never be delivered; other messages to the chat still can
+    UNKNOWN = "unknown"  # the request left but no answer came (a read timeout): it may have been delivered
 
 
 class DeliveryError(Exception):
@@ -29,12 +30,32 @@ class DeliveryError(Exception):
 
 
 @dataclass(frozen=True)
+class SendLimits:
+    """How fast a platform lets us send, as its transport declares it (`Transport.limits`); the dispatcher
+    keeps to it. 0 switches a limit off."""
+
+    per_second: float = 0.0  # the budget for all chats together (a token bucket)
+    burst: int = 1  # messages the budget lets through at once after a quiet spell
+    chat_interval: float = 0.0  # seconds between two messages to one chat
+
+
+UNLIMITED = SendLimits()
+
+
+def limits_of(transport: object) -> SendLimits:
+    """A transport's declared limits; one that declares none (console, SMS) is not paced."""
+    limits = getattr(transport, "limits", None)
+    return limits if isinstance(limits, SendLimits) else UNLIMITED
+
+
+@dataclass(frozen=True)
 class Delivery:
     ref: str  # the platform's id for the message, used for edits and threads
 
 
 class Transport(Protocol):
-    """Sends and edits rendered messages on one platform (the outbox dispatcher's only way out)."""
+    """Sends and edits rendered messages on one platform (the outbox dispatcher's only way out). A transport
+    may also declare `limits: SendLimits` (read with `limits_of`), which the dispatcher keeps to."""
 
     platform: str
 

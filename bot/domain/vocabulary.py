@@ -82,6 +82,7 @@ class OutboxState(StrEnum):
     FAILED = "failed"
     BLOCKED = "blocked"  # held: the chat blocked the bot (never retried; sent again if it unblocks in time)
     CANCELLED = "cancelled"  # never sent: the family was closed or the member erased
+    UNKNOWN = "unknown"  # sent, but no answer came (a timeout after the request left): maybe delivered, not resent
 
 
 class Priority:
@@ -125,6 +126,13 @@ class OutboxPurpose(StrEnum):
     HANDOVER = "handover"  # a family's handover thread root, and each morning's handover in it (staff)
 
     @property
+    def resent_when_unknown(self) -> bool:
+        """A send whose outcome is unknown (a timeout after the request left) is sent again only for safety:
+        an alert that may not have arrived matters more than one that arrives twice (the duplicate is counted).
+        Anything else is not resent: a routine message that may have arrived is never risked twice."""
+        return self in SAFETY
+
+    @property
     def waits_out_quiet_hours(self) -> bool:
         """Held by the reader's quiet hours and pause: scheduled prompts and routine notices nobody asked for
         just now. What answers a person's own action (a reply, their commitments after consent or /mine,
@@ -132,6 +140,9 @@ class OutboxPurpose(StrEnum):
         time the member agreed to in their commitment, so it is not held either (its grace starts then)."""
         return self in HELD_IN_QUIET_HOURS
 
+
+SAFETY = frozenset({OutboxPurpose.ESCALATION, OutboxPurpose.ESCALATION_UPDATE, OutboxPurpose.ESCALATION_SMS,
+                    OutboxPurpose.ALERT_HOLDER})
 
 HELD_IN_QUIET_HOURS = frozenset({
     OutboxPurpose.NUDGE, OutboxPurpose.MEETING_REMINDER, OutboxPurpose.WEEKLY_THANKS, OutboxPurpose.DAILY_SUMMARY,

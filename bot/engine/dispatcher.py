@@ -1,48 +1,71 @@
-"""The outbox dispatcher: claims due rows, delivers them through the right transport, and records
-the outcome. Urgent rows first; retries with backoff; honours a platform's "retry after". What a
-delivery that failed for good means (an alert moving on, a blocked chat) is bot.services.deliveries."""
+"""The outbox dispatcher: claims due rows, delivers them through the right transport, and records the
+outcome. What a delivery that failed for good means (an alert moving on, a blocked chat) is
+bot.services.deliveries; which rows may go now is bot.engine.claims; the platform's budget is
+bot.engine.pacing.
+
+One dispatch turn keeps a queue of claimed rows topped up while it sends: each chat's rows go one after
+another (in claim order), different chats concurrently, within the transport's limits (`Transport.limits`):
+a shared token bucket handed out most urgent first, and a chat's next message not before `chat_interval`
+after its last (a row that would come too soon is put back for then). A "retry after" for one chat delays
+that chat only; several chats refused within a second pause the platform. A send whose outcome is unknown
+(a timeout after the request left) is resent only when it is a safety message, and counted."""
 
 from __future__ import annotations
 
 import asyncio
+import bisect
+import functools
 import logging
-from dataclasses import dataclass
+import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot import metrics
 from bot.clock import Clock
-from bot.domain.vocabulary import OutboxState
-from bot.ports import DeliveryError, DeliveryFailure, Transport
+from bot.domain.vocabulary import OutboxPurpose, OutboxState
+from bot.engine.claims import CLAIM_FOR, Job, claim_due, put_back
+from bot.engine.pacing import Gate, RateWatch
+from bot.ports import DeliveryError, DeliveryFailure, Transport, limits_of
 from bot.services import deliveries
 from bot.services.context import Ctx
 from bot.settings import Settings
-from messages.outbound import OutboundMessage
 from storage.db import Database
-from storage.models import ChatIdentity, OutboxMessage
+from storage.models import OutboxMessage
 from storage.upsert import claim
+
+__all__ = ["CLAIM_FOR", "Dispatcher", "Job"]
 
 log = logging.getLogger(__name__)
 
-CLAIM_FOR = timedelta(minutes=2)
 FRESH_CLAIM = timedelta(seconds=10)  # a claim younger than this is not renewed before the send
-BATCH = 50
+BATCH = 50  # rows claimed and not yet done, at most, per turn
+REFILL = 10  # claim again once this many places are free
+POLL = 0.25  # seconds: how often a busy turn looks for new rows (an urgent one jumps the queue)
 MAX_BACKOFF = timedelta(minutes=15)
 
 
-@dataclass
-class Job:
-    id: int
-    identity_id: int
-    platform: str
-    external_id: str
-    message: OutboundMessage
-    edit_ref: str | None
-    thread_ref: str | None
-    attempts: int
-    claimed_until: datetime
+class _Turn:
+    """One dispatch_once: the claimed rows per chat, and each chat's sender."""
+
+    def __init__(self) -> None:
+        self.queues: dict[tuple[str, str], list[Job]] = {}
+        self.tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self.sending = 0  # taken from a queue and not done yet (waiting for the budget included)
+        self.sent = 0
+
+    @property
+    def open(self) -> int:
+        """Claimed and not yet done."""
+        return self.sending + sum(len(queue) for queue in self.queues.values())
+
+    def add(self, job: Job) -> bool:
+        """Queue the job behind its chat's; True if the chat has no sender yet."""
+        queue = self.queues.setdefault(job.chat, [])
+        bisect.insort(queue, job, key=lambda j: (j.priority, j.id))
+        return job.chat not in self.tasks
 
 
 class Dispatcher:
@@ -50,97 +73,96 @@ class Dispatcher:
                  transports: dict[str, Transport]) -> None:
         self.db, self.clock, self.settings, self.secret = db, clock, settings, secret
         self.transports = transports
-        self.paused_until: dict[str, datetime] = {}
+        self.paused_until: dict[str, datetime] = {}  # a platform's own "retry after": nothing goes till then
+        self.monotonic: Callable[[], float] = time.monotonic  # the budget's time (tests move it by hand)
+        self.sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
+        self._gates: dict[str, Gate] = {}
+        self._watch = RateWatch(lambda: self.monotonic())
+        self._next_slot: dict[tuple[str, str], datetime] = {}  # a chat's next message not before this
+        self._maybe_sent: dict[int, int] = {}  # safety rows resent after unknown outcomes: how many (this process)
         self._lock = asyncio.Lock()
 
     def _ctx(self, s: Session) -> Ctx:
         return Ctx(s, self.clock.now(), self.settings, self.secret)
 
-    def _claim(self, s: Session) -> list[Job]:
+    def _gate(self, platform: str) -> Gate:
+        if platform not in self._gates:
+            self._gates[platform] = Gate(limits_of(self.transports[platform]), lambda: self.monotonic(),
+                                         lambda seconds: self.sleep(seconds))
+        return self._gates[platform]
+
+    def _claim(self, s: Session, limit: int = BATCH) -> list[Job]:
         now = self.clock.now()
         platforms = [p for p in self.transports if self.paused_until.get(p, now) <= now]
-        if not platforms:
-            return []
-        rows = s.execute(
-            select(OutboxMessage, ChatIdentity).join(ChatIdentity, ChatIdentity.id == OutboxMessage.identity_id)
-            .where(ChatIdentity.platform.in_(platforms), OutboxMessage.next_attempt_at <= now,
-                   or_(OutboxMessage.state == OutboxState.PENDING,
-                       (OutboxMessage.state == OutboxState.SENDING) & (OutboxMessage.claimed_until < now)))
-            .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id).limit(BATCH)).all()
-        won = _claim_rows(s, [row.id for row, _identity in rows], now)
-        jobs = []
-        for row, identity in rows:
-            if row.id not in won:
-                continue  # another instance has it
-            message = OutboundMessage.from_payload(row.payload)
-            edit_ref = thread_ref = None
-            if message.edit_of or message.thread_of:
-                parent = s.get(OutboxMessage, message.edit_of or message.thread_of)
-                if parent is not None and parent.state in (OutboxState.PENDING, OutboxState.SENDING):
-                    # The message to edit or thread under is not out yet (maybe held): try after it.
-                    s.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(
-                        state=OutboxState.PENDING,
-                        next_attempt_at=max(now + timedelta(seconds=2), parent.next_attempt_at)))
-                    continue
-                ref = parent.external_ref if parent is not None and parent.state == OutboxState.SENT else None
-                if message.edit_of:
-                    edit_ref = ref
-                else:
-                    thread_ref = ref
-            if identity.blocked_at is not None:  # the same consequences as a send refused as blocked
-                deliveries.to_blocked_chat(self._ctx(s), row.id)
-                metrics.sent(identity.platform, "blocked")
-                continue
-            jobs.append(Job(row.id, identity.id, identity.platform, identity.external_id, message, edit_ref,
-                            thread_ref, row.attempts, now + CLAIM_FOR))
-        return jobs
+        return claim_due(s, now, platforms, limit, self._ctx)
 
     async def dispatch_once(self) -> int:
-        """Deliver what is due now. Returns how many were sent."""
+        """Deliver what is due now (and what falls due while this runs). Returns how many were sent."""
         async with self._lock:
-            sent = 0
-            while True:
-                jobs = await self.db.run(self._claim)
-                if not jobs:
-                    return sent
-                for job in jobs:
-                    sent += await self._deliver(job)
+            turn = _Turn()
+            try:
+                while True:
+                    room = BATCH - turn.open
+                    jobs: list[Job] = []
+                    if room >= REFILL or not turn.tasks:
+                        jobs = await self.db.run(functools.partial(self._claim, limit=room))
+                    for job in jobs:
+                        if turn.add(job):
+                            turn.tasks[job.chat] = asyncio.create_task(self._chat(turn, job.chat))
+                    if not turn.tasks:
+                        if not jobs:
+                            return turn.sent
+                        continue
+                    await asyncio.wait(list(turn.tasks.values()), timeout=POLL, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in turn.tasks.values():
+                    task.cancel()
+
+    async def _chat(self, turn: _Turn, chat: tuple[str, str]) -> None:
+        """One chat's claimed rows, in order; after one that must be tried again, the rest wait for it."""
+        queue = turn.queues[chat]
+        try:
+            while queue:
+                job = queue.pop(0)
+                turn.sending += 1
+                try:
+                    turn.sent += await self._deliver(job)
+                finally:
+                    turn.sending -= 1
+                if job.hold and queue:
+                    rest = [j.id for j in queue]
+                    queue.clear()  # (a more urgent row claimed meanwhile may still join it and go)
+                    await self.db.run(functools.partial(put_back, ids=rest))
+        except Exception:  # the database went away, say: the rows left are taken again once their claim runs out
+            log.exception("dispatch to one chat on %s stopped", chat[0])
+        finally:
+            del turn.tasks[chat]
+            del turn.queues[chat]
 
     async def _deliver(self, job: Job) -> int:
-        transport = self.transports[job.platform]
-        now = self.clock.now()
-        if self.paused_until.get(job.platform, now) > now:
-            await self.db.run(lambda s: self._retry(s, job, None, "platform paused", count=False))
+        """Send one claimed row and record the outcome: 1 if sent. Sets `job.hold` when the chat's later rows
+        must wait for this one."""
+        transport, limits = self.transports[job.platform], limits_of(self.transports[job.platform])
+        if await self._not_yet(job):
             return 0
-        # A batch can take a while (platform pacing): renew this row's claim right before sending, so another
-        # instance that saw the batch claim run out can never send it as well. A claim made moments ago has
-        # nearly all of CLAIM_FOR left, far longer than a send can take (its HTTP timeouts): no renewal needed.
-        held, renewed = job.claimed_until, now + CLAIM_FOR
-        if now >= held - CLAIM_FOR + FRESH_CLAIM and not await self.db.run(lambda s: claim(s, update(
-                OutboxMessage).where(OutboxMessage.id == job.id, OutboxMessage.state == OutboxState.SENDING,
-                                     OutboxMessage.claimed_until == held).values(claimed_until=renewed))):
+        await self._gate(job.platform).acquire(job.priority)
+        if await self._not_yet(job) or not await self._renew(job):  # paused while it waited for the budget
             return 0
+        if limits.chat_interval > 0:
+            self._remember_slot(job, timedelta(seconds=limits.chat_interval))
         try:
             if job.message.edit_of and job.edit_ref:
                 delivery = await transport.edit(job.external_id, job.edit_ref, job.message)
             else:
                 delivery = await transport.send(job.external_id, job.message, thread_ref=job.thread_ref)
         except DeliveryError as exc:
-            kind, detail, after = exc.kind, exc.detail, exc.retry_after
-            log.debug("outbox %s on %s: %s", job.id, job.platform, kind)
-            if kind == DeliveryFailure.RETRY:
-                if after:
-                    metrics.RATE_LIMITED.labels(platform=job.platform).inc()
-                    self.paused_until[job.platform] = self.clock.now() + timedelta(seconds=after)
-                await self.db.run(lambda s: self._retry(s, job, after, detail))
-            elif kind == DeliveryFailure.BLOCKED:
-                await self.db.run(lambda s: self._blocked(s, job, detail))
-            else:
-                await self.db.run(lambda s: self._failed(s, job, detail))
+            log.debug("outbox %s on %s: %s", job.id, job.platform, exc.kind)
+            await self._refused(job, exc)
             return 0
         except Exception as exc:  # a bug or an unexpected library error: retry, never lose the row
             log.exception("delivery of outbox %s failed", job.id)
             name = type(exc).__name__
+            job.hold = True
             await self.db.run(lambda s: self._retry(s, job, None, name))
             return 0
         await self.db.run(lambda s: s.execute(update(OutboxMessage).where(OutboxMessage.id == job.id).values(
@@ -148,15 +170,86 @@ class Dispatcher:
             claimed_until=None)))
         log.debug("outbox %s sent on %s (attempt %s)", job.id, job.platform, job.attempts + 1)
         metrics.sent(job.platform, "sent")
+        if job.id in self._maybe_sent:  # each earlier unknown outcome may have arrived too
+            metrics.DUPLICATES.labels(platform=job.platform, purpose=job.purpose).inc(self._maybe_sent.pop(job.id))
         return 1
 
-    def _retry(self, s: Session, job: Job, retry_after: float | None, detail: str, count: bool = True) -> None:
-        attempts = job.attempts + (1 if count else 0)
+    async def _not_yet(self, job: Job) -> bool:
+        """The platform is paused, or this chat had a message moments ago: the row is put back for then, and
+        the chat's later rows wait with it."""
+        now = self.clock.now()
+        wait_until = max(self.paused_until.get(job.platform, now), self._next_slot.get(job.chat, now))
+        if wait_until <= now:
+            return False
+        job.hold = True
+        await self.db.run(lambda s: put_back(s, [job.id], wait_until))
+        return True
+
+    async def _renew(self, job: Job) -> bool:
+        """A turn can take a while (pacing): renew this row's claim right before sending, so another instance
+        that saw the claim run out can never send it as well. A claim made moments ago has nearly all of
+        CLAIM_FOR left, far longer than a send can take (its HTTP timeouts): no renewal needed."""
+        now = self.clock.now()
+        held, renewed = job.claimed_until, now + CLAIM_FOR
+        if now < held - CLAIM_FOR + FRESH_CLAIM:
+            return True
+        won = await self.db.run(lambda s: claim(s, update(OutboxMessage).where(
+            OutboxMessage.id == job.id, OutboxMessage.state == OutboxState.SENDING,
+            OutboxMessage.claimed_until == held).values(claimed_until=renewed)))
+        if won:
+            job.claimed_until = renewed
+        return bool(won)
+
+    def _remember_slot(self, job: Job, interval: timedelta) -> None:
+        now = self.clock.now()
+        if len(self._next_slot) > 4096:
+            self._next_slot = {k: v for k, v in self._next_slot.items() if v > now}
+        self._next_slot[job.chat] = max(self._next_slot.get(job.chat, now), now + interval)
+
+    async def _refused(self, job: Job, exc: DeliveryError) -> None:
+        kind, detail, after = exc.kind, exc.detail, exc.retry_after
+        if kind == DeliveryFailure.RETRY:
+            job.hold = True
+            if after:
+                self._rate_limited(job, after)
+            await self.db.run(lambda s: self._retry(s, job, after, detail))
+        elif kind == DeliveryFailure.UNKNOWN:
+            await self._unknown(job, detail)
+        elif kind == DeliveryFailure.BLOCKED:
+            await self.db.run(lambda s: self._blocked(s, job, detail))
+        else:
+            await self.db.run(lambda s: self._failed(s, job, detail))
+
+    def _rate_limited(self, job: Job, after: float) -> None:
+        """A 429: this chat waits `after` seconds; if several chats were refused within a second, it was the
+        platform's overall limit, and everything on it waits."""
+        metrics.RATE_LIMITED.labels(platform=job.platform).inc()
+        until = self.clock.now() + timedelta(seconds=after)
+        self._next_slot[job.chat] = max(self._next_slot.get(job.chat, until), until)
+        if self._watch.is_global(job.platform, job.external_id):
+            self.paused_until[job.platform] = max(self.paused_until.get(job.platform, until), until)
+
+    async def _unknown(self, job: Job, detail: str) -> None:
+        """The request left and no answer came: maybe delivered. A safety message is sent again (the chat's
+        later messages wait for it) and counted as a possible duplicate; anything else is not risked twice."""
+        if OutboxPurpose(job.purpose).resent_when_unknown:
+            metrics.UNKNOWN.labels(platform=job.platform, purpose=job.purpose, action="resent").inc()
+            self._maybe_sent[job.id] = self._maybe_sent.get(job.id, 0) + 1
+            job.hold = True
+            await self.db.run(lambda s: self._retry(s, job, None, f"unknown: {detail}"))
+            return
+        metrics.UNKNOWN.labels(platform=job.platform, purpose=job.purpose, action="not_resent").inc()
+        metrics.sent(job.platform, "unknown")
+        await self.db.run(lambda s: s.execute(update(OutboxMessage).where(OutboxMessage.id == job.id).values(
+            state=OutboxState.UNKNOWN, sent_at=self.clock.now(), attempts=job.attempts + 1, claimed_until=None,
+            last_error=f"unknown: {detail}"[:200])))
+
+    def _retry(self, s: Session, job: Job, retry_after: float | None, detail: str) -> None:
+        attempts = job.attempts + 1
         if attempts >= self.settings.max_send_attempts:
             self._failed(s, job, f"gave up: {detail}")
             return
-        if count:
-            metrics.sent(job.platform, "retried")
+        metrics.sent(job.platform, "retried")
         backoff = min(MAX_BACKOFF, timedelta(seconds=5 * 2**attempts))
         delay = timedelta(seconds=retry_after) if retry_after else backoff
         s.execute(update(OutboxMessage).where(OutboxMessage.id == job.id).values(
@@ -170,17 +263,3 @@ class Dispatcher:
     def _blocked(self, s: Session, job: Job, detail: str) -> None:
         deliveries.blocked(self._ctx(s), job.id, job.identity_id, job.attempts + 1, detail)
         metrics.sent(job.platform, "blocked")
-
-
-def _claim_rows(s: Session, ids: list[int], now: datetime) -> set[int]:
-    """Claim the rows still due and free among `ids` in one statement; the ids this instance won (a row
-    another instance claimed, sent or put back for a retry in between is not among them)."""
-    if not ids:
-        return set()
-    return set(s.scalars(
-        update(OutboxMessage).where(
-            OutboxMessage.id.in_(ids), OutboxMessage.next_attempt_at <= now,
-            or_(OutboxMessage.state == OutboxState.PENDING,
-                (OutboxMessage.state == OutboxState.SENDING) & (OutboxMessage.claimed_until < now)))
-        .values(state=OutboxState.SENDING, claimed_until=now + CLAIM_FOR).returning(OutboxMessage.id),
-        execution_options={"synchronize_session": False}))

@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.ports import Delivery, DeliveryError, InboundSink, InviteLinks
+from bot.ports import Delivery, DeliveryError, InboundSink, InviteLinks, SendLimits
 from bot.settings import Settings, reveal
 from handlers.slack import modals
 from handlers.slack.blocks import BUTTON_ACTION, message_blocks
@@ -30,6 +30,9 @@ from messages.outbound import OutboundMessage
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+# Slack's limits: about one message a second in one channel (chat.postMessage), and a workspace budget that
+# for chat.update (Tier 3) is about 50 a minute: bursts of 20, then one a second. The dispatcher keeps to them.
+LIMITS = SendLimits(per_second=1.0, burst=20, chat_interval=1.0)
 DEFAULT_API_URL = "https://slack.com/api/"
 # The person is gone or unreachable: stop sending to them (the dispatcher tells their caseworker).
 BLOCKED = {"account_inactive", "user_not_found", "channel_not_found", "user_disabled", "cannot_dm_bot",
@@ -87,10 +90,11 @@ class SlackAdapter:
     platform = "slack"
 
     def __init__(self, settings: Settings, *, sink: InboundSink, staff: StaffDoor,
-                 process_before_response: bool = False, invite_links: InviteLinks | None = None) -> None:
+                 process_before_response: bool = False, invite_links: InviteLinks | None = None,
+                 limits: SendLimits = LIMITS) -> None:
         if not settings.slack_bot_token:
             raise ValueError("SLACK_BOT_TOKEN is required for Slack")
-        self.settings = settings
+        self.settings, self.limits = settings, limits
         self.socket_mode = bool(settings.slack_app_token)
         if not self.socket_mode and not settings.slack_signing_secret:
             raise ValueError("SLACK_SIGNING_SECRET is required for Slack in HTTP mode (or set SLACK_APP_TOKEN "
@@ -142,7 +146,10 @@ class SlackAdapter:
             return await getattr(self.client, method)(**args)
         except SlackApiError as exc:
             raise delivery_error(exc) from exc
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        except TimeoutError as exc:  # no answer in time: after the request left, unless it never connected
+            kind = "retry" if isinstance(exc, aiohttp.ConnectionTimeoutError) else "unknown"
+            raise DeliveryError(kind, type(exc).__name__) from exc
+        except (aiohttp.ClientError, OSError) as exc:
             raise DeliveryError("retry", type(exc).__name__) from exc
 
     # --- Service ---------------------------------------------------------------------------------

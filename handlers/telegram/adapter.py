@@ -15,16 +15,17 @@ import warnings
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from aiohttp import web
 from telegram import InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters, Update
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter, Application, BaseRateLimiter, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.conversation import commands
 from bot.metrics import record_ignored, record_unreadable
-from bot.ports import Delivery, DeliveryError, Inbound, InboundSink
+from bot.ports import Delivery, DeliveryError, Inbound, InboundSink, SendLimits
 from handlers.telegram.inbound import PLATFORM, Ignored, to_inbound
 from handlers.telegram.links import api_base_urls, deep_link
 from handlers.telegram.pacing import ChatPacer
@@ -48,6 +49,10 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 POLLING_RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # about a minute before an update is given up
 NOT_MODIFIED = "message is not modified"
 EDIT_GONE = ("message to edit not found", "message can't be edited")
+# Telegram's published limits (about 30 messages a second overall, one a second in one chat), kept with a
+# margin for the network's jitter: the dispatcher paces every send to them (bot.engine.pacing).
+LIMITS = SendLimits(per_second=29.5, burst=1, chat_interval=1.05)
+NEVER_LEFT = (httpx.ConnectTimeout, httpx.PoolTimeout)  # timeouts before the request was sent
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -64,11 +69,13 @@ def delivery_error(exc: TelegramError) -> DeliveryError:
     """A Bot API failure in the dispatcher's terms."""
     if isinstance(exc, RetryAfter):
         return DeliveryError("retry", str(exc), retry_after=retry_seconds(exc))
+    if isinstance(exc, TimedOut) and not isinstance(exc.__cause__, NEVER_LEFT):
+        return DeliveryError("unknown", "timed out")  # the request left: Telegram may have sent the message
     if isinstance(exc, Forbidden):  # blocked by the user, deactivated, removed from the group
         return DeliveryError("blocked", exc.message)
     if isinstance(exc, BadRequest | ChatMigrated):  # BadRequest is a NetworkError subclass: test it first
         return DeliveryError("permanent", exc.message)
-    if isinstance(exc, NetworkError):  # includes TimedOut and 5xx answers
+    if isinstance(exc, NetworkError):  # a timeout before the request left, a connection error, a 5xx answer
         return DeliveryError("retry", exc.message)
     return DeliveryError("retry", f"{type(exc).__name__}: {exc.message}")  # InvalidToken, Conflict...: keep it
 
@@ -77,16 +84,21 @@ class TelegramAdapter:
     platform = PLATFORM
 
     def __init__(self, settings: Settings, *, sink: InboundSink, pacer: ChatPacer | None = None,
-                 rate_limiter: BaseRateLimiter[Any] | None = None, poll_timeout: float = 30.0) -> None:
+                 rate_limiter: BaseRateLimiter[Any] | None = None, poll_timeout: float = 30.0,
+                 limits: SendLimits = LIMITS, send_timeout: float = 5.0) -> None:
         if not settings.telegram_bot_token:
             raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
         self.settings = settings
         self.webhook_url = settings.telegram_webhook_url or None
         self.poll_timeout = poll_timeout
-        self.pacer = pacer or ChatPacer()
+        # The dispatcher spaces one chat's messages (limits); this spaces the parts of a long text, which would
+        # otherwise reach Telegram at once (and a 429 for the second part would send the first again).
+        self.pacer = pacer or ChatPacer(interval=limits.chat_interval, burst=1)
+        self.limits = limits
         urls = api_base_urls(settings) or ("https://api.telegram.org/bot", "https://api.telegram.org/file/bot")
         bot = ReadingBot(settings.telegram_bot_token.get_secret_value(), base_url=urls[0], base_file_url=urls[1],
-                         request=HTTPXRequest(connection_pool_size=256), get_updates_request=HTTPXRequest(),
+                         request=HTTPXRequest(connection_pool_size=256, read_timeout=send_timeout),
+                         get_updates_request=HTTPXRequest(),
                          rate_limiter=rate_limiter or AIORateLimiter(max_retries=0))  # the dispatcher owns retries
         builder = Application.builder().bot(bot)
         if self.webhook_url:

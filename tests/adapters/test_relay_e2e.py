@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.ports import UNLIMITED
 from bot.services.records import export
 from bot.web import start_web
 from handlers.slack.adapter import SlackAdapter
@@ -26,7 +27,7 @@ async def both(sqlite_url: str) -> AsyncIterator[tuple[TelegramWorld, SlackEnv]]
     async with TelegramWorld(sqlite_url, "polling", SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
                              SLACK_API_URL=fake.url, FAMILYTEAM_HTTP_PORT=0) as w:
         adapter = SlackAdapter(w.h.app.settings, sink=w.h.app.handle, staff=w.h.app.staff,
-                               process_before_response=True)
+                               process_before_response=True, limits=UNLIMITED)
         w.h.app.add_transport(adapter)
         runner = await start_web(w.h.app.db, [adapter], w.h.app.transports.keys, "127.0.0.1", 0)
         await adapter.start()

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from bot.bootstrap import build
 from bot.clock import ManualClock
 from bot.metrics import IGNORED, UNREADABLE, count
-from bot.ports import Inbound
+from bot.ports import UNLIMITED, Inbound
 from bot.services.families import create_family
 from bot.services.invites import create_invite
 from bot.services.plans import apply_plan
@@ -140,6 +140,8 @@ async def replay(sqlite_url: str) -> AsyncIterator[Replay]:
     app = build(settings, clock=ManualClock(MONDAY))  # the platforms from the settings, as `familyteam run`
     assert set(app.transports) == {"telegram", "slack"}
     app.transports["telegram"].pacer = ChatPacer(interval=0)  # no per-chat pacing: tests never wait
+    app.transports["telegram"].limits = UNLIMITED  # the dispatcher's neither (the clock is moved by hand)
+    app.transports["slack"].limits = UNLIMITED
     webapp = build_web(app.db, app.transports.keys)
     for service in app.services:
         service.register_routes(webapp)

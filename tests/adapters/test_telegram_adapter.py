@@ -35,7 +35,7 @@ async def w(sqlite_url: str) -> AsyncIterator[TelegramWorld]:
     (BadRequest("Bad Request: chat not found"), "permanent", None),
     (ChatMigrated(-1002), "permanent", None),
     (NetworkError("Bad Gateway"), "retry", None),
-    (TimedOut(), "retry", None),
+    (TimedOut(), "unknown", None),  # the request may have left: Telegram may have sent it
     (InvalidToken("Unauthorized"), "retry", None),
 ])
 def test_errors_map_to_delivery_kinds(exc: Exception, kind: str, after: float | None) -> None:

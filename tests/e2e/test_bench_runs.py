@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import engine_ticks, inbound
+from bench import engine_ticks, inbound, outbound
 
 
 def test_engine_ticks_builds_asks_and_measures_on_sqlite(tmp_path: Path) -> None:
@@ -23,3 +23,12 @@ def test_inbound_presses_through_the_webhook_and_bare_ptb_on_sqlite(tmp_path: Pa
     assert all(r["answered_in_response"] == 8 and r["answer_requests"] == 0 and r["locked"] == 0 for r in ours)
     assert all(r["checkins_done"] == r["receipts"] == r["presses_in_all"] == 20 + 2 * 8 for r in ours), ours
     assert inbound.line("sqlite", rows).startswith("| sqlite | ")
+
+
+async def test_outbound_sends_within_the_fake_apis_limits_and_an_escalation_jumps_the_queue(tmp_path: Path) -> None:
+    result = await outbound.outbound(f"sqlite:///{tmp_path / 'out.db'}", messages=12, chats=12)
+    assert (result["missing"], result["duplicates"], result["inversions"]) == (0, 0, 0)
+    assert result["per_second"] > 0
+    latency = await outbound.escalation_latency(f"sqlite:///{tmp_path / 'lat.db'}", queued=40, chats=40, warm=0.2)
+    assert latency["latency_s"] < 5
+    assert "| dispatcher + PTB transport | 12 / 12 |" in "\n".join(outbound.lines({"dispatcher": result}))

@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.ports import UNLIMITED
 from bot.web import start_web
 from handlers.slack.adapter import SlackAdapter
 from tests.support.harness import Harness
@@ -218,7 +219,7 @@ class SlackEnv:
         h = Harness(db_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.url,
                     FAMILYTEAM_HTTP_PORT=0, **settings)
         adapter = SlackAdapter(h.app.settings, sink=h.app.handle, staff=h.app.staff,
-                               process_before_response=process_before_response)
+                               process_before_response=process_before_response, limits=UNLIMITED)
         h.app.add_transport(adapter)
         h.app.add_service(adapter)
         runner = await start_web(h.app.db, h.app.services, h.app.transports.keys, "127.0.0.1", 0)

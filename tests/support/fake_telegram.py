@@ -1,13 +1,14 @@
 """A small fake Bot API server on loopback, for end-to-end tests with the real python-telegram-bot.
 
 It speaks the parts of https://core.telegram.org/bots/api the adapter uses: getMe, getWebhookInfo, setMyCommands,
-getUpdates (long polling honouring offset, limit and timeout), setWebhook/deleteWebhook (and, once a
-webhook is set, it delivers updates to it like Telegram does, with the secret token header),
-sendMessage, editMessageText, answerCallbackQuery. Updates come in the recorded shapes of
-tests/fixtures/telegram (`shaped`, `edited`, `blocked`: edits, forwards, media, my_chat_member, channel
-posts, an unreadable old voice message) as well as plain texts and presses. Failures can be injected
-(429 with retry_after, 5xx, 403 for a chat that blocked the bot). Nothing here sleeps: waiting is on
-asyncio events with a bounded timeout, so a broken test fails instead of hanging.
+getUpdates (long polling honouring offset, limit and timeout), setWebhook/deleteWebhook (and, once a webhook is set,
+it delivers updates to it like Telegram does, with the secret token header), sendMessage, editMessageText,
+answerCallbackQuery. Updates come in the recorded shapes of tests/fixtures/telegram (`shaped`, `edited`, `blocked`:
+edits, forwards, media, my_chat_member, channel posts, an unreadable old voice message) as well as plain texts and
+presses. Failures can be injected (429 with retry_after, 5xx, 403 for a chat that blocked the bot), and Telegram's
+sending limits enforced (`Limits`: 429 beyond 30 messages a second or one a second per chat). Nothing here sleeps (but
+a call told to stall, `stall`, which answers after the client has given up): waiting is on asyncio events with a
+bounded timeout, so a broken test fails instead of hanging.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+
+from tests.support.fake_trouble import Faults, Limits
 
 TOKEN = "123456:TEST-token_for-the-fake"
 BOT_ID = 123456
@@ -68,6 +71,7 @@ class Failure:
     description: str
     retry_after: int | None = None
     chat_id: int | None = None  # only calls for this chat
+    stall: float = 0.0  # status 0: do the call, then answer only after this many seconds (a client timeout)
 
 
 @dataclass
@@ -77,8 +81,10 @@ class Call:
 
 
 class FakeTelegram:
-    def __init__(self, token: str = TOKEN) -> None:
+    def __init__(self, token: str = TOKEN, limits: Limits | None = None, faults: Faults | None = None) -> None:
         self.token = token
+        self.limits = limits  # None: no limits enforced
+        self.faults = faults
         self.calls: list[Call] = []
         self.messages: list[Sent] = []
         self.blocked: set[int] = set()
@@ -141,8 +147,13 @@ class FakeTelegram:
         for failure in self.failures:
             if failure.method == method and failure.chat_id in (None, chat_id):
                 self.failures.remove(failure)
+                if failure.status == 0:
+                    return await self._stalled(method, params, failure.stall)
                 extra = {"retry_after": failure.retry_after} if failure.retry_after else None
                 return self._error(failure.status, failure.description, extra)
+        trouble = await self._trouble(method, params, chat_id)
+        if trouble is not None:
+            return trouble
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return self._error(404, "Not Found: method not found")
@@ -150,6 +161,25 @@ class FakeTelegram:
         if isinstance(result, web.Response):
             return result
         return web.json_response({"ok": True, "result": result})
+
+    async def _trouble(self, method: str, params: dict[str, Any], chat_id: int | None) -> web.Response | None:
+        """A 429 beyond the limits, or a random fault: the answer instead of the method's own (None: no trouble)."""
+        if self.limits is not None and method in ("sendMessage", "editMessageText") and self.limits.refuse(chat_id):
+            return self._error(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        fault = self.faults.pick() if self.faults is not None and method == "sendMessage" else None
+        if fault == "429":
+            return self._error(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        if fault == "502":
+            return self._error(502, "Bad Gateway")
+        if fault == "stall" and self.faults is not None:
+            return await self._stalled(method, params, self.faults.stall)
+        return None
+
+    async def _stalled(self, method: str, params: dict[str, Any], seconds: float) -> web.Response:
+        """The call takes effect (Telegram got it), but the answer comes too late for the client."""
+        result = await getattr(self, f"_api_{method}")(params)
+        await asyncio.sleep(seconds)
+        return result if isinstance(result, web.Response) else web.json_response({"ok": True, "result": result})
 
     @staticmethod
     def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:
@@ -262,6 +292,10 @@ class FakeTelegram:
         for _ in range(times):
             self.failures.append(Failure(method, status, description, retry_after, chat_id))
 
+    def stall(self, method: str, seconds: float, *, chat_id: int | None = None) -> None:
+        """The next such call takes effect, but its answer comes after `seconds` (past the client's timeout)."""
+        self.failures.append(Failure(method, 0, "", chat_id=chat_id, stall=seconds))
+
     # --- users talking to the bot ----------------------------------------------------------------
 
     @staticmethod
@@ -305,12 +339,11 @@ class FakeTelegram:
         return self.shaped("my_chat_member_member" if unblocked else "my_chat_member_kicked", user_id)
 
     def added_to_group(self, user_id: int, group_id: int) -> dict[str, Any]:
+        bot = {"id": BOT_ID, "is_bot": True, "first_name": "FamilyTeam"}
         return {"update_id": next(self._update_ids), "my_chat_member": {
-            "chat": {"id": group_id, "type": "group", "title": "Family chat"},
-            "from": self.user(user_id), "date": 1_700_000_000,
-            "old_chat_member": {"status": "left", "user": {"id": BOT_ID, "is_bot": True, "first_name": "FamilyTeam"}},
-            "new_chat_member": {"status": "member", "user": {"id": BOT_ID, "is_bot": True, "first_name": "FamilyTeam"}},
-        }}
+            "chat": {"id": group_id, "type": "group", "title": "Family chat"}, "from": self.user(user_id),
+            "date": 1_700_000_000, "old_chat_member": {"status": "left", "user": bot},
+            "new_chat_member": {"status": "member", "user": bot}}}
 
     async def deliver(self, update: dict[str, Any], *, again: bool = False) -> int | None:
         """Hand an update to the bot the way Telegram would: POST it to the webhook if one is set (and
@@ -331,8 +364,7 @@ class FakeTelegram:
         return None
 
     async def _reply_call(self, resp: aiohttp.ClientResponse) -> None:
-        """A method call in a 200 webhook response is performed as Telegram would (recorded in
-        `webhook_replies`, not in `calls`: it was no request of its own)."""
+        """A method call in a 200 webhook response, performed as Telegram would (in `webhook_replies`, not `calls`)."""
         if resp.status != 200 or resp.content_type != "application/json":
             return
         body = await resp.json()
@@ -360,7 +392,6 @@ class FakeTelegram:
         """Until the bot has confirmed (fetched past) this update."""
         async with self._offset_moved:
             await asyncio.wait_for(self._offset_moved.wait_for(lambda: self._confirmed > update_id), timeout)
-
 
     async def wait_message(self, chat_id: int, count: int = 1, timeout: float = WAIT) -> Sent:
         """Until `count` messages went to this chat (for code paths the test does not drive itself)."""

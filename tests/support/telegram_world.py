@@ -47,6 +47,7 @@ class TelegramWorld:
     async def __aenter__(self) -> TelegramWorld:
         import socket
 
+        from bot.ports import UNLIMITED
         from bot.web import build_web
         from handlers.telegram.adapter import TelegramAdapter
         from handlers.telegram.pacing import ChatPacer
@@ -63,7 +64,7 @@ class TelegramWorld:
         settings.update(self.extra)
         self.h = Harness(self.db_url, **settings)
         self.adapter = TelegramAdapter(self.h.app.settings, sink=self.h.app.handle, pacer=ChatPacer(interval=0),
-                                       poll_timeout=5)
+                                       poll_timeout=5, limits=UNLIMITED)
         self.h.app.add_transport(self.adapter)
         self.h.app.add_service(self.adapter)
         self.processed = Processed(self.adapter)
