@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Exists, exists, or_, select, update
+from sqlalchemy import ColumnElement, Exists, Integer, bindparam, exists, literal, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot import metrics
@@ -42,11 +42,11 @@ class Job:
         return self.platform, self.external_id
 
 
-def _free(row: type[OutboxMessage], now: datetime) -> ColumnElement[bool]:
+def _free(row: type[OutboxMessage], now: ColumnElement[datetime]) -> ColumnElement[bool]:
     return or_(row.state == OutboxState.PENDING, (row.state == OutboxState.SENDING) & (row.claimed_until < now))
 
 
-def _waits_for_earlier(now: datetime) -> Exists:
+def _waits_for_earlier(now: ColumnElement[datetime], near: ColumnElement[datetime]) -> Exists:
     """An earlier row to the same chat, as urgent or more, still on its way: sending, due (or nearly: paced),
     or waiting for a retry. A row held to a later hour (quiet hours) does not hold later ones back."""
     earlier = aliased(OutboxMessage)
@@ -54,8 +54,17 @@ def _waits_for_earlier(now: datetime) -> Exists:
         earlier.identity_id == OutboxMessage.identity_id, earlier.id < OutboxMessage.id,
         earlier.priority <= OutboxMessage.priority,
         or_(earlier.state == OutboxState.SENDING,
-            (earlier.state == OutboxState.PENDING)
-            & or_(earlier.next_attempt_at <= now + NEAR, earlier.attempts > 0)))
+            (earlier.state == OutboxState.PENDING) & or_(earlier.next_attempt_at <= near, earlier.attempts > 0)))
+
+
+_NOW = bindparam("now", type_=OutboxMessage.__table__.c.next_attempt_at.type)
+_NEAR = bindparam("near", type_=OutboxMessage.__table__.c.next_attempt_at.type)
+# Built once (the statement's construction cost more than running it): the due rows a turn may take.
+_DUE = (select(OutboxMessage, ChatIdentity).join(ChatIdentity, ChatIdentity.id == OutboxMessage.identity_id)
+        .where(ChatIdentity.platform.in_(bindparam("platforms", expanding=True)), OutboxMessage.next_attempt_at <= _NOW,
+               _free(OutboxMessage, _NOW), ~_waits_for_earlier(_NOW, _NEAR))
+        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(bindparam("limit", type_=Integer)))
 
 
 def claim_due(s: Session, now: datetime, platforms: list[str], limit: int,
@@ -63,11 +72,7 @@ def claim_due(s: Session, now: datetime, platforms: list[str], limit: int,
     """Claim up to `limit` due rows on these platforms, most urgent first; the jobs to send."""
     if not platforms or limit <= 0:
         return []
-    rows = s.execute(
-        select(OutboxMessage, ChatIdentity).join(ChatIdentity, ChatIdentity.id == OutboxMessage.identity_id)
-        .where(ChatIdentity.platform.in_(platforms), OutboxMessage.next_attempt_at <= now,
-               _free(OutboxMessage, now), ~_waits_for_earlier(now))
-        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)).all()
+    rows = s.execute(_DUE, {"now": now, "near": now + NEAR, "platforms": platforms, "limit": limit}).all()
     won = _claim_rows(s, [row.id for row, _identity in rows], now)
     jobs = []
     for row, identity in rows:
@@ -104,7 +109,7 @@ def _claim_rows(s: Session, ids: list[int], now: datetime) -> set[int]:
         return set()
     return set(s.scalars(
         update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.next_attempt_at <= now,
-                                    _free(OutboxMessage, now))
+                                    _free(OutboxMessage, literal(now, OutboxMessage.__table__.c.next_attempt_at.type)))
         .values(state=OutboxState.SENDING, claimed_until=now + CLAIM_FOR).returning(OutboxMessage.id),
         execution_options={"synchronize_session": False}))
 
