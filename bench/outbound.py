@@ -212,7 +212,10 @@ async def escalation_latency(url: str, queued: int, chats: int, warm: float = 2.
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
-            await asyncio.sleep(0.5)  # the cancelled turn's last database calls finish in their threads
+        # The cancelled turn's last database calls finish in their threads: on SQLite the one writer thread takes
+        # work in order, so a call queued now runs after them; elsewhere a moment's grace.
+        await app.db.run(lambda _s: None)
+        await asyncio.sleep(0 if app.db.single_writer else 0.5)
         await adapter.bot.shutdown()
         await fake.stop()
         app.db.dispose()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Exists, Integer, bindparam, exists, literal, or_, select, update
+from sqlalchemy import ColumnElement, Exists, Integer, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot import metrics
@@ -107,11 +107,14 @@ def _claim_rows(s: Session, ids: list[int], now: datetime) -> set[int]:
     another instance claimed, sent or put back for a retry in between is not among them)."""
     if not ids:
         return set()
-    return set(s.scalars(
-        update(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.next_attempt_at <= now,
-                                    _free(OutboxMessage, literal(now, OutboxMessage.__table__.c.next_attempt_at.type)))
-        .values(state=OutboxState.SENDING, claimed_until=now + CLAIM_FOR).returning(OutboxMessage.id),
-        execution_options={"synchronize_session": False}))
+    return set(s.scalars(_CLAIM, {"ids": ids, "now": now, "until": now + CLAIM_FOR},
+                         execution_options={"synchronize_session": False}))
+
+
+_CLAIM = (update(OutboxMessage).where(OutboxMessage.id.in_(bindparam("ids", expanding=True)),
+                                      OutboxMessage.next_attempt_at <= _NOW, _free(OutboxMessage, _NOW))
+          .values(state=OutboxState.SENDING, claimed_until=bindparam("until", type_=_NOW.type))
+          .returning(OutboxMessage.id))
 
 
 def put_back(s: Session, ids: list[int], until: datetime | None = None) -> None:

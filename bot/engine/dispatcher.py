@@ -20,7 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from bot import metrics
@@ -37,6 +37,10 @@ from storage.models import OutboxMessage
 from storage.upsert import claim
 
 __all__ = ["CLAIM_FOR", "Dispatcher", "Job"]
+
+_SENT = update(OutboxMessage).where(OutboxMessage.id == bindparam("oid")).values(  # built once: one a message
+    state=OutboxState.SENT, sent_at=bindparam("at", type_=OutboxMessage.__table__.c.sent_at.type),
+    external_ref=bindparam("ref"), attempts=bindparam("attempts"), claimed_until=None)
 
 log = logging.getLogger(__name__)
 
@@ -165,9 +169,8 @@ class Dispatcher:
             job.hold = True
             await self.db.run(lambda s: self._retry(s, job, None, name))
             return 0
-        await self.db.run(lambda s: s.execute(update(OutboxMessage).where(OutboxMessage.id == job.id).values(
-            state=OutboxState.SENT, sent_at=self.clock.now(), external_ref=delivery.ref, attempts=job.attempts + 1,
-            claimed_until=None)))
+        await self.db.run(lambda s: s.execute(_SENT, {"oid": job.id, "at": self.clock.now(), "ref": delivery.ref,
+                                                     "attempts": job.attempts + 1}))
         log.debug("outbox %s sent on %s (attempt %s)", job.id, job.platform, job.attempts + 1)
         metrics.sent(job.platform, "sent")
         if job.id in self._maybe_sent:  # each earlier unknown outcome may have arrived too

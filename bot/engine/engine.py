@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from bot import metrics
 from bot.clock import Clock
@@ -96,16 +96,22 @@ class Engine:
 NEXT_DUE = select(*(when.scalar_subquery().label(name) for name, when in WHEN_NEXT))
 
 
+_AT = OutboxMessage.__table__.c.next_attempt_at.type
+# Built once, with bound parameters (a statement's construction costs more than running it).
+NEXT_DELIVERY = select(
+    select(func.min(OutboxMessage.next_attempt_at)).join(ChatIdentity, ChatIdentity.id == OutboxMessage.identity_id)
+    .where(OutboxMessage.state == OutboxState.PENDING,
+           ChatIdentity.platform.in_(bindparam("platforms", expanding=True))).scalar_subquery().label("pending"),
+    select(func.min(OutboxMessage.claimed_until)).where(
+        OutboxMessage.state == OutboxState.SENDING, OutboxMessage.claimed_until >= bindparam("now", type_=_AT))
+    .scalar_subquery().label("claimed"))
+
+
 def next_delivery(db: Database, now: datetime, platforms: Iterable[str]) -> datetime | None:
     """The earliest moment the dispatcher could have a row to send on these platforms: a pending row's next
     attempt (at or before `now`: one is due now), or just after a stale claim runs out."""
-    names = list(platforms)
     with db.session() as s:
-        pending = s.scalar(select(func.min(OutboxMessage.next_attempt_at))
-                           .join(ChatIdentity, ChatIdentity.id == OutboxMessage.identity_id)
-                           .where(OutboxMessage.state == OutboxState.PENDING, ChatIdentity.platform.in_(names)))
-        claimed = s.scalar(select(func.min(OutboxMessage.claimed_until)).where(
-            OutboxMessage.state == OutboxState.SENDING, OutboxMessage.claimed_until >= now))
+        pending, claimed = s.execute(NEXT_DELIVERY, {"platforms": list(platforms), "now": now}).one()
     if claimed is not None:
         claimed += timedelta(seconds=1)  # a claim is taken over once it has run out (strictly after)
     return min((m for m in (pending, claimed) if m is not None), default=None)
