@@ -109,7 +109,12 @@ class Dispatcher:
                     room = BATCH - turn.open
                     jobs: list[Job] = []
                     if room >= REFILL or not turn.tasks:
-                        jobs = await self.db.run(functools.partial(self._claim, limit=room))
+                        try:
+                            jobs = await self.db.run(functools.partial(self._claim, limit=room))
+                        except Exception:  # sends under way finish and are recorded (never cancelled half-way)
+                            if not turn.tasks:
+                                raise
+                            log.exception("claiming outbox rows failed; finishing the sends under way")
                     for job in jobs:
                         if turn.add(job):
                             turn.tasks[job.chat] = asyncio.create_task(self._chat(turn, job.chat))

@@ -11,10 +11,14 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 from telegram.error import TimedOut
 
 from bot import metrics
 from bot.domain.vocabulary import OutboxPurpose, Priority
+from bot.engine import dispatcher as dispatcher_module
+from bot.engine.claims import Job
 from bot.ports import UNLIMITED, Delivery, DeliveryError, SendLimits
 from bot.services import notify
 from handlers.telegram.adapter import delivery_error
@@ -213,3 +217,37 @@ async def test_another_instance_never_sends_a_chats_later_message_while_an_earli
     assert await h.app.dispatcher._deliver(job) == 1
     assert await other.dispatch_once() == 1
     assert paced.to("gran") == ["gran 1", "gran 2"]
+
+
+async def test_a_failed_claim_does_not_cancel_a_send_already_under_way(h: Harness,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database refuses the turn's next claim while a message is on its way: that message still goes and is
+    recorded as sent (cancelling it half-way would leave it 'sending' and send it again once its claim ran out)."""
+    monkeypatch.setattr(dispatcher_module, "POLL", 0.001)
+    paced = Paced()
+    ids = _setup(h, paced, "gran")
+    _queue(h, ids["gran"], "one")
+    release = asyncio.Event()
+    send = paced.send
+
+    async def slow_send(external_id: str, message: OutboundMessage, thread_ref: str | None = None) -> Delivery:
+        await release.wait()
+        return await send(external_id, message, thread_ref)
+
+    paced.send = slow_send  # type: ignore[method-assign]
+    d = h.app.dispatcher
+    claim, calls = d._claim, list[int]()
+
+    def failing_claim(s: Session, limit: int = 50) -> list[Job]:
+        calls.append(limit)
+        if len(calls) > 1:
+            raise OperationalError("claim", {}, Exception("database is locked"))
+        return claim(s, limit)
+
+    d._claim = failing_claim  # type: ignore[method-assign]
+    turn = asyncio.create_task(d.dispatch_once())
+    await _until(lambda: len(calls) > 1)
+    release.set()
+    await asyncio.wait([turn], timeout=5)
+    assert paced.to("gran") == ["one"]
+    assert _row(h, "one").state == "sent"
