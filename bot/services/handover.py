@@ -10,26 +10,36 @@ from functools import partial
 
 from sqlalchemy import select
 
-from bot.domain.vocabulary import OutboxPurpose
+from bot.domain.vocabulary import OutboxPurpose, OutboxState
 from bot.services import notify
 from bot.services.context import Ctx
 from messages import summaries as texts
 from messages.outbound import OutboundMessage
 from storage.models import Family, HandoverThread, OutboxMessage, Person
 
+NO_ANCHOR = (OutboxState.FAILED, OutboxState.CANCELLED, OutboxState.UNKNOWN)  # a root that never showed (or may not)
+
 
 def _root(ctx: Ctx, person: Person, family: Family, identity_id: int) -> int | None:
-    """The outbox id of the family's thread root in this chat, written now if there is none yet."""
+    """The outbox id of the family's thread root in this chat, written now if there is none yet, or if the one
+    there is never reached the chat (failed, cancelled, outcome unknown): a new root, and the thread follows it."""
     thread = ctx.s.scalar(select(HandoverThread).where(HandoverThread.family_id == family.id,
                                                        HandoverThread.identity_id == identity_id))
-    if thread is not None and ctx.s.get(OutboxMessage, thread.root_outbox_id) is not None:
+    state = ctx.s.scalar(select(OutboxMessage.state).where(OutboxMessage.id == thread.root_outbox_id)) \
+        if thread is not None else None
+    if thread is not None and state is not None and state not in NO_ANCHOR:
         return thread.root_outbox_id
+    again = f":{ctx.now:%Y%m%dT%H%M%S}" if thread is not None else ""
     created = notify.to_person(ctx, person.id, family, partial(texts.handover_root, alias=family.alias),
-                               key=f"handover-root:{family.id}", purpose=OutboxPurpose.HANDOVER)
+                               key=f"handover-root:{family.id}{again}", purpose=OutboxPurpose.HANDOVER)
     oid = created.get(identity_id)
     if oid is None:
         return None
-    ctx.s.add(HandoverThread(family_id=family.id, identity_id=identity_id, root_outbox_id=oid, created_at=ctx.now))
+    if thread is None:
+        ctx.s.add(HandoverThread(family_id=family.id, identity_id=identity_id, root_outbox_id=oid,
+                                 created_at=ctx.now))
+    else:
+        thread.root_outbox_id = oid
     ctx.s.flush()
     return oid
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import update
 
 from bot.conversation import staff_intents as i
 from bot.ports import ChatLine
 from bot.services.covers import set_away
+from storage.models import OutboxMessage
 from tests.support.harness import OPERATOR, PLAN, Harness
 
 QUIET_PLAN = PLAN.replace('guards = "sober-care"', "") + """
@@ -97,3 +99,24 @@ async def test_back_after_days_away_the_summary_covers_every_day_missed(hs: Harn
     assert "✅ 0 check-ins kept since Tue 1 Dec, 08:30" in summaries[-1], "Tuesday's summary was at 08:30"
     assert "Worried at Wed 2 Dec, 23:00: first to the duty team; acknowledged, still open" in summaries[-1]
     assert "kept yesterday" in summaries[1], "an ordinary day's summary still says yesterday"
+
+
+async def test_a_thread_root_that_never_arrived_is_written_again_and_the_thread_follows_it(hs: Harness) -> None:
+    """The first morning's thread root could not be delivered (failed for good). The next morning with something
+    handed over, a new root is written and the handover replies under it, not on its own outside any thread."""
+    await hs.network(QUIET_PLAN)
+    await hs.advance_to(_at(23))
+    await hs.say("gran", "worried: shouting next door")  # out of hours: duty first
+    await hs.press("duty", "Acknowledge")
+    await hs.advance_to(_at(8, 31, day=1))
+    first, _ = _thread(hs)
+    hs.call(lambda ctx: ctx.s.execute(update(OutboxMessage).where(OutboxMessage.idempotency_key.startswith(
+        "handover-root:")).values(state="failed")))  # as if the platform had refused it for good
+    await hs.advance_to(_at(23, day=1))
+    await hs.say("gran", "worried: shouting again")
+    await hs.press("duty", "Acknowledge")
+    await hs.advance_to(_at(8, 31, day=2))
+    roots = [line for line in hs.inbox("anna") if line.text.startswith("the Rowan family: handovers")]
+    assert len(roots) == 2 and roots[0].ref == first.ref
+    [reply] = [line for line in hs.inbox("anna") if line.thread_ref == roots[1].ref]
+    assert "Worried at Tue 1 Dec, 23:00" in reply.text
