@@ -112,6 +112,7 @@ class App:
             await (stop or asyncio.Event()).wait()
         finally:
             scheduler.shutdown(wait=False)
+            await self.dispatcher.finish()  # messages on their way are sent and recorded, not cut off
             for service in reversed(self.services):
                 await service.stop()
             if runner is not None:

@@ -48,6 +48,7 @@ FRESH_CLAIM = timedelta(seconds=10)  # a claim younger than this is not renewed 
 BATCH = 50  # rows claimed and not yet done, at most, per turn
 REFILL = 10  # claim again once this many places are free
 POLL = 0.25  # seconds: how often a busy turn looks for new rows (an urgent one jumps the queue)
+SHUTDOWN_GRACE = 15.0  # seconds a stopping process gives the sends under way to finish and be recorded
 MAX_BACKOFF = timedelta(minutes=15)
 
 
@@ -85,6 +86,7 @@ class Dispatcher:
         self._next_slot: dict[tuple[str, str], datetime] = {}  # a chat's next message not before this
         self._maybe_sent: dict[int, int] = {}  # safety rows resent after unknown outcomes: how many (this process)
         self._lock = asyncio.Lock()
+        self.stopping = False  # set by finish(): no new claims, no further sends
 
     def _ctx(self, s: Session) -> Ctx:
         return Ctx(s, self.clock.now(), self.settings, self.secret)
@@ -106,20 +108,12 @@ class Dispatcher:
             turn = _Turn()
             try:
                 while True:
-                    room = BATCH - turn.open
-                    jobs: list[Job] = []
-                    if room >= REFILL or not turn.tasks:
-                        try:
-                            jobs = await self.db.run(functools.partial(self._claim, limit=room))
-                        except Exception:  # sends under way finish and are recorded (never cancelled half-way)
-                            if not turn.tasks:
-                                raise
-                            log.exception("claiming outbox rows failed; finishing the sends under way")
+                    jobs = await self._top_up(turn)
                     for job in jobs:
                         if turn.add(job):
                             turn.tasks[job.chat] = asyncio.create_task(self._chat(turn, job.chat))
                     if not turn.tasks:
-                        if not jobs:
+                        if not jobs or self.stopping:
                             return turn.sent
                         continue
                     await asyncio.wait(list(turn.tasks.values()), timeout=POLL, return_when=asyncio.FIRST_COMPLETED)
@@ -127,11 +121,38 @@ class Dispatcher:
                 for task in turn.tasks.values():
                     task.cancel()
 
+    async def _top_up(self, turn: _Turn) -> list[Job]:
+        """More rows for the turn when there is room (none once finish() was called: the chats' senders stop
+        after the message they are on). A failed claim with sends under way is logged, and they finish."""
+        room = BATCH - turn.open
+        if self.stopping or (room < REFILL and turn.tasks):
+            return []
+        try:
+            return await self.db.run(functools.partial(self._claim, limit=room))
+        except Exception:  # sends under way finish and are recorded (never cancelled half-way)
+            if not turn.tasks:
+                raise
+            log.exception("claiming outbox rows failed; finishing the sends under way")
+            return []
+
+    async def finish(self, grace: float = SHUTDOWN_GRACE) -> bool:
+        """At shutdown: claim nothing more, let each message already on its way finish and be recorded (a send
+        cancelled half-way would stay 'sending' and go again, maybe twice, after its claim ran out), and put the
+        rows claimed but not tried back. True if the turn ended within `grace` seconds."""
+        self.stopping = True
+        try:
+            await asyncio.wait_for(self._lock.acquire(), grace)
+        except TimeoutError:
+            log.warning("shutdown: sends still under way after %s s", grace)
+            return False
+        self._lock.release()
+        return True
+
     async def _chat(self, turn: _Turn, chat: tuple[str, str]) -> None:
         """One chat's claimed rows, in order; after one that must be tried again, the rest wait for it."""
         queue = turn.queues[chat]
         try:
-            while queue:
+            while queue and not self.stopping:
                 job = queue.pop(0)
                 turn.sending += 1
                 try:
@@ -142,6 +163,10 @@ class Dispatcher:
                     rest = [j.id for j in queue]
                     queue.clear()  # (a more urgent row claimed meanwhile may still join it and go)
                     await self.db.run(functools.partial(put_back, ids=rest))
+            if queue:  # stopping: the rows not tried are pending again for the next start (nothing was sent)
+                rest = [j.id for j in queue]
+                queue.clear()
+                await self.db.run(functools.partial(put_back, ids=rest))
         except Exception:  # the database went away, say: the rows left are taken again once their claim runs out
             log.exception("dispatch to one chat on %s stopped", chat[0])
         finally:

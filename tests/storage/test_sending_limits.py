@@ -251,3 +251,32 @@ async def test_a_failed_claim_does_not_cancel_a_send_already_under_way(h: Harnes
     await asyncio.wait([turn], timeout=5)
     assert paced.to("gran") == ["one"]
     assert _row(h, "one").state == "sent"
+
+
+async def test_stopping_lets_the_message_on_its_way_finish_and_puts_the_rest_back(h: Harness) -> None:
+    """The process is told to stop while a message to Gran is on its way and another waits behind it: the first
+    is sent and recorded as sent (not cut off half-way, to go again after its claim ran out), the second is not
+    tried and is pending again for the next start; nothing more is claimed."""
+    paced = Paced()
+    ids = _setup(h, paced, "gran")
+    _queue(h, ids["gran"], "one")
+    _queue(h, ids["gran"], "two")
+    release, started = asyncio.Event(), asyncio.Event()
+    send = paced.send
+
+    async def slow_send(external_id: str, message: OutboundMessage, thread_ref: str | None = None) -> Delivery:
+        started.set()
+        await release.wait()
+        return await send(external_id, message, thread_ref)
+
+    paced.send = slow_send  # type: ignore[method-assign]
+    d = h.app.dispatcher
+    turn = asyncio.create_task(d.dispatch_once())
+    await asyncio.wait_for(started.wait(), 5)
+    stopping = asyncio.create_task(d.finish(grace=5))
+    await _until(lambda: d.stopping)
+    release.set()
+    assert await stopping is True and await turn == 1
+    assert paced.to("gran") == ["one"]
+    assert (_row(h, "one").state, _row(h, "two").state) == ("sent", "pending")
+    assert await d.dispatch_once() == 0, "nothing more is claimed once stopping"
