@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from bot.services import escalations
 from bot.services.records import export, status
 from tests.support.harness import OPERATOR, PLAN, Harness
@@ -21,12 +19,12 @@ SUE_WORDS = "Mum sounded like she had been drinking, slurring her words"
 RESOLUTION = "Visited at 21:00, Mum sober, children asleep, safety plan reviewed with her"
 
 
-async def monday(h: Harness) -> int:
+async def monday(h: Harness, plan: str = PLAN) -> int:
     """A Monday with one kept commitment (with a typed note) and one worried answer."""
     fid = h.make_family()
     await h.join(fid, "Gran", "gran", "key_safety_person")
     await h.join(fid, "Sue", "sue", "key_safety_person")
-    h.apply(fid, PLAN + MEETING, reason="first plan")
+    h.apply(fid, plan + MEETING, reason="first plan")
     await h.advance_to(SCHOOL_RUN_MON, step=timedelta(hours=1))
     await h.press("gran", "Done")
     await h.say("gran", GRAN_NOTE)  # free text straight after an answer becomes its note
@@ -61,9 +59,9 @@ async def test_status_shows_members_commitments_escalations_and_meetings(h: Harn
     json.dumps(st)  # what `familyteam status --json` prints
 
 
-@pytest.mark.slow_alert_repeats
 async def test_status_counts_only_the_last_seven_days_and_drops_resolved_escalations(h: Harness) -> None:
-    fid = await monday(h)
+    # Without the bottom line: the week's unasked evening calls are not what this is about.
+    fid = await monday(h, PLAN.replace('guards = "sober-care"', ""))
     [esc] = h.escalations()
     assert h.call(lambda ctx: escalations.resolve(ctx, OPERATOR, esc.id, RESOLUTION))
     await h.advance_to(SCHOOL_RUN_MON + timedelta(days=7, hours=1), step=timedelta(hours=6))

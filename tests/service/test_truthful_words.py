@@ -17,7 +17,6 @@ def _told(h: Harness, chat: str) -> list[str]:
     return [t for t in h.texts(chat) if "alert is" in t or "could not alert anyone" in t]
 
 
-@pytest.mark.storage  # an issue-10 scenario: on PostgreSQL too
 async def test_a_worry_at_night_names_duty_then_each_new_holder_once(h: Harness) -> None:
     await h.network(PLAN)
     await h.advance_to(NIGHT)
@@ -32,6 +31,7 @@ async def test_a_worry_at_night_names_duty_then_each_new_holder_once(h: Harness)
     assert "now being sent to the caseworker as well" in told[-1]
 
 
+@pytest.mark.storage  # an issue-10 scenario: on PostgreSQL too (the night walk above is SQLite only: 3 s there)
 async def test_cover_and_nobody_are_said_as_they_are(h: Harness) -> None:
     await h.network(PLAN.replace("BYHOUR=19;BYMINUTE=0", "BYHOUR=11;BYMINUTE=0"), supervisor=None, duty=None)
     h.make_family(alias="the Ash family", caseworker="console:cora", caseworker_name="Cora")
