@@ -92,7 +92,8 @@ async def test_duplicate_updates_are_processed_once(world: TelegramWorld) -> Non
         assert world.fake.webhook_responses == [200, 200, 200, 200]
 
 
-async def test_429_for_one_chat_delays_that_chat_and_is_retried_after(world: TelegramWorld) -> None:
+async def test_429_for_one_chat_delays_that_chat_and_is_retried_after(polling: TelegramWorld) -> None:
+    world = polling  # sending is the same however updates arrive: one mode is enough
     await family_with_plan(world)
     world.fake.fail("sendMessage", 429, "Too Many Requests: retry after 30", retry_after=30, chat_id=GRAN)
     await world.h.advance_to(world.h.now.replace(hour=15, minute=30), step=STEP)
