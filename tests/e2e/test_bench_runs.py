@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import engine_ticks, inbound, outbound
+from bench import engine_ticks, inbound, outbound, startup
 
 
 def test_engine_ticks_builds_asks_and_measures_on_sqlite(tmp_path: Path) -> None:
@@ -32,3 +32,9 @@ async def test_outbound_sends_within_the_fake_apis_limits_and_an_escalation_jump
     latency = await outbound.escalation_latency(f"sqlite:///{tmp_path / 'lat.db'}", queued=40, chats=40, warm=0.2)
     assert latency["latency_s"] < 5
     assert "| dispatcher + PTB transport | 12 / 12 |" in "\n".join(outbound.lines({"dispatcher": result}))
+
+
+def test_startup_reaches_healthy_and_reads_its_memory(tmp_path: Path) -> None:
+    result = startup.run(f"sqlite:///{tmp_path / 'startup.db'}", families=20, settle=0.2, references=False)
+    assert result["healthy_s"] > 0 and result["peak_rss_mib"] > 10 and result["exit_code"] == 0, result
+    assert startup.line("sqlite", result).startswith("| sqlite | 20 |")
