@@ -12,12 +12,11 @@ import logging
 from collections.abc import Callable
 from functools import partial
 
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from bot import metrics
 from bot.clock import Clock
-from bot.conversation import buttons, commands, presses, relay
+from bot.conversation import batch, buttons, commands, presses, relay
 from bot.ports import Inbound, InboundKind
 from bot.services import audit, notify, reachability
 from bot.services.context import Actor, Ctx
@@ -58,28 +57,87 @@ class Router:
                  on_outbox: Callable[[], None] | None = None) -> None:
         self.db, self.clock, self.settings, self.secret = db, clock, settings, secret
         self.on_outbox = on_outbox
+        self._queue: list[tuple[Inbound, asyncio.Future[batch.Result]]] = []
+        self._drainers: set[asyncio.Task[None]] = set()
+        # SQLite writes one transaction at a time anyway; PostgreSQL overlaps a few batches' round trips.
+        self.parallel = 1 if db.single_writer else batch.PARALLEL
 
     retry_delays: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0)
 
     async def handle(self, event: Inbound) -> None:
-        """Handle one event. A database that is briefly unavailable (locked, failing over) is retried here,
-        whatever the platform: the platform may already consider the event delivered."""
-        result = "failed"
+        """Handle one event; raises if it could not be handled (the platform should deliver it again).
+
+        Events are queued and handled in batches (bot/conversation/batch.py): this returns once the event's
+        batch has committed."""
+        loop = asyncio.get_running_loop()
+        waiting: asyncio.Future[batch.Result] = loop.create_future()
+        self._queue.append((event, waiting))
+        self._drainers = {t for t in self._drainers if not t.done() and t.get_loop() is loop}
+        if len(self._drainers) < self.parallel:
+            self._drainers.add(loop.create_task(self._drain()))
+        result = await waiting
+        if isinstance(result, BaseException):
+            raise result
+
+    async def _drain(self) -> None:
+        while self._queue:
+            taken, self._queue = self._queue[:batch.MAX_BATCH], self._queue[batch.MAX_BATCH:]
+            events = [event for event, _ in taken]
+            try:
+                results: list[batch.Result] = await self._with_retries(events)
+            except BaseException as exc:
+                results = [exc] * len(taken)
+                if not isinstance(exc, Exception):  # cancelled: tell the waiting, then stop
+                    self._settle(taken, results)
+                    raise
+            self._settle(taken, results)
+            if self.on_outbox:
+                self.on_outbox()
+
+    @staticmethod
+    def _settle(taken: list[tuple[Inbound, asyncio.Future[batch.Result]]], results: list[batch.Result]) -> None:
+        for (event, waiting), result in zip(taken, results, strict=True):
+            metrics.inbound(event.platform, event.kind, "failed" if isinstance(result, BaseException) else result)
+            if not waiting.done():
+                waiting.set_result(result)
+
+    async def _with_retries(self, events: list[Inbound]) -> list[batch.Result]:
+        """A database that is briefly unavailable (locked, failing over) is retried here, whatever the
+        platform: the platform may already consider the events delivered."""
+        for delay in self.retry_delays:
+            try:
+                return await self.db.run(lambda s: self.handle_batch(s, events))
+            except batch.UNAVAILABLE:
+                log.warning("inbound: database unavailable for %d event(s), retrying in %ss", len(events), delay,
+                            exc_info=True)
+                await asyncio.sleep(delay)
+        return await self.db.run(lambda s: self.handle_batch(s, events))
+
+    def handle_batch(self, s: Session, events: list[Inbound]) -> list[batch.Result]:
+        """Handle events in one transaction, each in its own savepoint: the plain "Done" presses together,
+        the rest one by one in arrival order. An event that fails is rolled back alone and its result is the
+        exception; the database failing fails them all (raised)."""
         try:
-            for delay in self.retry_delays:
-                try:
-                    result = await self.db.run(lambda s: self.handle_in(s, event))
-                    break
-                except OperationalError:
-                    log.warning("inbound %s:%s: database unavailable, retrying in %ss", event.platform,
-                                event.event_id, delay, exc_info=True)
-                    await asyncio.sleep(delay)
-            else:
-                result = await self.db.run(lambda s: self.handle_in(s, event))
-        finally:
-            metrics.inbound(event.platform, event.kind, result)
-        if self.on_outbox:
-            self.on_outbox()
+            done = batch.answer_done(self.ctx(s), events)
+        except batch.UNAVAILABLE:
+            raise
+        except Exception:  # a fault of the shortcut must never lose a press: the router takes them all
+            log.exception("inbound: answering %d event(s) together failed; one by one instead", len(events))
+            done = {}
+        results: list[batch.Result] = []
+        for i, event in enumerate(events):
+            if i in done:
+                results.append(done[i])
+                continue
+            try:
+                with s.begin_nested():
+                    results.append(self.handle_in(s, event))
+            except batch.UNAVAILABLE:
+                raise
+            except Exception as exc:
+                log.exception("inbound %s:%s failed", event.platform, event.event_id)
+                results.append(exc)
+        return results
 
     def ctx(self, s: Session) -> Ctx:
         return Ctx(s, self.clock.now(), self.settings, self.secret)

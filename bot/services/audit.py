@@ -26,3 +26,13 @@ def record_many(ctx: Ctx, actor: Actor, action: str, events: Sequence[tuple[int 
         ctx.s.execute(insert(table), [{"at": ctx.now, "actor": actor.label, "action": action, "outcome": "ok",
                                        "family_id": family_id, "subject": subject, "detail": None}
                                       for family_id, subject in events])
+
+
+def record_each(ctx: Ctx, action: str, events: Sequence[tuple[str, int | None, str, str | None]]) -> None:
+    """The same action by different actors, in one statement: (actor label, family id, subject, detail) each."""
+    if events:
+        table: Any = AuditEvent.__table__
+        ctx.s.execute(insert(table), [{"at": ctx.now, "actor": actor, "action": action, "outcome": "ok",
+                                       "family_id": family_id, "subject": subject,
+                                       "detail": (detail or None) and detail[:120]}
+                                      for actor, family_id, subject, detail in events])
