@@ -94,9 +94,9 @@ def _prepare(url: str, families: int) -> None:
     _fresh(url)
     engine = create_engine(url)
     bulk.build(engine, families, families)  # every family has a check-in due at ASK_AT
-    with engine.begin() as conn:  # members talk on Telegram: chat id = identity id
-        conn.execute(text("UPDATE chat_identities SET platform = 'telegram', external_id = CAST(id AS VARCHAR(32)) "
-                          "WHERE id >= :first"), {"first": MEMBER_IDS})
+    with engine.begin() as conn:  # members talk on Telegram: chat id = identity id, language as their /start left it
+        conn.execute(text("UPDATE chat_identities SET platform = 'telegram', external_id = CAST(id AS VARCHAR(32)), "
+                          "language = 'en' WHERE id >= :first"), {"first": MEMBER_IDS})
     engine.dispose()
 
 

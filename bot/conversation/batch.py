@@ -30,7 +30,6 @@ from bot.services.context import Ctx
 from storage.models import ChatIdentity, InboundReceipt
 
 MAX_BATCH = 64
-PARALLEL = 1  # batches in flight at once where the database allows it (PostgreSQL's pool)
 UNAVAILABLE = (OperationalError, InterfaceError)  # the database, not the event: the whole batch is retried
 
 Result = str | BaseException
