@@ -114,6 +114,7 @@ class Router:
         """Handle events in one transaction, each in its own savepoint: the plain "Done" presses together,
         the rest one by one in arrival order. An event that fails is rolled back alone and its result is the
         exception; the database failing fails them all (raised)."""
+        batch.begin(s)
         try:
             done = batch.answer_done(self.ctx(s), events)
         except batch.UNAVAILABLE:

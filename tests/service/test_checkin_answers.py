@@ -173,3 +173,23 @@ async def test_one_failing_event_fails_alone(hs: Harness, monkeypatch: pytest.Mo
     await hs.send(text)  # delivered again: now handled (its receipt was rolled back with it)
     assert hs.call(lambda ctx: ctx.s.scalar(select(func.count()).select_from(InboundReceipt).where(
         InboundReceipt.event_id == "t1"))) == 1
+
+
+@pytest.mark.storage
+async def test_a_batch_is_one_transaction(h: Harness) -> None:
+    """What a batch wrote stays only if the batch commits: on SQLite too, where a savepoint opened before
+    the transaction's first write would start a transaction of its own (pysqlite begins one only at the first
+    write) and its release would commit the press alone."""
+    await _asked(h)
+
+    def batch_then_fail(s: Any) -> None:
+        assert h.app.router.handle_batch(s, [_done(h, "gran", "x1"), _done(h, "sue", "x2"),
+                                             Inbound("console", "sue", InboundKind.TEXT, text="hi", event_id="x3")]
+                                         ) == ["handled", "handled", "handled"]
+        raise RuntimeError("the batch's commit never happens")
+
+    with pytest.raises(RuntimeError):
+        await h.app.db.run(batch_then_fail)
+    assert [c.state for c in h.checkins() if c.due_at == SIX] == ["pending", "pending"]
+    assert h.call(lambda ctx: list(ctx.s.scalars(select(InboundReceipt.event_id).where(
+        InboundReceipt.event_id.in_(["x1", "x2", "x3"]))))) == []
