@@ -8,6 +8,7 @@ answers (and audits) refusals plainly. Authorisation itself happens in the servi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -50,6 +51,21 @@ def actor_for(identity: ChatIdentity) -> Actor:
     if identity.person_id is None:
         return Actor(f"{identity.platform}:{identity.external_id}"[:64], None, identity.id)
     return Actor(f"person:{identity.person_id}", identity.person_id, identity.id)
+
+
+def _tell(waiting: asyncio.Future[batch.Result], result: batch.Result) -> None:
+    """Give a waiting caller its result, on its own event loop: a caller queued on a loop that has since
+    closed (nobody waits there any more) must not stop the callers after it from hearing theirs."""
+    def settle() -> None:
+        if not waiting.done():
+            waiting.set_result(result)
+
+    loop = waiting.get_loop()
+    if loop is asyncio.get_running_loop():
+        settle()
+    elif not loop.is_closed():
+        with contextlib.suppress(RuntimeError):  # closed meanwhile
+            loop.call_soon_threadsafe(settle)
 
 
 class Router:
@@ -95,8 +111,7 @@ class Router:
     def _settle(taken: list[tuple[Inbound, asyncio.Future[batch.Result]]], results: list[batch.Result]) -> None:
         for (event, waiting), result in zip(taken, results, strict=True):
             metrics.inbound(event.platform, event.kind, "failed" if isinstance(result, BaseException) else result)
-            if not waiting.done():
-                waiting.set_result(result)
+            _tell(waiting, result)
 
     async def _with_retries(self, events: list[Inbound]) -> list[batch.Result]:
         """A database that is briefly unavailable (locked, failing over) is retried here, whatever the

@@ -193,3 +193,34 @@ async def test_a_batch_is_one_transaction(h: Harness) -> None:
     assert [c.state for c in h.checkins() if c.due_at == SIX] == ["pending", "pending"]
     assert h.call(lambda ctx: list(ctx.s.scalars(select(InboundReceipt.event_id).where(
         InboundReceipt.event_id.in_(["x1", "x2", "x3"]))))) == []
+
+
+def test_a_caller_left_on_a_closed_loop_does_not_hold_up_the_next(hs: Harness) -> None:
+    """An event queued on an event loop that was closed while its batch waited (a test run's loops come and
+    go) is still handled by the next loop's drainer, and the callers there get their answers."""
+    asyncio.run(_asked(hs))
+    router, real_run = hs.app.router, hs.app.db.run
+    old = asyncio.new_event_loop()
+    try:
+        async def stuck(_fn: Any) -> Any:
+            await asyncio.get_running_loop().create_future()  # the database never answers on this loop
+
+        hs.app.db.run = stuck  # type: ignore[method-assign]
+        first = old.create_task(router.handle(_done(hs, "gran", "l1")))
+        old.run_until_complete(asyncio.sleep(0))  # the first batch is being written
+        second = old.create_task(router.handle(_done(hs, "sue", "l2")))  # queued behind it
+        old.run_until_complete(asyncio.sleep(0))
+        assert not first.done() and not second.done()
+    finally:
+        old.close()  # with both callers still waiting
+    hs.app.db.run = real_run  # type: ignore[method-assign]
+
+    async def next_loop() -> bool:
+        third = asyncio.ensure_future(router.handle(_done(hs, "gran", "l3")))
+        await asyncio.sleep(0)
+        assert router._drainer is not None
+        await asyncio.gather(router._drainer, return_exceptions=True)
+        return third.done() and third.exception() is None
+
+    assert asyncio.run(next_loop()), "the caller on the live loop was answered"
+    assert [c.state for c in hs.checkins() if c.due_at == SIX] == ["done", "done"]
