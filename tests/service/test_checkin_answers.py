@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.conversation import batch
+from bot.domain.vocabulary import OutboxPurpose, OutboxState
 from bot.ports import Inbound, InboundKind
 from bot.services import checkin_answers, checkins
 from bot.testing import World
-from storage.models import Checkin, CheckinAnswer, InboundReceipt
+from storage.models import ChatIdentity, Checkin, CheckinAnswer, Family, InboundReceipt, OutboxMessage, Person
 from tests.support.harness import Harness
 
 TWO_AT_SIX = """
@@ -224,3 +225,56 @@ def test_a_caller_left_on_a_closed_loop_does_not_hold_up_the_next(hs: Harness) -
 
     assert asyncio.run(next_loop()), "the caller on the live loop was answered"
     assert [c.state for c in hs.checkins() if c.due_at == SIX] == ["done", "done"]
+
+
+def _harder(world: World) -> None:
+    """Gran is discreet and presses in a second chat of hers that was sent the question too, with a nudge
+    still held for her; Sue has no language or timezone of her own (the family's, Polish and New York, are
+    used); and both answer after their grace (late) while the check-ins are still open."""
+    def change(ctx: Any) -> None:
+        chats = {i.external_id: i for i in ctx.s.scalars(select(ChatIdentity))}
+        gran, sue = ctx.s.get_one(Person, chats["gran"].person_id), ctx.s.get_one(Person, chats["sue"].person_id)
+        gran.discreet, sue.language, sue.timezone = True, None, None
+        ctx.s.execute(update(Family).values(language="pl", timezone="America/New_York"))
+        second = ChatIdentity(platform="console", external_id="gran2", person_id=gran.id, created_at=ctx.now)
+        ctx.s.add(second)
+        ctx.s.flush()
+        asked = ctx.s.scalar(select(OutboxMessage).where(OutboxMessage.identity_id == chats["gran"].id,
+                                                         OutboxMessage.kind == OutboxPurpose.CHECKIN))
+        copy = {c: getattr(asked, c) for c in ("family_id", "checkin_id", "priority", "payload", "created_at")}
+        ctx.s.add_all([
+            OutboxMessage(idempotency_key="copy", identity_id=second.id, kind=OutboxPurpose.CHECKIN,
+                          state=OutboxState.SENT, attempts=1, next_attempt_at=ctx.now, **copy),
+            OutboxMessage(idempotency_key="held", identity_id=chats["gran"].id, kind=OutboxPurpose.NUDGE,
+                          state=OutboxState.PENDING, attempts=0, next_attempt_at=ctx.now + timedelta(hours=9),
+                          **copy)])
+    world.call(change)
+    world.clock.advance(timedelta(hours=2))
+
+
+async def test_the_harder_cases_leave_exactly_what_one_by_one_leaves(
+        hs: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    await _asked(hs)
+    one_by_one = World(f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        await _asked(one_by_one)
+        _harder(hs), _harder(one_by_one)
+        gran_done = hs.console.button("gran", "Done").data
+        slow: list[int] = []
+        monkeypatch.setattr(checkins, "answer_checkin", _spy(checkins.answer_checkin, slow))
+        assert await _together(hs, _done(hs, "gran2", "h1", gran_done), _done(hs, "sue", "h2")) == [None, None]
+        assert slow == [], "both answered set-based"
+        with monkeypatch.context() as m:
+            m.setattr(batch, "answer_done", lambda ctx, events: {})
+            await one_by_one.send(_done(one_by_one, "gran2", "h1", gran_done))
+            await one_by_one.send(_done(one_by_one, "sue", "h2"))
+        assert len(slow) == 2
+        together, alone = _facts(hs), _facts(one_by_one)
+        assert together == alone
+        assert [(c[1], c[3]) for c in together["checkins"] if c[2]] == [("done", True), ("done", True)]
+        edits = [o for o in hs.outbox() if o.payload.get("edit_of")]
+        assert [(o.payload["discreet"], bool(o.payload["reveal"])) for o in edits] == [(True, True), (False, False)]
+        assert [o.state for o in hs.outbox() if o.idempotency_key == "held"] == ["failed"]
+        assert "Zapisano: " in hs.last("sue") and "15:07" in hs.last("sue"), "Polish, New York time"
+    finally:
+        one_by_one.close()
