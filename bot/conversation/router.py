@@ -142,14 +142,16 @@ class Router:
             if i in done:
                 results.append(done[i])
                 continue
+            result: batch.Result
             try:
-                with s.begin_nested():
-                    results.append(self.handle_in(s, event))
+                with s.begin_nested():  # its release writes what the event left unflushed: it may fail too
+                    result = self.handle_in(s, event)
             except batch.UNAVAILABLE:
                 raise
             except Exception as exc:
                 log.exception("inbound %s:%s failed", event.platform, event.event_id)
-                results.append(exc)
+                result = exc
+            results.append(result)
         return results
 
     def ctx(self, s: Session) -> Ctx:

@@ -11,13 +11,23 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.conversation import batch
 from bot.domain.vocabulary import OutboxPurpose, OutboxState
 from bot.ports import Inbound, InboundKind
 from bot.services import checkin_answers, checkins
 from bot.testing import World
-from storage.models import ChatIdentity, Checkin, CheckinAnswer, Family, InboundReceipt, OutboxMessage, Person
+from storage.models import (
+    AuditEvent,
+    ChatIdentity,
+    Checkin,
+    CheckinAnswer,
+    Family,
+    InboundReceipt,
+    OutboxMessage,
+    Person,
+)
 from tests.support.harness import Harness
 
 TWO_AT_SIX = """
@@ -278,3 +288,25 @@ async def test_the_harder_cases_leave_exactly_what_one_by_one_leaves(
         assert "Zapisano: " in hs.last("sue") and "15:07" in hs.last("sue"), "Polish, New York time"
     finally:
         one_by_one.close()
+
+
+async def test_an_event_whose_savepoint_fails_to_release_fails_alone(
+        hs: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What an event left unflushed is written when its savepoint is released; if that fails, the event
+    failed (its caller hears so and the platform delivers it again), and the events after it keep their own
+    results."""
+    await _asked(hs)
+    from bot.conversation.router import Router
+    refused = Router._refused
+
+    def refused_then_broken(self: Router, ctx: Any, event: Inbound, exc: Any) -> None:
+        refused(self, ctx, event, exc)
+        ctx.s.add(AuditEvent(actor="x", action="x", outcome="x"))  # no time: NOT NULL fails at the release
+
+    monkeypatch.setattr(Router, "_refused", refused_then_broken)
+    forged = Inbound("console", "sue", InboundKind.BUTTON, data="ci.1.done~forged", event_id="s1")
+    text = Inbound("console", "gran", InboundKind.TEXT, text="all fine here", event_id="s2")
+    results = await _together(hs, forged, text)
+    assert isinstance(results[0], IntegrityError) and results[1] is None
+    assert hs.call(lambda ctx: list(ctx.s.scalars(select(InboundReceipt.event_id).where(
+        InboundReceipt.event_id.in_(["s1", "s2"]))))) == ["s2"]
