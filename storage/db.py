@@ -100,6 +100,16 @@ def share_compiled_statements(engine: Engine) -> None:
     engine.dialect, engine._compiled_cache = _SHARED[key]
 
 
+def begin_now(s: Session) -> None:
+    """Open the session's transaction now, before a savepoint. pysqlite (SQLite) begins one only at the first
+    write: a savepoint taken before it would start a transaction of its own and releasing it would commit it,
+    so what follows would no longer be one transaction with what came before. PostgreSQL: nothing to do."""
+    if s.get_bind().dialect.name == "sqlite":
+        raw: Any = s.connection().connection.dbapi_connection
+        if not raw.in_transaction:
+            raw.execute("BEGIN")
+
+
 class Database:
     def __init__(self, url: str, *, shared_statements: bool = False) -> None:
         self.url = url

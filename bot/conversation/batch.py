@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.orm import Session
 
 from bot.conversation import buttons
 from bot.domain.vocabulary import Answer
@@ -38,16 +37,6 @@ Result = str | BaseException
 _IDENTITIES = select(ChatIdentity.id, ChatIdentity.external_id, ChatIdentity.person_id, ChatIdentity.blocked_at,
                      ChatIdentity.language).where(ChatIdentity.platform == bindparam("platform"),
                                                   ChatIdentity.external_id.in_(bindparam("chats", expanding=True)))
-
-
-def begin(s: Session) -> None:
-    """Open the batch's transaction now. pysqlite (SQLite) begins one only at the first write: a savepoint
-    taken before it would start a transaction of its own, and releasing that savepoint would commit it, so
-    each event would commit alone and a batch that fails later would keep what its first events wrote."""
-    if s.get_bind().dialect.name == "sqlite":
-        raw: Any = s.connection().connection.dbapi_connection
-        if not raw.in_transaction:
-            raw.execute("BEGIN")
 
 
 def _candidates(ctx: Ctx, events: Sequence[Inbound]) -> dict[int, int]:

@@ -28,7 +28,7 @@ from messages import forms as staff_texts
 from messages import render
 from messages.catalog import Translator
 from messages.outbound import OutboundMessage
-from storage.db import Database
+from storage.db import Database, begin_now
 from storage.models import ChatIdentity, InboundReceipt
 from storage.upsert import insert_ignore
 
@@ -129,7 +129,7 @@ class Router:
         """Handle events in one transaction, each in its own savepoint: the plain "Done" presses together,
         the rest one by one in arrival order. An event that fails is rolled back alone and its result is the
         exception; the database failing fails them all (raised)."""
-        batch.begin(s)
+        begin_now(s)
         try:
             done = batch.answer_done(self.ctx(s), events)
         except batch.UNAVAILABLE:

@@ -24,7 +24,7 @@ from bot.services.staff import staff_actor
 from bot.settings import Settings
 from messages import forms as texts
 from messages.catalog import Translator, translator
-from storage.db import Database
+from storage.db import Database, begin_now
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ class StaffDoor:
         return outcome
 
     def handle_in(self, s: Session, platform: str, user_id: str, intent: Intent, event_id: str | None) -> Outcome:
+        begin_now(s)  # the savepoint below is part of this transaction, also when no receipt was written
         ctx = Ctx(s, self.clock.now(), self.settings, self.secret)
         tr = translator(_language(ctx, platform, user_id))
         if not claim_receipt(ctx, platform, event_id):
