@@ -202,6 +202,7 @@ def summary(side: dict[str, Any], expect: int) -> dict[str, Any]:
             "wait_p50_ms": round(_percentile(waits, 50)), "wait_p99_ms": round(_percentile(waits, 99)),
             "own_p50_ms": round(_percentile(own, 50)), "own_p99_ms": round(_percentile(own, 99)),
             "webhooks_answered_s": round(side["answered"] - start, 2),
+            "first_reply_s": round(min(m[0][0] for m in got.values() if m) - start, 2) if messages else None,
             "refused_429": side["refused_429"], "statuses": side["statuses"], "side_cpu_s": side["side_cpu_s"],
             "bound_s": round(messages / PER_SECOND, 2)}
 
@@ -326,17 +327,19 @@ def lines(backend: str, rows: list[dict[str, Any]]) -> list[str]:
     for r in rows:
         what = "FamilyTeam: webhook, router, dispatcher, PTB transport" if r["system"] == "familyteam" \
             else "bare PTB, AIORateLimiter (reference)"
-        out.append(f"| {backend} | {what} | {r['joins']:,} / {r['messages']:,} | {r['seconds']} | "
+        out.append(f"| {backend} | {what} | {r['concurrency']} | {r['joins']:,} / {r['messages']:,} | "
+                   f"{r['webhooks_answered_s']} | {r['first_reply_s']} | {r['seconds']} | "
                    f"{r['wait_p50_ms'] / 1000:.1f} / {r['wait_p99_ms'] / 1000:.1f} s | {r['refused_429']} | "
                    f"{r['duplicates']} | {r['missing']} | {r['cpu_ms_per_join']} ms |")
     r = rows[0]
-    out.append(f"| {backend} | the limits' bound (reference) | {r['joins']:,} / {r['messages']:,} | {r['bound_s']} | "
-               f"- | 0 | 0 | 0 | - |")
+    out.append(f"| {backend} | the limits' bound (reference) | - | {r['joins']:,} / {r['messages']:,} | - | 0 | "
+               f"{r['bound_s']} | - | 0 | 0 | 0 | - |")
     return out
 
 
-HEADER = ["| backend | what | joins / messages | all delivered (s) | wait p50 / p99 | 429s | duplicates | missing | "
-          "CPU / join |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+HEADER = ["| backend | what | in flight | joins / messages | all /start answered (s) | first reply (s) | "
+          "all delivered (s) | wait p50 / p99 | 429s | duplicates | missing | CPU / join |",
+          "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
 
 
 async def _serve() -> None:
