@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench import engine_ticks, inbound, outbound, startup
+from bench import engine_ticks, inbound, joins, outbound, startup
 
 
 def test_engine_ticks_builds_asks_and_measures_on_sqlite(tmp_path: Path) -> None:
@@ -38,3 +38,12 @@ def test_startup_reaches_healthy_and_reads_its_memory(tmp_path: Path) -> None:
     result = startup.run(f"sqlite:///{tmp_path / 'startup.db'}", families=20, settle=0.2, references=False)
     assert result["healthy_s"] > 0 and result["peak_rss_mib"] > 10 and result["exit_code"] == 0, result
     assert startup.line("sqlite", result).startswith("| sqlite | 20 |")
+
+
+def test_joins_reach_the_webhook_at_once_and_each_chat_gets_its_consent_request(tmp_path: Path) -> None:
+    rows = joins.run(f"sqlite:///{tmp_path / 'joins.db'}", joins=6, concurrency=6, settle=0.1, in_process=True)
+    assert [r["system"] for r in rows] == ["familyteam", "bare-ptb"]
+    for r in rows:
+        assert (r["delivered"], r["messages"], r["missing"], r["duplicates"], r["first_not_consent"]) == (6, 6, 0, 0, 0)
+        assert r["statuses"] == {"200": 6} and r["refused_429"] == 0 and r["seconds"] > 0, r
+    assert joins.lines("sqlite", rows)[0].startswith("| sqlite | FamilyTeam: ")
