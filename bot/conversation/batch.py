@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -33,11 +33,6 @@ MAX_BATCH = 64
 UNAVAILABLE = (OperationalError, InterfaceError)  # the database, not the event: the whole batch is retried
 
 Result = str | BaseException
-
-_IDENTITIES = select(ChatIdentity.id, ChatIdentity.external_id, ChatIdentity.person_id, ChatIdentity.blocked_at,
-                     ChatIdentity.language).where(ChatIdentity.platform == bindparam("platform"),
-                                                  ChatIdentity.external_id.in_(bindparam("chats", expanding=True)))
-
 
 def _candidates(ctx: Ctx, events: Sequence[Inbound]) -> dict[int, int]:
     """{batch index: check-in id} of the presses that may be a plain "Done": a private button press with an
@@ -60,21 +55,17 @@ _LANGUAGE = (update(_IDENTITY).where(_IDENTITY.c.id == bindparam("iid"),
              .values(language=bindparam("lang")))
 
 
-def _presses(ctx: Ctx, events: Sequence[Inbound], candidates: dict[int, int]
-             ) -> dict[int, checkin_answers.DonePress]:
-    """The candidates whose chat is a member's and reachable (a chat blocked until now is the router's: it
-    is unblocked and audited). A chat's language, if we had none, is remembered (as the router does)."""
+def _taken(ctx: Ctx, events: Sequence[Inbound], candidates: dict[int, int]) -> dict[int, checkin_answers.DonePress]:
+    """The candidates this path answers, by batch index (a chat blocked until now, or not a member's, or
+    someone else's check-in, is the router's). A chat's language, if we had none, is remembered (as the router
+    does)."""
     out = {}
-    languages = []
     for platform in {events[i].platform for i in candidates}:
         mine = {events[i].external_id: i for i in candidates if events[i].platform == platform}
-        for row in ctx.s.execute(_IDENTITIES, {"platform": platform, "chats": list(mine)}):
-            i = mine[row.external_id]
-            if row.person_id is None or row.blocked_at is not None:
-                continue
-            if events[i].language and not row.language:
-                languages.append({"iid": row.id, "lang": events[i].language})
-            out[i] = checkin_answers.DonePress(candidates[i], row.person_id, row.id)
+        for chat, press in checkin_answers.takeable(ctx, platform, {c: candidates[i] for c, i in mine.items()}).items():
+            out[mine[chat]] = press
+    languages = [{"iid": p.identity_id, "lang": events[i].language} for i, p in out.items()
+                 if events[i].language and not p.chat_language]
     if languages:
         ctx.s.execute(_LANGUAGE, languages, execution_options={"synchronize_session": False})
     return out
@@ -99,9 +90,7 @@ def answer_done(ctx: Ctx, events: Sequence[Inbound]) -> dict[int, str]:
     results: dict[int, str] = {}
     try:
         with ctx.s.begin_nested():
-            presses = _presses(ctx, events, candidates)
-            taken, rows = checkin_answers.takeable(ctx, list(presses.values()))
-            chosen = {i: p for i, p in presses.items() if p in taken}
+            chosen = _taken(ctx, events, candidates)
             fresh: list[checkin_answers.DonePress] = []
             for platform in {events[i].platform for i in chosen}:
                 mine = {i: p for i, p in chosen.items() if events[i].platform == platform}
@@ -109,7 +98,7 @@ def answer_done(ctx: Ctx, events: Sequence[Inbound]) -> dict[int, str]:
                 for i, p in mine.items():
                     results[i] = "handled" if (events[i].event_id or "")[:128] in new else "duplicate"
                     fresh += [p] if results[i] == "handled" else []
-            checkin_answers.record_done(ctx, fresh, rows)
+            checkin_answers.record_done(ctx, fresh)
     except checkin_answers.Raced:
         return {}
     return results

@@ -12,17 +12,27 @@ writes exactly the same rows for the common case: tests/service/test_checkin_ans
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, exists, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
 
 from bot.domain.vocabulary import Answer, CheckinState, MembershipState, OutboxPurpose, OutboxState
 from bot.services import audit, notify
 from bot.services.context import Ctx
 from messages import members as texts
 from messages.catalog import translator
-from storage.models import Checkin, CheckinAnswer, Commitment, Escalation, Family, Membership, OutboxMessage, Person
+from storage.models import (
+    ChatIdentity,
+    Checkin,
+    CheckinAnswer,
+    Commitment,
+    Escalation,
+    Family,
+    Membership,
+    OutboxMessage,
+    Person,
+)
 
 
 class Raced(Exception):
@@ -30,30 +40,41 @@ class Raced(Exception):
     the batch back and answers each press on its own."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class DonePress:
-    """A chat linked to `person_id` pressed "Done" on check-in `checkin_id`."""
+    """A "Done" press this path answers: the check-in (`row`: its fields, its family's, its owner's), the
+    presser's person and chat, the question (and nudge) sent to that chat, the nudges still held (any chat)."""
 
     checkin_id: int
     person_id: int
     identity_id: int
+    chat_language: str | None
+    row: Any
+    sent: list[tuple[bool, int]] = field(default_factory=list)  # (is a nudge, outbox id)
+    held: list[int] = field(default_factory=list)
 
 
+# One read gives, for each check-in pressed, whether this path may answer it (open, unanswered, asked or due,
+# never escalated, its owner active), the presser's chat if it is the owner's (reachable), and the check-in's
+# questions and nudges in the outbox (an outer join: none yet is a row of NULLs).
 _OPEN = (select(Checkin.id, Checkin.family_id, Checkin.late, Checkin.grace_ends_at, Commitment.question,
                 Membership.person_id, Person.language, Person.timezone, Person.discreet, Family.language.label("fl"),
-                Family.timezone.label("ftz"))
+                Family.timezone.label("ftz"), ChatIdentity.id.label("iid"), ChatIdentity.external_id,
+                ChatIdentity.language.label("chat_language"), OutboxMessage.id.label("oid"),
+                OutboxMessage.kind, OutboxMessage.identity_id.label("sent_to"), OutboxMessage.state.label("sent"))
          .join(Commitment, Commitment.id == Checkin.commitment_id)
          .join(Membership, Membership.id == Commitment.owner_membership_id)
          .join(Family, Family.id == Checkin.family_id)
          .join(Person, Person.id == Membership.person_id)
+         .join(ChatIdentity, ChatIdentity.person_id == Membership.person_id)
+         .outerjoin(OutboxMessage, and_(OutboxMessage.checkin_id == Checkin.id,
+                                        OutboxMessage.kind.in_([OutboxPurpose.CHECKIN, OutboxPurpose.NUDGE])))
          .where(Checkin.id.in_(bindparam("ids", expanding=True)), Checkin.state == CheckinState.PENDING,
                 Membership.state == MembershipState.ACTIVE,
                 or_(Checkin.asked_at.is_not(None), Checkin.due_at <= bindparam("now")),
-                ~exists().where(Escalation.checkin_id == Checkin.id)))
-_QUESTIONS = (select(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.checkin_id, OutboxMessage.identity_id,
-                     OutboxMessage.state)
-              .where(OutboxMessage.checkin_id.in_(bindparam("ids", expanding=True)),
-                     OutboxMessage.kind.in_([OutboxPurpose.CHECKIN, OutboxPurpose.NUDGE])))
+                ~exists().where(Escalation.checkin_id == Checkin.id),
+                ChatIdentity.platform == bindparam("platform"),
+                ChatIdentity.external_id.in_(bindparam("chats", expanding=True)), ChatIdentity.blocked_at.is_(None)))
 _ANSWER = insert(CheckinAnswer)
 _NUDGES_OFF = (update(OutboxMessage).where(OutboxMessage.id.in_(bindparam("ids", expanding=True)),
                                            OutboxMessage.kind == OutboxPurpose.NUDGE,
@@ -70,61 +91,65 @@ def _answered(late: bool) -> Any:
 _ANSWERED = {False: _answered(False), True: _answered(True)}
 
 
-def takeable(ctx: Ctx, presses: Sequence[DonePress]) -> tuple[list[DonePress], dict[int, Any]]:
-    """The presses this path answers (reads only: nothing written), and the check-ins' rows by id. A press is
-    taken when its check-in is open and unanswered, its owner an active member who is the presser, asked (or
-    due), pressed once in the batch, and nothing was ever escalated about it."""
-    ids = {p.checkin_id for p in presses}
-    rows = {row.id: row for row in ctx.s.execute(_OPEN, {"ids": list(ids), "now": ctx.now})}
+def takeable(ctx: Ctx, platform: str, pressed: dict[str, int]) -> dict[str, DonePress]:
+    """Of `pressed` ({chat on `platform`: check-in id it pressed "Done" on}), the presses this path answers,
+    by chat (reads only: nothing written). A press is taken when its check-in is open and unanswered, asked
+    (or due), nothing was ever escalated about it, its owner is an active member and the chat is the owner's
+    and reachable, and no other chat of the batch pressed the same check-in."""
+    if not pressed:
+        return {}
+    found: dict[tuple[int, str], DonePress] = {}
+    for row in ctx.s.execute(_OPEN, {"ids": list(set(pressed.values())), "now": ctx.now, "platform": platform,
+                                     "chats": list(pressed)}):
+        if pressed.get(row.external_id) != row.id:
+            continue  # this chat pressed another check-in
+        press = found.get((row.id, row.external_id)) or found.setdefault(
+            (row.id, row.external_id), DonePress(row.id, row.person_id, row.iid, row.chat_language, row))
+        if row.oid is not None and row.sent_to == row.iid:
+            press.sent.append((row.kind != OutboxPurpose.CHECKIN, row.oid))
+        if row.kind == OutboxPurpose.NUDGE and row.sent == OutboxState.PENDING:
+            press.held.append(row.oid)
+    taken: dict[str, DonePress] = {}
     seen: set[int] = set()
-    taken = []
-    for p in presses:
-        row = rows.get(p.checkin_id)
-        if row is None or row.person_id != p.person_id or p.checkin_id in seen:
-            continue
-        seen.add(p.checkin_id)
-        taken.append(p)
-    return taken, rows
+    for (checkin_id, chat), press in sorted(found.items()):
+        if checkin_id not in seen:
+            seen.add(checkin_id)
+            taken[chat] = press
+    return taken
 
 
-def record_done(ctx: Ctx, presses: Sequence[DonePress], rows: dict[int, Any]) -> None:
+def record_done(ctx: Ctx, presses: Sequence[DonePress]) -> None:
     """Answer "Done" for presses `takeable` returned: the same rows `answer_checkin` writes, in bulk.
     Raises Raced if a check-in is no longer open (the caller rolls back)."""
     if not presses:
         return
-    late = {p.checkin_id: bool(rows[p.checkin_id].late) or ctx.now > rows[p.checkin_id].grace_ends_at
-            for p in presses}
+    late = {p.checkin_id: bool(p.row.late) or ctx.now > p.row.grace_ends_at for p in presses}
     for flag in (False, True):
         ids = [cid for cid, is_late in late.items() if is_late is flag]
         if ids and len(list(ctx.s.scalars(_ANSWERED[flag], {"ids": ids, "now": ctx.now}))) != len(ids):
             raise Raced
     ctx.s.execute(_ANSWER, [{"checkin_id": p.checkin_id, "person_id": p.person_id, "answer": Answer.DONE.value,
                              "note": None, "late": late[p.checkin_id], "at": ctx.now} for p in presses])
-    sent: dict[tuple[int | None, int], list[tuple[bool, int]]] = {}
-    held = []  # a nudge still waiting (quiet hours, pause) would now be wrong: it is not sent
-    for oid, kind, checkin_id, identity_id, state in ctx.s.execute(_QUESTIONS, {"ids": list(late)}):
-        sent.setdefault((checkin_id, identity_id), []).append((kind != OutboxPurpose.CHECKIN, oid))
-        held += [oid] if kind == OutboxPurpose.NUDGE and state == OutboxState.PENDING else []
+    held = [oid for p in presses for oid in p.held]  # a nudge still waiting (quiet hours, pause) would be wrong
     if held:
         ctx.s.execute(_NUDGES_OFF, {"ids": held}, execution_options={"synchronize_session": False})
     audit.record_each(ctx, "checkin.answer", [
-        (f"person:{p.person_id}", rows[p.checkin_id].family_id, f"checkin:{p.checkin_id}",
+        (f"person:{p.person_id}", p.row.family_id, f"checkin:{p.checkin_id}",
          Answer.DONE.value + (" late" if late[p.checkin_id] else "")) for p in presses])
-    notify.enqueue_batch(ctx, _edits(ctx, presses, rows, late, sent))
+    notify.enqueue_batch(ctx, _edits(ctx, presses, late))
 
 
-def _edits(ctx: Ctx, presses: Sequence[DonePress], rows: dict[int, Any], late: dict[int, bool],
-           sent: dict[tuple[int | None, int], list[tuple[bool, int]]]) -> list[notify.Queued]:
+def _edits(ctx: Ctx, presses: Sequence[DonePress], late: dict[int, bool]) -> list[notify.Queued]:
     """Each question (and nudge) sent to the pressing chat, edited to show what was recorded."""
     stamp = f"{ctx.now:%Y%m%dT%H%M%S}"
     when: dict[tuple[str, str], str] = {}
     out = []
     for p in presses:
-        row = rows[p.checkin_id]
+        row = p.row
         tr = translator(row.language or row.fl or "en")
         tz = row.timezone or row.ftz
         at = when.get((tr.language, tz)) or when.setdefault((tr.language, tz), tr.when(ctx.now, tz))
-        for is_nudge, parent in sorted(sent.get((p.checkin_id, p.identity_id), [])):
+        for is_nudge, parent in sorted(set(p.sent)):
             message = texts.answer_recorded(tr, row.question, Answer.DONE.value, at, late[p.checkin_id])
             message.edit_of = parent
             notify.dress(message, None, tr, discreet=bool(row.discreet))

@@ -138,8 +138,8 @@ async def test_a_race_in_the_shortcut_falls_back_to_one_by_one(hs: Harness, monk
     await _asked(hs)
     real = checkin_answers.takeable
 
-    def takeable_then_raced(ctx: Any, presses: Any) -> Any:
-        out = real(ctx, presses)
+    def takeable_then_raced(ctx: Any, *args: Any) -> Any:
+        out = real(ctx, *args)
         sue = next(c for c in ctx.s.scalars(select(Checkin)) if c.state == "pending")
         ctx.s.execute(update(Checkin).where(Checkin.id == sue.id).values(state="done"))
         return out
