@@ -11,7 +11,7 @@ proves the bot made the button.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import hmac
 from dataclasses import dataclass
@@ -36,17 +36,25 @@ def _keyed(secret: bytes) -> hmac.HMAC:
     return hmac.new(secret, digestmod=hashlib.sha256)
 
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
+def _encode(digest: bytes) -> bytes:
+    """The signature's 10 url-safe base64 characters: those of the digest's first 9 bytes (base64 works in
+    groups of 3 bytes, so they are the first 10 of the whole digest's encoding, computed on less)."""
+    return binascii.b2a_base64(digest[:9], newline=False)[:10].translate(_URLSAFE)
+
+
 def _sig(secret: bytes, body: bytes) -> bytes:
     mac = _keyed(secret).copy()  # the key's padding hashed once, not for every button
     mac.update(body)
-    return base64.urlsafe_b64encode(mac.digest())[:10]
+    return _encode(mac.digest())
 
 
 def sign(secret: bytes, action: str, *args: object) -> str:
-    parts = [action, *(str(a) for a in args)]
-    if any(("." in p or "~" in p) for p in parts):
+    body = ".".join([action, *(str(a) for a in args)])
+    if "~" in body or body.count(".") != len(args):  # no part holds a '.' or a '~'
         raise ValueError("button parts must not contain '.' or '~'")
-    body = ".".join(parts)
     data = f"{body}~{_sig(secret, body.encode()).decode()}"
     if len(data.encode()) > MAX_LEN:
         raise ValueError("button data longer than 64 bytes")
@@ -144,12 +152,18 @@ def make_choices(secret: bytes, action: ButtonAction, *args: object) -> dict[str
     if not isinstance(choices, tuple) or len(args) != len(spec) - 1 or \
             not all(_valid(k, a) for k, a in zip(spec, args, strict=False)):
         raise ValueError(f"bad arguments for buttons {action.name}: {args!r}")
-    first = sign(secret, action.value, *args, choices[0])  # checks the parts and the length once
-    prefix = first[:first.rindex(".") + 1]
-    out = {choices[0]: first} | {c: f"{prefix}{c}~{_sig(secret, f'{prefix}{c}'.encode()).decode()}"
-                                 for c in choices[1:]}
-    if any(len(data.encode()) > MAX_LEN for data in out.values()):
-        raise ValueError("button data longer than 64 bytes")
+    prefix = ".".join([action.value, *(str(a) for a in args)]) + "."
+    if "~" in prefix or prefix.count(".") != len(args) + 1:  # no part holds a '.' or a '~'
+        raise ValueError("button parts must not contain '.' or '~'")
+    shared = _keyed(secret).copy()  # the common prefix hashed once: each choice only adds its own word
+    shared.update(prefix.encode())
+    out = {}
+    for choice in choices:
+        mac = shared.copy()
+        mac.update(choice.encode())
+        out[choice] = data = f"{prefix}{choice}~{_encode(mac.digest()).decode()}"
+        if len(data.encode()) > MAX_LEN:
+            raise ValueError("button data longer than 64 bytes")
     return out
 
 

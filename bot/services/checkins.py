@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from bot.buttons import ButtonAction, make, make_choices
 from bot.domain.text import clean_text
 from bot.domain.vocabulary import Answer, CheckinState, EscalationReason, MembershipState, OutboxPurpose, OutboxState
-from bot.services import audit, escalations, notify
+from bot.services import asking, audit, escalations, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import NotFound, Refused
 from messages import members as texts
@@ -66,22 +66,16 @@ def ask_due(ctx: Ctx, limit: int) -> int:
     ids = _claim_due(ctx, limit)
     if not ids:
         return 0
-    asked = [row for row in ctx.s.execute(
-        select(Checkin.id, Checkin.family_id, Checkin.due_at, Commitment.question, Membership.person_id)
-        .join(Commitment, Commitment.id == Checkin.commitment_id)
-        .join(Membership, Membership.id == Commitment.owner_membership_id)
-        .where(Checkin.id.in_(ids), Membership.person_id.is_not(None), Membership.state == MembershipState.ACTIVE)
-        .order_by(Checkin.due_at, Checkin.id))]
-    families = {f.id: f for f in ctx.s.execute(select(Family.id, Family.alias, Family.timezone, Family.language)
-                                               .where(Family.id.in_({row.family_id for row in asked})))}
-    people = {p.id: p for p in ctx.s.execute(select(Person.id, Person.language, Person.timezone, Person.discreet)
-                                             .where(Person.id.in_({row.person_id for row in asked})))}
+    asked = asking.asked(ctx, ids)
+    families = asking.by_id(ctx, asking.FAMILIES, {row.family_id for row in asked})
+    people = asking.by_id(ctx, asking.PEOPLE, {row.person_id for row in asked})
     chats = notify.newest_identities(ctx, list(people))
     audit.record_many(ctx, Actor.engine(), "checkin.asked", [(row.family_id, f"checkin:{row.id}") for row in asked])
     words: dict[tuple[str, str, datetime], str] = {}  # many questions share a due time: its words once each
     questions = []
     for row in asked:
-        if row.person_id not in chats:
+        identity_id = chats.get(row.person_id)
+        if identity_id is None:
             continue
         family, person = families[row.family_id], people[row.person_id]
         tr = translator(person.language or family.language or "en")
@@ -92,7 +86,6 @@ def ask_due(ctx: Ctx, limit: int) -> int:
                                        late=ctx.now - row.due_at >= LATE_ASK)
         if person.discreet and message.discreet_text:
             message.discreet, message.reveal_label, message.hide_label = True, reveal_label(tr), hide_label(tr)
-        identity_id = chats[row.person_id]
         questions.append(notify.Queued(identity_id, message, f"checkin:{row.id}:ask@{identity_id}",
                                        notify.Link(OutboxPurpose.CHECKIN, checkin_id=row.id), family.id))
     # The member chose this time when they made the commitment, so the question is not held by quiet hours.
