@@ -12,6 +12,8 @@ from sqlalchemy.types import TypeDecorator
 
 from storage import crypto
 
+_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(value, ensure_ascii=False) without a new encoder each time
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """An aware datetime stored as UTC.
@@ -65,7 +67,7 @@ class EncryptedJSON(TypeDecorator[Any]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        return None if value is None else crypto.encrypt(json.dumps(value, ensure_ascii=False))
+        return None if value is None else crypto.encrypt(_JSON.encode(value))
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         return None if value is None else json.loads(crypto.decrypt(value))

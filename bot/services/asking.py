@@ -1,41 +1,68 @@
-"""The reads of asking due check-ins (bot.services.checkins.ask_due), built once: Core statements on the
-tables, each list of ids one expanding parameter. Building and caching a statement costs more than running it
-for a few hundred rows, and the ORM's row handling is not needed for plain rows."""
+"""The statements of asking due check-ins (bot.services.checkins.ask_due), built once: Core statements on the
+tables, the claimed ids one expanding parameter. Building a statement costs more than running it for a few
+hundred rows, and the ORM's row handling is not needed for plain rows.
+
+One read gives each claimed check-in whose owner is an active member with everything its question needs
+(the question, the family's and the person's words and zone, the person's newest reachable chat), and the
+audit rows are written from the same rows by the database (INSERT ... SELECT): nothing about them passes
+through Python."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, String, bindparam, cast, func, insert, literal, null, select
 
 from bot.domain.vocabulary import MembershipState
-from bot.services.context import Ctx
-from storage.models import Checkin, Commitment, Family, Membership, Person
+from bot.services.context import Actor, Ctx
+from storage.models import AuditEvent, ChatIdentity, Checkin, Commitment, Family, Membership, Person
+from storage.types import UTCDateTime
 
 _checkins: Any = Checkin.__table__
 _commitments: Any = Commitment.__table__
 _memberships: Any = Membership.__table__
 _families: Any = Family.__table__
 _people: Any = Person.__table__
+_chats: Any = ChatIdentity.__table__
+_audit: Any = AuditEvent.__table__
 
-# The claimed check-ins whose owner is an active member with a person, with their questions, oldest due first.
-ASKED = (select(_checkins.c.id, _checkins.c.family_id, _checkins.c.due_at, _commitments.c.question,
-                _memberships.c.person_id)
-         .join_from(_checkins, _commitments, _commitments.c.id == _checkins.c.commitment_id)
-         .join(_memberships, _memberships.c.id == _commitments.c.owner_membership_id)
-         .where(_checkins.c.id.in_(bindparam("ids", expanding=True)), _memberships.c.person_id.is_not(None),
-                _memberships.c.state == MembershipState.ACTIVE.value)
-         .order_by(_checkins.c.due_at, _checkins.c.id))
-FAMILIES = (select(_families.c.id, _families.c.alias, _families.c.timezone, _families.c.language)
-            .where(_families.c.id.in_(bindparam("ids", expanding=True))))
-PEOPLE = (select(_people.c.id, _people.c.language, _people.c.timezone, _people.c.discreet)
-          .where(_people.c.id.in_(bindparam("ids", expanding=True))))
+ACTION = "checkin.asked"
+
+# The claimed check-ins whose owner is an active member with a person, oldest due first.
+_OWNED = (select(_checkins.c.id, _checkins.c.family_id)
+          .join_from(_checkins, _commitments, _commitments.c.id == _checkins.c.commitment_id)
+          .join(_memberships, _memberships.c.id == _commitments.c.owner_membership_id)
+          .where(_checkins.c.id.in_(bindparam("ids", expanding=True)), _memberships.c.person_id.is_not(None),
+                 _memberships.c.state == MembershipState.ACTIVE.value)
+          .order_by(_checkins.c.due_at, _checkins.c.id))
+
+# Each person's newest chat that is not blocked (None: nowhere to ask).
+_NEWEST_CHAT = (select(func.max(_chats.c.id))
+                .where(_chats.c.person_id == _memberships.c.person_id, _chats.c.blocked_at.is_(None))
+                .scalar_subquery())
+
+ASKED = (_OWNED.add_columns(_checkins.c.due_at, _commitments.c.question, _memberships.c.person_id,
+                            _families.c.alias, _families.c.timezone.label("family_timezone"),
+                            _families.c.language.label("family_language"), _people.c.language,
+                            _people.c.timezone, _people.c.discreet, _NEWEST_CHAT.label("identity_id"))
+         .join(_families, _families.c.id == _checkins.c.family_id)
+         .join(_people, _people.c.id == _memberships.c.person_id))
+
+_OWNED_EVENTS = _OWNED.with_only_columns(
+    bindparam("at", type_=UTCDateTime()), bindparam("actor", type_=String()), literal(ACTION), literal("ok"),
+    _checkins.c.family_id, literal("checkin:") + cast(_checkins.c.id, String), null())
+AUDIT = insert(_audit).from_select(["at", "actor", "action", "outcome", "family_id", "subject", "detail"],
+                                   _OWNED_EVENTS)
 
 
 def asked(ctx: Ctx, ids: Collection[int]) -> list[Row[Any]]:
+    """The rows of ASKED for these claimed check-ins."""
     return list(ctx.s.execute(ASKED, {"ids": list(ids)}))
 
 
-def by_id(ctx: Ctx, statement: Any, ids: Collection[int]) -> dict[int, Row[Any]]:
-    return {row.id: row for row in ctx.s.execute(statement, {"ids": list(ids)})}
+def audit(ctx: Ctx, ids: Collection[int], at: datetime) -> None:
+    """One `checkin.asked` event by the engine for each claimed check-in that is asked (the rows of ASKED), in
+    their order."""
+    ctx.s.execute(AUDIT, {"ids": list(ids), "at": at, "actor": Actor.engine().label})

@@ -60,34 +60,30 @@ def _claim_due(ctx: Ctx, limit: int) -> list[int]:
 
 def ask_due(ctx: Ctx, limit: int) -> int:
     """Send the questions of the check-ins due now (up to `limit`), set-based: a constant number of statements
-    however many (claim; load the check-ins with their questions and owners, the families, the people and their
-    chats as plain rows; then the audit and the outbox rows in bulk). A check-in whose owner is no longer an
-    active member is claimed and not asked. Returns the check-ins claimed."""
+    however many (claim; one read of the check-ins with their questions, owners, families, people and chats as
+    plain rows; the audit rows written by the database from the same selection; the outbox rows in bulk). A
+    check-in whose owner is no longer an active member is claimed and not asked. Returns the check-ins claimed."""
     ids = _claim_due(ctx, limit)
     if not ids:
         return 0
     asked = asking.asked(ctx, ids)
-    families = asking.by_id(ctx, asking.FAMILIES, {row.family_id for row in asked})
-    people = asking.by_id(ctx, asking.PEOPLE, {row.person_id for row in asked})
-    chats = notify.newest_identities(ctx, list(people))
-    audit.record_many(ctx, Actor.engine(), "checkin.asked", [(row.family_id, f"checkin:{row.id}") for row in asked])
+    asking.audit(ctx, ids, ctx.now)
     words: dict[tuple[str, str, datetime], str] = {}  # many questions share a due time: its words once each
     questions = []
     for row in asked:
-        identity_id = chats.get(row.person_id)
+        identity_id = row.identity_id
         if identity_id is None:
             continue
-        family, person = families[row.family_id], people[row.person_id]
-        tr = translator(person.language or family.language or "en")
-        tz = person.timezone or family.timezone
+        tr = translator(row.language or row.family_language or "en")
+        tz = row.timezone or row.family_timezone
         due = words.get((tr.language, tz, row.due_at)) or words.setdefault((tr.language, tz, row.due_at),
                                                                            tr.when(row.due_at, tz))
-        message = texts.checkin_prompt(tr, family.alias, row.question, due, answer_buttons(ctx, row.id),
+        message = texts.checkin_prompt(tr, row.alias, row.question, due, answer_buttons(ctx, row.id),
                                        late=ctx.now - row.due_at >= LATE_ASK)
-        if person.discreet and message.discreet_text:
+        if row.discreet and message.discreet_text:
             message.discreet, message.reveal_label, message.hide_label = True, reveal_label(tr), hide_label(tr)
         questions.append(notify.Queued(identity_id, message, f"checkin:{row.id}:ask@{identity_id}",
-                                       notify.Link(OutboxPurpose.CHECKIN, checkin_id=row.id), family.id))
+                                       notify.Link(OutboxPurpose.CHECKIN, checkin_id=row.id), row.family_id))
     # The member chose this time when they made the commitment, so the question is not held by quiet hours.
     notify.enqueue_batch(ctx, questions)
     return len(ids)
