@@ -78,12 +78,13 @@ def ask_due(ctx: Ctx, limit: int) -> int:
         tz = row.timezone or row.family_timezone
         due = words.get((tr.language, tz, row.due_at)) or words.setdefault((tr.language, tz, row.due_at),
                                                                            tr.when(row.due_at, tz))
-        message = texts.checkin_prompt(tr, row.alias, row.question, due, answer_buttons(ctx, row.id),
-                                       late=ctx.now - row.due_at >= LATE_ASK)
+        late = ctx.now - row.due_at >= LATE_ASK
+        message = texts.checkin_prompt(tr, row.alias, row.question, due, answer_buttons(ctx, row.id), late=late)
         if row.discreet and message.discreet_text:
             message.discreet, message.reveal_label, message.hide_label = True, reveal_label(tr), hide_label(tr)
         questions.append(notify.Queued(identity_id, message, f"checkin:{row.id}:ask@{identity_id}",
-                                       notify.Link(OutboxPurpose.CHECKIN, checkin_id=row.id), row.family_id))
+                                       notify.Link(OutboxPurpose.CHECKIN, checkin_id=row.id), row.family_id,
+                                       shape=(tr.language, late, bool(row.discreet))))
     # The member chose this time when they made the commitment, so the question is not held by quiet hours.
     notify.enqueue_batch(ctx, questions)
     return len(ids)

@@ -6,7 +6,7 @@ is only ever a dedup key."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.buttons import ButtonAction, make
 from bot.domain.hours import quiet_until
 from bot.domain.vocabulary import OutboxPurpose, OutboxState, Priority
-from bot.services import protected
+from bot.services import payloads, protected
 from bot.services.context import Ctx
 from messages.catalog import Translator, supported, translator
 from messages.members import discreet_generic, hide_label, reveal_label
@@ -70,10 +70,10 @@ def reachable_identities(ctx: Ctx, person_id: int) -> list[ChatIdentity]:
 
 
 def _row(ctx: Ctx, identity_id: int, message: OutboundMessage, key: str, about: Link, family_id: int | None,
-         priority: int, when: object) -> dict[str, Any]:
+         priority: int, when: object, payload: Any = None) -> dict[str, Any]:
     return {"idempotency_key": key[:160], "identity_id": identity_id, "family_id": family_id, **about.columns(),
-            "priority": priority, "payload": message.to_payload(), "state": OutboxState.PENDING,
-            "attempts": 0, "next_attempt_at": when, "created_at": ctx.now}
+            "priority": priority, "payload": message.to_payload() if payload is None else payload,
+            "state": OutboxState.PENDING, "attempts": 0, "next_attempt_at": when, "created_at": ctx.now}
 
 
 def enqueue(ctx: Ctx, identity_id: int, message: OutboundMessage, *, key: str, family_id: int | None,
@@ -115,6 +115,16 @@ class Queued:
     about: Link
     family_id: int | None
     priority: int = Priority.NORMAL
+    # Messages given the same shape differ only in their text and their buttons' data: their payloads are
+    # filled into one template (bot.services.payloads). None: encoded on its own.
+    shape: Hashable | None = None
+
+
+def _payload(q: Queued, templates: dict[Hashable, payloads.Template]) -> Any:
+    if q.shape is None:
+        return None
+    template = templates.get(q.shape) or templates.setdefault(q.shape, payloads.Template(q.message))
+    return template.fill(q.message)
 
 
 def enqueue_batch(ctx: Ctx, items: Sequence[Queued]) -> dict[str, int]:
@@ -122,9 +132,11 @@ def enqueue_batch(ctx: Ctx, items: Sequence[Queued]) -> dict[str, int]:
     counts); discreet ones get their reveal button in one more. Returns {key: outbox id} of the rows created
     when some message is discreet (the ids are read back to sign their buttons), else {}."""
     rows: dict[str, dict[str, Any]] = {}
+    templates: dict[Hashable, payloads.Template] = {}
     for q in items:
-        rows.setdefault(q.key[:160], _row(ctx, q.identity_id, q.message, q.key, q.about, q.family_id, q.priority,
-                                          ctx.now))
+        if q.key[:160] not in rows:
+            rows[q.key[:160]] = _row(ctx, q.identity_id, q.message, q.key, q.about, q.family_id, q.priority,
+                                     ctx.now, _payload(q, templates))
     if not rows:
         return {}
     table: Any = OutboxMessage.__table__
