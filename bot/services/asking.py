@@ -13,9 +13,9 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, String, bindparam, cast, func, insert, literal, null, select
+from sqlalchemy import Row, String, bindparam, cast, func, insert, literal, null, select, update
 
-from bot.domain.vocabulary import MembershipState
+from bot.domain.vocabulary import CheckinState, MembershipState
 from bot.services.context import Actor, Ctx
 from storage.models import AuditEvent, ChatIdentity, Checkin, Commitment, Family, Membership, Person
 from storage.types import UTCDateTime
@@ -29,6 +29,18 @@ _chats: Any = ChatIdentity.__table__
 _audit: Any = AuditEvent.__table__
 
 ACTION = "checkin.asked"
+
+# Up to `limit` check-ins due now marked asked, the longest due first, in one conditional update: a check-in
+# another instance claimed meanwhile is not returned, so each question is sent once.
+_DUE = (select(_checkins.c.id)
+        .where(_checkins.c.state == CheckinState.PENDING.value, _checkins.c.asked_at.is_(None),
+               _checkins.c.due_at <= bindparam("now", type_=UTCDateTime()),
+               _checkins.c.grace_ends_at > bindparam("now", type_=UTCDateTime()))
+        .order_by(_checkins.c.due_at).limit(bindparam("limit")))
+CLAIM = (update(_checkins)
+         .where(_checkins.c.id.in_(_DUE.scalar_subquery()), _checkins.c.asked_at.is_(None),
+                _checkins.c.state == CheckinState.PENDING.value)
+         .values(asked_at=bindparam("now", type_=UTCDateTime())).returning(_checkins.c.id))
 
 # The claimed check-ins whose owner is an active member with a person, oldest due first.
 _OWNED = (select(_checkins.c.id, _checkins.c.family_id)
@@ -55,6 +67,11 @@ _OWNED_EVENTS = _OWNED.with_only_columns(
     _checkins.c.family_id, literal("checkin:") + cast(_checkins.c.id, String), null())
 AUDIT = insert(_audit).from_select(["at", "actor", "action", "outcome", "family_id", "subject", "detail"],
                                    _OWNED_EVENTS)
+
+
+def claim(ctx: Ctx, limit: int) -> list[int]:
+    """The ids of the check-ins claimed now (CLAIM)."""
+    return list(ctx.s.scalars(CLAIM, {"now": ctx.now, "limit": limit}))
 
 
 def asked(ctx: Ctx, ids: Collection[int]) -> list[Row[Any]]:

@@ -46,24 +46,12 @@ def _parts(ctx: Ctx, checkin: Checkin) -> tuple[Commitment, Membership, Family]:
     return commitment, owner, ctx.s.get_one(Family, checkin.family_id)
 
 
-def _claim_due(ctx: Ctx, limit: int) -> list[int]:
-    """Mark up to `limit` check-ins due now as asked, the longest due first, in one conditional update: a
-    check-in another instance claimed meanwhile is not returned, so each question is sent once."""
-    due = (select(Checkin.id).where(Checkin.state == CheckinState.PENDING, Checkin.asked_at.is_(None),
-                                    Checkin.due_at <= ctx.now, Checkin.grace_ends_at > ctx.now)
-           .order_by(Checkin.due_at).limit(limit))
-    return list(ctx.s.scalars(
-        update(Checkin).where(Checkin.id.in_(due.scalar_subquery()), Checkin.asked_at.is_(None),
-                              Checkin.state == CheckinState.PENDING).values(asked_at=ctx.now).returning(Checkin.id),
-        execution_options={"synchronize_session": False}))
-
-
 def ask_due(ctx: Ctx, limit: int) -> int:
     """Send the questions of the check-ins due now (up to `limit`), set-based: a constant number of statements
     however many (claim; one read of the check-ins with their questions, owners, families, people and chats as
     plain rows; the audit rows written by the database from the same selection; the outbox rows in bulk). A
     check-in whose owner is no longer an active member is claimed and not asked. Returns the check-ins claimed."""
-    ids = _claim_due(ctx, limit)
+    ids = asking.claim(ctx, limit)
     if not ids:
         return 0
     asked = asking.asked(ctx, ids)
