@@ -21,6 +21,7 @@ from bot.services.context import Ctx
 from messages.catalog import Translator, supported, translator
 from messages.members import discreet_generic, hide_label, reveal_label
 from messages.outbound import OutboundMessage
+from storage.bulk import BulkInsert
 from storage.models import ChatIdentity, Family, OutboxMessage, Person
 from storage.upsert import insert_ignore
 
@@ -105,6 +106,17 @@ def enqueue_many(ctx: Ctx, messages: Sequence[tuple[int, OutboundMessage, str]],
     ctx.s.execute(ins.on_conflict_do_nothing(index_elements=["idempotency_key"]), list(rows.values()))
 
 
+def _on_conflict_nothing(table: Any, dialect: str) -> Any:
+    ins: Any = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return ins.on_conflict_do_nothing(index_elements=["idempotency_key"])
+
+
+_BATCH = BulkInsert(OutboxMessage.__table__, ["idempotency_key", "identity_id", "family_id", "kind", "checkin_id",  # type: ignore[arg-type]
+                                              "escalation_id", "escalation_step", "meeting_id", "priority", "payload",
+                                              "state", "attempts", "next_attempt_at", "created_at"],
+                    _on_conflict_nothing)
+
+
 @dataclass
 class Queued:
     """One message for `enqueue_batch`: to which chat, under which key, what for."""
@@ -140,11 +152,11 @@ def enqueue_batch(ctx: Ctx, items: Sequence[Queued]) -> dict[str, int]:
     if not rows:
         return {}
     table: Any = OutboxMessage.__table__
+    if not any(q.message.discreet and q.message.discreet_text for q in items):  # no reveal button to sign
+        _BATCH.execute(ctx.s.connection(), list(rows.values()), {"next_attempt_at": ctx.now, "created_at": ctx.now})
+        return {}
     ins: Any = postgresql.insert(table) if ctx.s.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
     stmt = ins.on_conflict_do_nothing(index_elements=["idempotency_key"])
-    if not any(q.message.discreet and q.message.discreet_text for q in items):  # no reveal button to sign
-        ctx.s.execute(stmt, list(rows.values()))
-        return {}
     stmt = stmt.returning(table.c.id, table.c.idempotency_key)
     created = {key: oid for oid, key in ctx.s.execute(stmt, list(rows.values()))}
     revealed = []
