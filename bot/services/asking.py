@@ -13,7 +13,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, String, bindparam, cast, func, insert, literal, null, select, update
+from sqlalchemy import String, bindparam, cast, func, insert, literal, null, select, update
 
 from bot.domain.vocabulary import CheckinState, MembershipState
 from bot.services.context import Actor, Ctx
@@ -55,12 +55,18 @@ _NEWEST_CHAT = (select(func.max(_chats.c.id))
                 .where(_chats.c.person_id == _memberships.c.person_id, _chats.c.blocked_at.is_(None))
                 .scalar_subquery())
 
-ASKED = (_OWNED.add_columns(_checkins.c.due_at, _commitments.c.question, _memberships.c.person_id,
-                            _families.c.alias, _families.c.timezone.label("family_timezone"),
+ASKED = (_OWNED.add_columns(_checkins.c.due_at, _commitments.c.question, _families.c.alias,
+                            _families.c.timezone.label("family_timezone"),
                             _families.c.language.label("family_language"), _people.c.language,
                             _people.c.timezone, _people.c.discreet, _NEWEST_CHAT.label("identity_id"))
          .join(_families, _families.c.id == _checkins.c.family_id)
          .join(_people, _people.c.id == _memberships.c.person_id))
+
+# ASKED's columns in order: ask_due unpacks its rows as plain tuples (an attribute of a Row costs ten times more).
+ASKED_COLUMNS = ("id", "family_id", "due_at", "question", "alias", "family_timezone", "family_language", "language",
+                 "timezone", "discreet", "identity_id")
+if tuple(ASKED.selected_columns.keys()) != ASKED_COLUMNS:
+    raise RuntimeError("ASKED_COLUMNS must list ASKED's columns in order")
 
 _OWNED_EVENTS = _OWNED.with_only_columns(
     bindparam("at", type_=UTCDateTime()), bindparam("actor", type_=String()), literal(ACTION), literal("ok"),
@@ -74,9 +80,9 @@ def claim(ctx: Ctx, limit: int) -> list[int]:
     return list(ctx.s.scalars(CLAIM, {"now": ctx.now, "limit": limit}))
 
 
-def asked(ctx: Ctx, ids: Collection[int]) -> list[Row[Any]]:
-    """The rows of ASKED for these claimed check-ins."""
-    return list(ctx.s.execute(ASKED, {"ids": list(ids)}))
+def asked(ctx: Ctx, ids: Collection[int]) -> list[tuple[Any, ...]]:
+    """The rows of ASKED for these claimed check-ins, as tuples of ASKED_COLUMNS."""
+    return [tuple(row) for row in ctx.s.execute(ASKED, {"ids": list(ids)})]
 
 
 def audit(ctx: Ctx, ids: Collection[int], at: datetime) -> None:

@@ -58,21 +58,21 @@ def ask_due(ctx: Ctx, limit: int) -> int:
     asking.audit(ctx, ids, ctx.now)
     words: dict[tuple[str, str, datetime], str] = {}  # many questions share a due time: its words once each
     questions = []
-    for row in asked:
-        identity_id = row.identity_id
+    for (checkin_id, family_id, due_at, question, alias, family_tz, family_language, language, tz, discreet,
+         identity_id) in asked:  # asking.ASKED_COLUMNS
         if identity_id is None:
             continue
-        tr = translator(row.language or row.family_language or "en")
-        tz = row.timezone or row.family_timezone
-        due = words.get((tr.language, tz, row.due_at)) or words.setdefault((tr.language, tz, row.due_at),
-                                                                           tr.when(row.due_at, tz))
-        late = ctx.now - row.due_at >= LATE_ASK
-        message = texts.checkin_prompt(tr, row.alias, row.question, due, answer_buttons(ctx, row.id), late=late)
-        if row.discreet and message.discreet_text:
+        tr = translator(language or family_language or "en")
+        tz = tz or family_tz
+        due = words.get((tr.language, tz, due_at)) or words.setdefault((tr.language, tz, due_at),
+                                                                       tr.when(due_at, tz))
+        late = ctx.now - due_at >= LATE_ASK
+        message = texts.checkin_prompt(tr, alias, question, due, answer_buttons(ctx, checkin_id), late=late)
+        if discreet and message.discreet_text:
             message.discreet, message.reveal_label, message.hide_label = True, reveal_label(tr), hide_label(tr)
-        questions.append(notify.Queued(identity_id, message, f"checkin:{row.id}:ask@{identity_id}",
-                                       notify.Link(OutboxPurpose.CHECKIN, checkin_id=row.id), row.family_id,
-                                       shape=(tr.language, late, bool(row.discreet))))
+        questions.append(notify.Queued(identity_id, message, f"checkin:{checkin_id}:ask@{identity_id}",
+                                       notify.Link(OutboxPurpose.CHECKIN, checkin_id=checkin_id), family_id,
+                                       shape=(tr.language, late, bool(discreet))))
     # The member chose this time when they made the commitment, so the question is not held by quiet hours.
     notify.enqueue_batch(ctx, questions)
     return len(ids)
