@@ -73,7 +73,7 @@ def _checked_sig(secret: bytes, body: bytes) -> bytes:
 
 
 def sign(secret: bytes, action: str, *args: object) -> str:
-    body = ".".join([action, *(str(a) for a in args)])
+    body = ".".join([action, *map(str, args)])
     if "~" in body or body.count(".") != len(args):  # no part holds a '.' or a '~'
         raise ValueError("button parts must not contain '.' or '~'")
     data = f"{body}~{_sig(secret, body.encode()).decode()}"
@@ -160,7 +160,7 @@ def _valid(kind: str | tuple[str, ...], value: object) -> bool:
 def make(secret: bytes, action: ButtonAction, *args: object) -> str:
     """Signed data for one button. Raises ValueError on a programming error (wrong arguments)."""
     spec = PAYLOAD[action]
-    if len(args) != len(spec) or not all(_valid(k, a) for k, a in zip(spec, args, strict=True)):
+    if len(args) != len(spec) or not all(map(_valid, spec, args)):
         raise ValueError(f"bad arguments for button {action.name}: {args!r}")
     return sign(secret, action.value, *args)
 
@@ -171,9 +171,9 @@ def make_choices(secret: bytes, action: ButtonAction, *args: object) -> dict[str
     spec = PAYLOAD[action]
     choices = spec[-1] if spec else None
     if not isinstance(choices, tuple) or len(args) != len(spec) - 1 or \
-            not all(_valid(k, a) for k, a in zip(spec, args, strict=False)):
+            not all(map(_valid, spec, args)):
         raise ValueError(f"bad arguments for buttons {action.name}: {args!r}")
-    prefix = ".".join([action.value, *(str(a) for a in args)]) + "."
+    prefix = ".".join([action.value, *map(str, args)]) + "."
     if "~" in prefix or prefix.count(".") != len(args) + 1:  # no part holds a '.' or a '~'
         raise ValueError("button parts must not contain '.' or '~'")
     inner_keyed, outer_keyed = _keyed(secret)
@@ -183,7 +183,9 @@ def make_choices(secret: bytes, action: ButtonAction, *args: object) -> dict[str
     for choice in choices:
         inner = shared.copy()
         inner.update(choice.encode())
-        out[choice] = data = f"{prefix}{choice}~{_finish(inner, outer_keyed).decode()}"
+        outer = outer_keyed.copy()
+        outer.update(inner.digest())
+        out[choice] = data = f"{prefix}{choice}~{_encode(outer.digest()).decode()}"
         if len(data.encode()) > MAX_LEN:
             raise ValueError("button data longer than 64 bytes")
     return out
