@@ -13,7 +13,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, func, insert, literal, null, select, update
+from sqlalchemy import String, any_, bindparam, cast, func, insert, literal, null, select, update
 
 from bot.domain.vocabulary import CheckinState, MembershipState
 from bot.services.context import Actor, Ctx
@@ -37,10 +37,18 @@ _DUE = (select(_checkins.c.id)
                _checkins.c.due_at <= bindparam("now", type_=UTCDateTime()),
                _checkins.c.grace_ends_at > bindparam("now", type_=UTCDateTime()))
         .order_by(_checkins.c.due_at).limit(bindparam("limit")))
-CLAIM = (update(_checkins)
-         .where(_checkins.c.id.in_(_DUE.scalar_subquery()), _checkins.c.asked_at.is_(None),
-                _checkins.c.state == CheckinState.PENDING.value)
-         .values(asked_at=bindparam("now", type_=UTCDateTime())).returning(_checkins.c.id))
+
+
+def _claim(chosen: Any) -> Any:
+    return (update(_checkins).where(chosen, _checkins.c.asked_at.is_(None),
+                                    _checkins.c.state == CheckinState.PENDING.value)
+            .values(asked_at=bindparam("now", type_=UTCDateTime())).returning(_checkins.c.id))
+
+
+CLAIM = _claim(_checkins.c.id.in_(_DUE.scalar_subquery()))
+# On PostgreSQL `id IN (subquery)` may be planned as a hash join over a scan of every check-in (28 ms at
+# 100,000 check-ins); `id = ANY(ARRAY(subquery))` is always one index probe per chosen id.
+CLAIM_POSTGRESQL = _claim(_checkins.c.id == any_(func.array(_DUE.scalar_subquery())))
 
 # The claimed check-ins whose owner is an active member with a person, oldest due first.
 _OWNED = (select(_checkins.c.id, _checkins.c.family_id)
@@ -77,7 +85,8 @@ AUDIT = insert(_audit).from_select(["at", "actor", "action", "outcome", "family_
 
 def claim(ctx: Ctx, limit: int) -> list[int]:
     """The ids of the check-ins claimed now (CLAIM)."""
-    return list(ctx.s.scalars(CLAIM, {"now": ctx.now, "limit": limit}))
+    statement = CLAIM_POSTGRESQL if ctx.s.get_bind().dialect.name == "postgresql" else CLAIM
+    return list(ctx.s.scalars(statement, {"now": ctx.now, "limit": limit}))
 
 
 def asked(ctx: Ctx, ids: Collection[int]) -> list[tuple[Any, ...]]:
