@@ -4,8 +4,8 @@ hundred rows, and the ORM's row handling is not needed for plain rows.
 
 One read gives each claimed check-in whose owner is an active member with everything its question needs
 (the question, the family's and the person's words and zone, the person's newest reachable chat), and the
-audit rows are written from the same rows by the database (INSERT ... SELECT): nothing about them passes
-through Python."""
+audit rows are written from those rows (storage.bulk.BulkInsert: at 100,000 families that is half the time
+of an INSERT ... SELECT repeating the read's joins)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, cast, func, insert, literal, null, select, update
+from sqlalchemy import any_, bindparam, func, insert, select, update
 
 from bot.domain.vocabulary import CheckinState, MembershipState
 from bot.services.context import Actor, Ctx
+from storage.bulk import BulkInsert
 from storage.models import AuditEvent, ChatIdentity, Checkin, Commitment, Family, Membership, Person
 from storage.types import UTCDateTime
 
@@ -76,11 +77,9 @@ ASKED_COLUMNS = ("id", "family_id", "due_at", "question", "alias", "family_timez
 if tuple(ASKED.selected_columns.keys()) != ASKED_COLUMNS:
     raise RuntimeError("ASKED_COLUMNS must list ASKED's columns in order")
 
-_OWNED_EVENTS = _OWNED.with_only_columns(
-    bindparam("at", type_=UTCDateTime()), bindparam("actor", type_=String()), literal(ACTION), literal("ok"),
-    _checkins.c.family_id, literal("checkin:") + cast(_checkins.c.id, String), null())
-AUDIT = insert(_audit).from_select(["at", "actor", "action", "outcome", "family_id", "subject", "detail"],
-                                   _OWNED_EVENTS)
+# One `checkin.asked` event by the engine for each check-in asked (each row of ASKED), in their order.
+_AUDIT = BulkInsert(_audit, ["at", "actor", "action", "outcome", "family_id", "subject", "detail"],
+                    lambda table, _: insert(table))
 
 
 def claim(ctx: Ctx, limit: int) -> list[int]:
@@ -94,7 +93,7 @@ def asked(ctx: Ctx, ids: Collection[int]) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in ctx.s.execute(ASKED, {"ids": list(ids)})]
 
 
-def audit(ctx: Ctx, ids: Collection[int], at: datetime) -> None:
-    """One `checkin.asked` event by the engine for each claimed check-in that is asked (the rows of ASKED), in
-    their order."""
-    ctx.s.execute(AUDIT, {"ids": list(ids), "at": at, "actor": Actor.engine().label})
+def audit(ctx: Ctx, rows: Collection[tuple[Any, ...]], at: datetime) -> None:
+    """The audit events of these rows of ASKED (the check-ins asked), in their order."""
+    _AUDIT.execute(ctx.s.connection(), [{"family_id": row[1], "subject": f"checkin:{row[0]}"} for row in rows],
+                   {"at": at, "actor": Actor.engine().label, "action": ACTION, "outcome": "ok", "detail": None})

@@ -49,13 +49,13 @@ def _parts(ctx: Ctx, checkin: Checkin) -> tuple[Commitment, Membership, Family]:
 def ask_due(ctx: Ctx, limit: int) -> int:
     """Send the questions of the check-ins due now (up to `limit`), set-based: a constant number of statements
     however many (claim; one read of the check-ins with their questions, owners, families, people and chats as
-    plain rows; the audit rows written by the database from the same selection; the outbox rows in bulk). A
-    check-in whose owner is no longer an active member is claimed and not asked. Returns the check-ins claimed."""
+    plain rows; the audit rows and the outbox rows in bulk). A check-in whose owner is no longer an active
+    member is claimed and not asked. Returns the check-ins claimed."""
     ids = asking.claim(ctx, limit)
     if not ids:
         return 0
     asked = asking.asked(ctx, ids)
-    asking.audit(ctx, ids, ctx.now)
+    asking.audit(ctx, asked, ctx.now)
     words: dict[tuple[str, str, datetime], str] = {}  # many questions share a due time: its words once each
     questions = []
     for (checkin_id, family_id, due_at, question, alias, family_tz, family_language, language, tz, discreet,
