@@ -54,18 +54,13 @@ def _encode(digest: bytes) -> bytes:
     return binascii.b2a_base64(digest[:9], newline=False)[:10].translate(_URLSAFE)
 
 
-def _finish(inner: Any, outer_keyed: Any) -> bytes:
-    """The encoded signature of a message whose inner hash is `inner` (key and message hashed)."""
-    outer = outer_keyed.copy()
-    outer.update(inner.digest())
-    return _encode(outer.digest())
-
-
 def _sig(secret: bytes, body: bytes) -> bytes:
     inner_keyed, outer_keyed = _keyed(secret)
     inner = inner_keyed.copy()
     inner.update(body)
-    return _finish(inner, outer_keyed)
+    outer = outer_keyed.copy()
+    outer.update(inner.digest())
+    return _encode(outer.digest())
 
 
 def _checked_sig(secret: bytes, body: bytes) -> bytes:
