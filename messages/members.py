@@ -7,6 +7,8 @@ strength-based.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from messages.catalog import Translator
 from messages.labels import ANSWER_ICONS, answer_label, meeting_kind_label
 from messages.outbound import Button, OutboundMessage
@@ -84,18 +86,25 @@ def your_commitments(tr: Translator, alias: str, items: list[tuple[str, str | No
     return OutboundMessage("\n".join(lines), discreet_text=tr._("Your plan has an update."))
 
 
+@lru_cache(maxsize=8)
+def _prompt_words(tr: Translator) -> tuple[str, ...]:
+    """A check-in question's fixed words in one language, looked up once (a tick asks hundreds)."""
+    return (tr._("Check-in for {alias} ({due}):"), tr._("Sorry this is late:"), "✅ " + tr._("Done"),
+            "❌ " + tr._("Not done"), "⚠️ " + tr._("Worried"), tr._("Add a note"), tr._("You have a new check-in."))
+
+
 def checkin_prompt(tr: Translator, alias: str, question: str, due: str, data: dict[str, str],
                    late: bool = False) -> OutboundMessage:
     """`late`: asked well after its time (the bot could not ask it then), and it says so."""
-    text = tr._("Check-in for {alias} ({due}):").format(alias=alias, due=due) + "\n" + question
+    head, sorry, done, not_done, worried, note, neutral = _prompt_words(tr)
+    text = head.format(alias=alias, due=due) + "\n" + question
     if late:
-        text = tr._("Sorry this is late:") + " " + text
-    buttons = [[Button("✅ " + tr._("Done"), data["done"], "primary"),
-                Button("❌ " + tr._("Not done"), data["not_done"]),
-                Button("⚠️ " + tr._("Worried"), data["worried"], "danger")]]
+        text = sorry + " " + text
+    buttons = [[Button(done, data["done"], "primary"), Button(not_done, data["not_done"]),
+                Button(worried, data["worried"], "danger")]]
     if "note" in data:
-        buttons.append([Button(tr._("Add a note"), data["note"])])
-    return OutboundMessage(text, buttons, discreet_text=tr._("You have a new check-in."))
+        buttons.append([Button(note, data["note"])])
+    return OutboundMessage(text, buttons, discreet_text=neutral)
 
 
 def answer_recorded(tr: Translator, question: str, answer: str, at: str, late: bool) -> OutboundMessage:

@@ -1,5 +1,12 @@
 """The data keys: what people wrote and the plans are encrypted at rest, column by column (storage.types'
-EncryptedText and EncryptedJSON), with `cryptography`'s MultiFernet so keys can rotate.
+EncryptedText and EncryptedJSON), with a `Keyring` of the database's keys so keys can rotate.
+
+A value is written as AES-256-GCM (`cryptography`'s AESGCM: authenticated encryption, a random 96-bit nonce
+per value) under a key derived with HKDF-SHA256 from the newest data key, as ``a1.`` + URL-safe base64 of
+nonce, ciphertext and tag; the version is also bound to the tag as associated data. Values written before
+(Fernet tokens, which never contain a '.') stay readable through the same keys' MultiFernet, and
+`familyteam db rotate-key` rewrites them in the new form. A data key is still a Fernet key (44 characters
+of URL-safe base64), so configured keys do not change.
 
 Keys are per database. The keys of a database come from FAMILYTEAM_DATA_KEYS (comma-separated, newest first;
 required in production) and, for SQLite (development, the demo, tests), from one generated on first use and
@@ -12,20 +19,27 @@ be open in one process (the scenario kit opens many)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import JSON, Connection, Engine, Text, select, table, text, update
 from sqlalchemy import column as sa_column
 
 DATA_KEY = "data_key"  # the key_values row of a generated key
-_KEYS: WeakKeyDictionary[Engine, MultiFernet] = WeakKeyDictionary()
-_CURRENT: ContextVar[MultiFernet | None] = ContextVar("familyteam_data_keys", default=None)
+_KEYS: WeakKeyDictionary[Engine, Keyring] = WeakKeyDictionary()
+_CURRENT: ContextVar[Keyring | None] = ContextVar("familyteam_data_keys", default=None)
 
 
 class NoDataKey(RuntimeError):
@@ -44,16 +58,63 @@ def valid_key(key: str) -> bool:
     return True
 
 
-def cipher(keys: Sequence[str]) -> MultiFernet:
+VERSION = b"a1"  # the form of a value written now: AES-256-GCM; also the tag's associated data
+PREFIX = VERSION + b"."
+NONCE = 12
+
+
+def _aead_key(key: str) -> AESGCM:
+    """The AES-256-GCM key of a data key: HKDF-SHA256 of its 32 bytes, for this use only (the data key's
+    halves stay Fernet's signing and encryption keys, for the values written before)."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"familyteam data at rest " + VERSION)
+    return AESGCM(hkdf.derive(base64.urlsafe_b64decode(key.encode())))
+
+
+class Keyring:
+    """A database's data keys, newest first: the first encrypts, every key decrypts (MultiFernet's contract,
+    and its methods: bytes in, bytes out). Raises InvalidToken for a value none of the keys wrote or that
+    was altered."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        if not keys:
+            raise ValueError("at least one data key is needed")
+        self._fernet = MultiFernet([Fernet(k.encode()) for k in keys])  # validates the keys
+        self._aead = [_aead_key(k) for k in keys]
+
+    def encrypt(self, data: bytes) -> bytes:
+        nonce = os.urandom(NONCE)
+        return PREFIX + base64.urlsafe_b64encode(nonce + self._aead[0].encrypt(nonce, data, VERSION))
+
+    def decrypt(self, token: bytes) -> bytes:
+        if not token.startswith(PREFIX):
+            return self._fernet.decrypt(token)  # written before: a Fernet token
+        try:
+            raw = base64.urlsafe_b64decode(token[len(PREFIX):])
+        except (binascii.Error, ValueError):
+            raise InvalidToken from None
+        nonce, sealed = raw[:NONCE], raw[NONCE:]
+        for aead in self._aead:
+            try:
+                return aead.decrypt(nonce, sealed, VERSION)
+            except (InvalidTag, ValueError):
+                continue
+        raise InvalidToken
+
+    def rotate(self, token: bytes) -> bytes:
+        """The value re-encrypted with the newest key, in the current form."""
+        return self.encrypt(self.decrypt(token))
+
+
+def cipher(keys: Sequence[str]) -> Keyring:
     """Newest first: the first key encrypts, every key decrypts."""
-    return MultiFernet([Fernet(k.encode()) for k in keys])
+    return Keyring(keys)
 
 
 def register(engine: Engine, keys: Sequence[str]) -> None:
     _KEYS[engine] = cipher(keys)
 
 
-def registered(engine: Engine) -> MultiFernet | None:
+def registered(engine: Engine) -> Keyring | None:
     return _KEYS.get(engine)
 
 
@@ -67,7 +128,7 @@ def using(engine: Engine) -> Iterator[None]:
         _CURRENT.reset(token)
 
 
-def current() -> MultiFernet:
+def current() -> Keyring:
     keys = _CURRENT.get()
     if keys is None:
         raise NoDataKey("no data keys for this transaction: open it with Database.session after bootstrap.build "
@@ -75,11 +136,11 @@ def current() -> MultiFernet:
     return keys
 
 
-def encrypt(value: str, keys: MultiFernet | None = None) -> str:
+def encrypt(value: str, keys: Keyring | None = None) -> str:
     return (keys or current()).encrypt(value.encode()).decode()
 
 
-def decrypt(value: str, keys: MultiFernet | None = None) -> str:
+def decrypt(value: str, keys: Keyring | None = None) -> str:
     try:
         return (keys or current()).decrypt(value.encode()).decode()
     except InvalidToken:
@@ -104,7 +165,7 @@ def database_keys(conn: Connection, configured: Sequence[str]) -> list[str]:
     return [*configured, *([stored] if stored and stored not in configured else [])]
 
 
-def keys_for_migration(conn: Connection) -> MultiFernet:
+def keys_for_migration(conn: Connection) -> Keyring:
     """The keys a migration encrypts and decrypts with: the registered ones, else the stored (or new) one."""
     return registered(conn.engine) or cipher(database_keys(conn, ()))
 

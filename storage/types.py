@@ -12,6 +12,18 @@ from sqlalchemy.types import TypeDecorator
 
 from storage import crypto
 
+_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(value, ensure_ascii=False) without a new encoder each time
+
+
+def json_text(value: Any) -> str:
+    """A value as EncryptedJSON encodes it before encrypting it."""
+    return _JSON.encode(value)
+
+
+class JSONText(str):
+    """A value already encoded as `json_text` would encode it (for EncryptedJSON: stored as it is, not
+    encoded again). For callers that build many similar values from a template."""
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """An aware datetime stored as UTC.
@@ -65,7 +77,9 @@ class EncryptedJSON(TypeDecorator[Any]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        return None if value is None else crypto.encrypt(json.dumps(value, ensure_ascii=False))
+        if value is None:
+            return None
+        return crypto.encrypt(value if isinstance(value, JSONText) else _JSON.encode(value))
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         return None if value is None else json.loads(crypto.decrypt(value))

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from bot.buttons import ButtonAction, make, make_choices
 from bot.domain.text import clean_text
 from bot.domain.vocabulary import Answer, CheckinState, EscalationReason, MembershipState, OutboxPurpose, OutboxState
-from bot.services import audit, escalations, notify
+from bot.services import asking, audit, escalations, notify
 from bot.services.context import Actor, Ctx
 from bot.services.errors import NotFound, Refused
 from messages import members as texts
@@ -46,55 +46,33 @@ def _parts(ctx: Ctx, checkin: Checkin) -> tuple[Commitment, Membership, Family]:
     return commitment, owner, ctx.s.get_one(Family, checkin.family_id)
 
 
-def _claim_due(ctx: Ctx, limit: int) -> list[int]:
-    """Mark up to `limit` check-ins due now as asked, the longest due first, in one conditional update: a
-    check-in another instance claimed meanwhile is not returned, so each question is sent once."""
-    due = (select(Checkin.id).where(Checkin.state == CheckinState.PENDING, Checkin.asked_at.is_(None),
-                                    Checkin.due_at <= ctx.now, Checkin.grace_ends_at > ctx.now)
-           .order_by(Checkin.due_at).limit(limit))
-    return list(ctx.s.scalars(
-        update(Checkin).where(Checkin.id.in_(due.scalar_subquery()), Checkin.asked_at.is_(None),
-                              Checkin.state == CheckinState.PENDING).values(asked_at=ctx.now).returning(Checkin.id),
-        execution_options={"synchronize_session": False}))
-
-
 def ask_due(ctx: Ctx, limit: int) -> int:
     """Send the questions of the check-ins due now (up to `limit`), set-based: a constant number of statements
-    however many (claim; load the check-ins with their questions and owners, the families, the people and their
-    chats as plain rows; then the audit and the outbox rows in bulk). A check-in whose owner is no longer an
-    active member is claimed and not asked. Returns the check-ins claimed."""
-    ids = _claim_due(ctx, limit)
+    however many (claim; one read of the check-ins with their questions, owners, families, people and chats as
+    plain rows; the audit rows and the outbox rows in bulk). A check-in whose owner is no longer an active
+    member is claimed and not asked. Returns the check-ins claimed."""
+    ids = asking.claim(ctx, limit)
     if not ids:
         return 0
-    asked = [row for row in ctx.s.execute(
-        select(Checkin.id, Checkin.family_id, Checkin.due_at, Commitment.question, Membership.person_id)
-        .join(Commitment, Commitment.id == Checkin.commitment_id)
-        .join(Membership, Membership.id == Commitment.owner_membership_id)
-        .where(Checkin.id.in_(ids), Membership.person_id.is_not(None), Membership.state == MembershipState.ACTIVE)
-        .order_by(Checkin.due_at, Checkin.id))]
-    families = {f.id: f for f in ctx.s.execute(select(Family.id, Family.alias, Family.timezone, Family.language)
-                                               .where(Family.id.in_({row.family_id for row in asked})))}
-    people = {p.id: p for p in ctx.s.execute(select(Person.id, Person.language, Person.timezone, Person.discreet)
-                                             .where(Person.id.in_({row.person_id for row in asked})))}
-    chats = notify.newest_identities(ctx, list(people))
-    audit.record_many(ctx, Actor.engine(), "checkin.asked", [(row.family_id, f"checkin:{row.id}") for row in asked])
+    asked = asking.asked(ctx, ids)
+    asking.audit(ctx, asked, ctx.now)
     words: dict[tuple[str, str, datetime], str] = {}  # many questions share a due time: its words once each
     questions = []
-    for row in asked:
-        if row.person_id not in chats:
+    for (checkin_id, family_id, due_at, question, alias, family_tz, family_language, language, tz, discreet,
+         identity_id) in asked:  # asking.ASKED_COLUMNS
+        if identity_id is None:
             continue
-        family, person = families[row.family_id], people[row.person_id]
-        tr = translator(person.language or family.language or "en")
-        tz = person.timezone or family.timezone
-        due = words.get((tr.language, tz, row.due_at)) or words.setdefault((tr.language, tz, row.due_at),
-                                                                           tr.when(row.due_at, tz))
-        message = texts.checkin_prompt(tr, family.alias, row.question, due, answer_buttons(ctx, row.id),
-                                       late=ctx.now - row.due_at >= LATE_ASK)
-        if person.discreet and message.discreet_text:
+        tr = translator(language or family_language or "en")
+        tz = tz or family_tz
+        due = words.get((tr.language, tz, due_at)) or words.setdefault((tr.language, tz, due_at),
+                                                                       tr.when(due_at, tz))
+        late = ctx.now - due_at >= LATE_ASK
+        message = texts.checkin_prompt(tr, alias, question, due, answer_buttons(ctx, checkin_id), late=late)
+        if discreet and message.discreet_text:
             message.discreet, message.reveal_label, message.hide_label = True, reveal_label(tr), hide_label(tr)
-        identity_id = chats[row.person_id]
-        questions.append(notify.Queued(identity_id, message, f"checkin:{row.id}:ask@{identity_id}",
-                                       notify.Link(OutboxPurpose.CHECKIN, checkin_id=row.id), family.id))
+        questions.append(notify.Queued(identity_id, message, f"checkin:{checkin_id}:ask@{identity_id}",
+                                       notify.Link(OutboxPurpose.CHECKIN, checkin_id=checkin_id), family_id,
+                                       shape=(tr.language, late, bool(discreet))))
     # The member chose this time when they made the commitment, so the question is not held by quiet hours.
     notify.enqueue_batch(ctx, questions)
     return len(ids)

@@ -6,7 +6,7 @@ is only ever a dedup key."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +16,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from bot.buttons import ButtonAction, make
 from bot.domain.hours import quiet_until
 from bot.domain.vocabulary import OutboxPurpose, OutboxState, Priority
-from bot.services import protected
+from bot.services import payloads, protected
 from bot.services.context import Ctx
 from messages.catalog import Translator, supported, translator
 from messages.members import discreet_generic, hide_label, reveal_label
 from messages.outbound import OutboundMessage
+from storage.bulk import BulkInsert
 from storage.models import ChatIdentity, Family, OutboxMessage, Person
 from storage.upsert import insert_ignore
 
@@ -70,10 +71,10 @@ def reachable_identities(ctx: Ctx, person_id: int) -> list[ChatIdentity]:
 
 
 def _row(ctx: Ctx, identity_id: int, message: OutboundMessage, key: str, about: Link, family_id: int | None,
-         priority: int, when: object) -> dict[str, Any]:
+         priority: int, when: object, payload: Any = None) -> dict[str, Any]:
     return {"idempotency_key": key[:160], "identity_id": identity_id, "family_id": family_id, **about.columns(),
-            "priority": priority, "payload": message.to_payload(), "state": OutboxState.PENDING,
-            "attempts": 0, "next_attempt_at": when, "created_at": ctx.now}
+            "priority": priority, "payload": message.to_payload() if payload is None else payload,
+            "state": OutboxState.PENDING, "attempts": 0, "next_attempt_at": when, "created_at": ctx.now}
 
 
 def enqueue(ctx: Ctx, identity_id: int, message: OutboundMessage, *, key: str, family_id: int | None,
@@ -105,6 +106,17 @@ def enqueue_many(ctx: Ctx, messages: Sequence[tuple[int, OutboundMessage, str]],
     ctx.s.execute(ins.on_conflict_do_nothing(index_elements=["idempotency_key"]), list(rows.values()))
 
 
+def _on_conflict_nothing(table: Any, dialect: str) -> Any:
+    ins: Any = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    return ins.on_conflict_do_nothing(index_elements=["idempotency_key"])
+
+
+_BATCH = BulkInsert(OutboxMessage.__table__, ["idempotency_key", "identity_id", "family_id", "kind", "checkin_id",  # type: ignore[arg-type]
+                                              "escalation_id", "escalation_step", "meeting_id", "priority", "payload",
+                                              "state", "attempts", "next_attempt_at", "created_at"],
+                    _on_conflict_nothing)
+
+
 @dataclass
 class Queued:
     """One message for `enqueue_batch`: to which chat, under which key, what for."""
@@ -115,6 +127,16 @@ class Queued:
     about: Link
     family_id: int | None
     priority: int = Priority.NORMAL
+    # Messages given the same shape differ only in their text and their buttons' data: their payloads are
+    # filled into one template (bot.services.payloads). None: encoded on its own.
+    shape: Hashable | None = None
+
+
+def _payload(q: Queued, templates: dict[Hashable, payloads.Template]) -> Any:
+    if q.shape is None:
+        return None
+    template = templates.get(q.shape) or templates.setdefault(q.shape, payloads.Template(q.message))
+    return template.fill(q.message)
 
 
 def enqueue_batch(ctx: Ctx, items: Sequence[Queued]) -> dict[str, int]:
@@ -122,17 +144,19 @@ def enqueue_batch(ctx: Ctx, items: Sequence[Queued]) -> dict[str, int]:
     counts); discreet ones get their reveal button in one more. Returns {key: outbox id} of the rows created
     when some message is discreet (the ids are read back to sign their buttons), else {}."""
     rows: dict[str, dict[str, Any]] = {}
+    templates: dict[Hashable, payloads.Template] = {}
     for q in items:
-        rows.setdefault(q.key[:160], _row(ctx, q.identity_id, q.message, q.key, q.about, q.family_id, q.priority,
-                                          ctx.now))
+        if q.key[:160] not in rows:
+            rows[q.key[:160]] = _row(ctx, q.identity_id, q.message, q.key, q.about, q.family_id, q.priority,
+                                     ctx.now, _payload(q, templates))
     if not rows:
         return {}
     table: Any = OutboxMessage.__table__
+    if not any(q.message.discreet and q.message.discreet_text for q in items):  # no reveal button to sign
+        _BATCH.execute(ctx.s.connection(), list(rows.values()), {"next_attempt_at": ctx.now, "created_at": ctx.now})
+        return {}
     ins: Any = postgresql.insert(table) if ctx.s.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
     stmt = ins.on_conflict_do_nothing(index_elements=["idempotency_key"])
-    if not any(q.message.discreet and q.message.discreet_text for q in items):  # no reveal button to sign
-        ctx.s.execute(stmt, list(rows.values()))
-        return {}
     stmt = stmt.returning(table.c.id, table.c.idempotency_key)
     created = {key: oid for oid, key in ctx.s.execute(stmt, list(rows.values()))}
     revealed = []

@@ -79,3 +79,22 @@ def test_one_button_per_choice_is_the_same_data_as_making_each() -> None:
     for action, args in [(ButtonAction.CHECKIN, ()), (ButtonAction.CHECKIN, (-1,)), (ButtonAction.NOTE, (1,))]:
         with pytest.raises(ValueError):
             make_choices(SECRET, action, *args)
+
+
+@pytest.mark.parametrize("secret", [b"", b"k", SECRET, b"x" * 63, b"x" * 64, b"x" * 65, bytes(range(256))])
+def test_signatures_are_hmac_sha256_of_the_standard_library(secret: bytes) -> None:
+    """Buttons are signed from hash states keyed once (bot.buttons._keyed): the same first 10 url-safe base64
+    characters as the standard library's HMAC-SHA256, for keys shorter and longer than SHA-256's block."""
+    import base64
+    import hashlib
+    import hmac
+
+    from bot.buttons import make_choices
+
+    for data in [make(secret, ButtonAction.NOTE, 5), make(secret, ButtonAction.LANGUAGE, "pl"),
+                 *make_choices(secret, ButtonAction.CHECKIN, 123456789).values()]:
+        body, sig = data.rsplit("~", 1)
+        expected = base64.urlsafe_b64encode(hmac.new(secret, body.encode(), hashlib.sha256).digest())[:10]
+        assert sig.encode() == expected, data
+        assert read(secret, data) is not None
+        assert read(secret + b"!", data) is None
