@@ -19,15 +19,6 @@ def record(ctx: Ctx, actor: Actor, action: str, *, family_id: int | None = None,
     return event
 
 
-def record_many(ctx: Ctx, actor: Actor, action: str, events: Sequence[tuple[int | None, str]]) -> None:
-    """The same action on many subjects ((family id, subject) each), in one statement."""
-    if events:
-        table: Any = AuditEvent.__table__
-        ctx.s.execute(insert(table), [{"at": ctx.now, "actor": actor.label, "action": action, "outcome": "ok",
-                                       "family_id": family_id, "subject": subject, "detail": None}
-                                      for family_id, subject in events])
-
-
 def record_each(ctx: Ctx, action: str, events: Sequence[tuple[str, int | None, str, str | None]]) -> None:
     """The same action by different actors, in one statement: (actor label, family id, subject, detail) each."""
     if events:

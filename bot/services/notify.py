@@ -171,14 +171,6 @@ def enqueue_batch(ctx: Ctx, items: Sequence[Queued]) -> dict[str, int]:
     return created
 
 
-def newest_identities(ctx: Ctx, person_ids: Sequence[int]) -> dict[int, int]:
-    """Each person's newest reachable chat (identity id), for many people in one query."""
-    return {pid: iid for pid, iid in ctx.s.execute(
-        select(ChatIdentity.person_id, ChatIdentity.id).where(ChatIdentity.person_id.in_(set(person_ids)),
-                                                              ChatIdentity.blocked_at.is_(None))
-        .order_by(ChatIdentity.id)) if pid is not None}
-
-
 def to_person(ctx: Ctx, person_id: int, family: Family | None, render: Render, *, key: str,
               purpose: OutboxPurpose = OutboxPurpose.REPLY, urgent: bool = False,
               prepare: Callable[[OutboundMessage, int], None] | None = None, checkin_id: int | None = None,
