@@ -43,7 +43,7 @@ from storage import crypto
 from storage.models import Checkin, InboundReceipt
 
 SECRET = "bench-Secret_1"
-WARM = 20
+WARM = 200  # presses before the timed runs (4 at a time): statements compiled, and prepared by PostgreSQL
 BARE = 100_000_000  # bare PTB's update and query ids start here: never one FamilyTeam's run used
 MEMBER_IDS = 10_000_000  # bench/bulk.py: members' person (and chat identity) ids start here
 

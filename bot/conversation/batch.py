@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import String, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -28,6 +28,7 @@ from bot.ports import Inbound, InboundKind
 from bot.services import checkin_answers
 from bot.services.context import Ctx
 from storage.models import ChatIdentity, InboundReceipt
+from storage.types import UTCDateTime
 
 MAX_BATCH = 64
 UNAVAILABLE = (OperationalError, InterfaceError)  # the database, not the event: the whole batch is retried
@@ -71,13 +72,24 @@ def _taken(ctx: Ctx, events: Sequence[Inbound], candidates: dict[int, int]) -> d
     return out
 
 
+_RECEIPTS: Any = InboundReceipt.__table__
+# On PostgreSQL the ids as one array: the same statement text for any number, prepared once by the server.
+_CLAIM_POSTGRESQL = (postgresql.insert(_RECEIPTS).from_select(
+    ["platform", "event_id", "received_at"],
+    select(bindparam("platform", type_=String), func.unnest(bindparam("ids", type_=postgresql.ARRAY(String))),
+           bindparam("now", type_=UTCDateTime())))
+    .on_conflict_do_nothing(index_elements=["platform", "event_id"]).returning(_RECEIPTS.c.event_id))
+
+
 def _claim_receipts(ctx: Ctx, platform: str, event_ids: list[str]) -> set[str]:
     """Claim many receipts of one platform at once: the event ids seen for the first time."""
-    table: Any = InboundReceipt.__table__
-    ins: Any = postgresql.insert(table) if ctx.s.get_bind().dialect.name == "postgresql" else sqlite.insert(table)
-    stmt = ins.values([{"platform": platform[:16], "event_id": e[:128], "received_at": ctx.now} for e in event_ids])
+    ids = [e[:128] for e in event_ids]
+    if ctx.s.get_bind().dialect.name == "postgresql":
+        return set(ctx.s.scalars(_CLAIM_POSTGRESQL, {"platform": platform[:16], "ids": ids, "now": ctx.now}))
+    stmt = sqlite.insert(_RECEIPTS).values([{"platform": platform[:16], "event_id": e, "received_at": ctx.now}
+                                            for e in ids])
     return set(ctx.s.scalars(stmt.on_conflict_do_nothing(index_elements=["platform", "event_id"])
-                             .returning(table.c.event_id)))
+                             .returning(_RECEIPTS.c.event_id)))
 
 
 def answer_done(ctx: Ctx, events: Sequence[Inbound]) -> dict[int, str]:

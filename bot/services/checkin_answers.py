@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy import Integer, String, and_, any_, bindparam, exists, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from bot.domain.vocabulary import Answer, CheckinState, MembershipState, OutboxPurpose, OutboxState
 from bot.services import audit, notify
@@ -54,41 +55,60 @@ class DonePress:
     held: list[int] = field(default_factory=list)
 
 
-# One read gives, for each check-in pressed, whether this path may answer it (open, unanswered, asked or due,
-# never escalated, its owner active), the presser's chat if it is the owner's (reachable), and the check-in's
-# questions and nudges in the outbox (an outer join: none yet is a row of NULLs).
-_OPEN = (select(Checkin.id, Checkin.family_id, Checkin.late, Checkin.grace_ends_at, Commitment.question,
-                Membership.person_id, Person.language, Person.timezone, Person.discreet, Family.language.label("fl"),
-                Family.timezone.label("ftz"), ChatIdentity.id.label("iid"), ChatIdentity.external_id,
-                ChatIdentity.language.label("chat_language"), OutboxMessage.id.label("oid"),
-                OutboxMessage.kind, OutboxMessage.identity_id.label("sent_to"), OutboxMessage.state.label("sent"))
-         .join(Commitment, Commitment.id == Checkin.commitment_id)
-         .join(Membership, Membership.id == Commitment.owner_membership_id)
-         .join(Family, Family.id == Checkin.family_id)
-         .join(Person, Person.id == Membership.person_id)
-         .join(ChatIdentity, ChatIdentity.person_id == Membership.person_id)
-         .outerjoin(OutboxMessage, and_(OutboxMessage.checkin_id == Checkin.id,
-                                        OutboxMessage.kind.in_([OutboxPurpose.CHECKIN, OutboxPurpose.NUDGE])))
-         .where(Checkin.id.in_(bindparam("ids", expanding=True)), Checkin.state == CheckinState.PENDING,
-                Membership.state == MembershipState.ACTIVE,
-                or_(Checkin.asked_at.is_not(None), Checkin.due_at <= bindparam("now")),
-                ~exists().where(Escalation.checkin_id == Checkin.id),
-                ChatIdentity.platform == bindparam("platform"),
-                ChatIdentity.external_id.in_(bindparam("chats", expanding=True)), ChatIdentity.blocked_at.is_(None)))
-_ANSWER = insert(CheckinAnswer)
-_NUDGES_OFF = (update(OutboxMessage).where(OutboxMessage.id.in_(bindparam("ids", expanding=True)),
-                                           OutboxMessage.kind == OutboxPurpose.NUDGE,
-                                           OutboxMessage.state == OutboxState.PENDING)
-               .values(state=OutboxState.FAILED, last_error="answered"))
+def _among(column: Any, name: str, item: Any, postgresql: bool) -> Any:
+    """`column IN (the list given as parameter `name`)`. On PostgreSQL as `= ANY(array)`: the statement's text
+    is then the same however long the list, so the server prepares it once and stops planning it (planning the
+    read below took 4-5 ms a batch, running it 0.3 ms); SQLite has no arrays: an expanding IN."""
+    if postgresql:
+        return column == any_(bindparam(name, type_=ARRAY(item)))
+    return column.in_(bindparam(name, expanding=True))
 
 
-def _answered(late: bool) -> Any:
-    return (update(Checkin).where(Checkin.id.in_(bindparam("ids", expanding=True)),
-                                  Checkin.state == CheckinState.PENDING)
+def _open(pg: bool) -> Any:
+    return (select(Checkin.id, Checkin.family_id, Checkin.late, Checkin.grace_ends_at, Commitment.question,
+                   Membership.person_id, Person.language, Person.timezone, Person.discreet,
+                   Family.language.label("fl"), Family.timezone.label("ftz"), ChatIdentity.id.label("iid"),
+                   ChatIdentity.external_id, ChatIdentity.language.label("chat_language"),
+                   OutboxMessage.id.label("oid"), OutboxMessage.kind, OutboxMessage.identity_id.label("sent_to"),
+                   OutboxMessage.state.label("sent"))
+            .join(Commitment, Commitment.id == Checkin.commitment_id)
+            .join(Membership, Membership.id == Commitment.owner_membership_id)
+            .join(Family, Family.id == Checkin.family_id)
+            .join(Person, Person.id == Membership.person_id)
+            .join(ChatIdentity, ChatIdentity.person_id == Membership.person_id)
+            .outerjoin(OutboxMessage, and_(OutboxMessage.checkin_id == Checkin.id,
+                                           OutboxMessage.kind.in_([OutboxPurpose.CHECKIN, OutboxPurpose.NUDGE])))
+            .where(_among(Checkin.id, "ids", Integer, pg), Checkin.state == CheckinState.PENDING,
+                   Membership.state == MembershipState.ACTIVE,
+                   or_(Checkin.asked_at.is_not(None), Checkin.due_at <= bindparam("now")),
+                   ~exists().where(Escalation.checkin_id == Checkin.id),
+                   ChatIdentity.platform == bindparam("platform"),
+                   _among(ChatIdentity.external_id, "chats", String, pg), ChatIdentity.blocked_at.is_(None)))
+
+
+def _nudges_off(pg: bool) -> Any:
+    return (update(OutboxMessage).where(_among(OutboxMessage.id, "ids", Integer, pg),
+                                        OutboxMessage.kind == OutboxPurpose.NUDGE,
+                                        OutboxMessage.state == OutboxState.PENDING)
+            .values(state=OutboxState.FAILED, last_error="answered"))
+
+
+def _answered(late: bool, pg: bool) -> Any:
+    return (update(Checkin).where(_among(Checkin.id, "ids", Integer, pg), Checkin.state == CheckinState.PENDING)
             .values(state=CheckinState.DONE, answered_at=bindparam("now"), late=late).returning(Checkin.id))
 
 
-_ANSWERED = {False: _answered(False), True: _answered(True)}
+# One read gives, for each check-in pressed, whether this path may answer it (open, unanswered, asked or due,
+# never escalated, its owner active), the presser's chat if it is the owner's (reachable), and the check-in's
+# questions and nudges in the outbox (an outer join: none yet is a row of NULLs). By "is it PostgreSQL".
+_OPEN = {pg: _open(pg) for pg in (False, True)}
+_NUDGES_OFF = {pg: _nudges_off(pg) for pg in (False, True)}
+_ANSWERED = {(late, pg): _answered(late, pg) for late in (False, True) for pg in (False, True)}
+_ANSWER = insert(CheckinAnswer)
+
+
+def _pg(ctx: Ctx) -> bool:
+    return ctx.s.get_bind().dialect.name == "postgresql"
 
 
 def takeable(ctx: Ctx, platform: str, pressed: dict[str, int]) -> dict[str, DonePress]:
@@ -99,7 +119,7 @@ def takeable(ctx: Ctx, platform: str, pressed: dict[str, int]) -> dict[str, Done
     if not pressed:
         return {}
     found: dict[tuple[int, str], DonePress] = {}
-    for row in ctx.s.execute(_OPEN, {"ids": list(set(pressed.values())), "now": ctx.now, "platform": platform,
+    for row in ctx.s.execute(_OPEN[_pg(ctx)], {"ids": list(set(pressed.values())), "now": ctx.now, "platform": platform,
                                      "chats": list(pressed)}):
         if pressed.get(row.external_id) != row.id:
             continue  # this chat pressed another check-in
@@ -126,13 +146,13 @@ def record_done(ctx: Ctx, presses: Sequence[DonePress]) -> None:
     late = {p.checkin_id: bool(p.row.late) or ctx.now > p.row.grace_ends_at for p in presses}
     for flag in (False, True):
         ids = [cid for cid, is_late in late.items() if is_late is flag]
-        if ids and len(list(ctx.s.scalars(_ANSWERED[flag], {"ids": ids, "now": ctx.now}))) != len(ids):
+        if ids and len(list(ctx.s.scalars(_ANSWERED[flag, _pg(ctx)], {"ids": ids, "now": ctx.now}))) != len(ids):
             raise Raced
     ctx.s.execute(_ANSWER, [{"checkin_id": p.checkin_id, "person_id": p.person_id, "answer": Answer.DONE.value,
                              "note": None, "late": late[p.checkin_id], "at": ctx.now} for p in presses])
     held = [oid for p in presses for oid in p.held]  # a nudge still waiting (quiet hours, pause) would be wrong
     if held:
-        ctx.s.execute(_NUDGES_OFF, {"ids": held}, execution_options={"synchronize_session": False})
+        ctx.s.execute(_NUDGES_OFF[_pg(ctx)], {"ids": held}, execution_options={"synchronize_session": False})
     audit.record_each(ctx, "checkin.answer", [
         (f"person:{p.person_id}", p.row.family_id, f"checkin:{p.checkin_id}",
          Answer.DONE.value + (" late" if late[p.checkin_id] else "")) for p in presses])
