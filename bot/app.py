@@ -20,7 +20,7 @@ from bot.services import audit, reach
 from bot.services.context import Actor, Ctx
 from bot.services.errors import Refused
 from bot.settings import Settings
-from storage.db import Database
+from storage.db import CHECKPOINT_SECONDS, Database
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -81,7 +81,8 @@ class App:
         await self.dispatcher.dispatch_once()
 
     def scheduler(self) -> Any:
-        """The process's only APScheduler: two fixed interval jobs; the database decides what is due."""
+        """The process's only APScheduler: two fixed interval jobs (three on SQLite: the log's checkpoint); the
+        database decides what is due."""
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
@@ -89,6 +90,9 @@ class App:
                           next_run_time=self.clock.now())
         scheduler.add_job(self.dispatcher.dispatch_once, "interval", seconds=self.settings.dispatch_seconds,
                           id="dispatch")
+        if self.db.checkpoints:  # SQLite: its log copied in the background, not inside a commit (storage/db.py)
+            scheduler.add_job(asyncio.to_thread, "interval", args=[self.db.checkpoint], seconds=CHECKPOINT_SECONDS,
+                              id="checkpoint")
         return scheduler
 
     async def run_forever(self, stop: asyncio.Event | None = None, *, serve_http: bool = True,
