@@ -35,6 +35,7 @@ UNAVAILABLE = (OperationalError, InterfaceError)  # the database, not the event:
 
 Result = str | BaseException
 
+
 def _candidates(ctx: Ctx, events: Sequence[Inbound]) -> dict[int, int]:
     """{batch index: check-in id} of the presses that may be a plain "Done": a private button press with an
     event id, a button we signed, the only event of its chat in this batch."""
