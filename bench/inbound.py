@@ -100,23 +100,24 @@ def _prepare(url: str, families: int) -> None:
     engine.dispose()
 
 
-async def _familyteam(url: str, load: Loader, fake_url: str, presses: int, levels: list[int]) -> list[dict[str, Any]]:
+def webhook_settings(url: str, fake_url: str, port: int, token: str = TOKEN) -> tuple[Settings, str]:
+    """Settings for FamilyTeam on `url` taking Telegram webhooks on `port` and calling the fake Bot API (which
+    knows `token`); and the webhook's address."""
+    hook = f"http://127.0.0.1:{port}/telegram/updates"
+    keys = None if url.startswith("sqlite") else crypto.new_key()  # PostgreSQL is production: keys required
+    return Settings(DATABASE_URL=url, FAMILYTEAM_SECRET="bench", TELEGRAM_BOT_TOKEN=token,
+                    TELEGRAM_API_BASE_URL=fake_url, TELEGRAM_WEBHOOK_URL=hook, TELEGRAM_WEBHOOK_SECRET=SECRET,
+                    FAMILYTEAM_DATA_KEYS=keys), hook
+
+
+async def serve_webhook(app: Any, sock: socket.socket, *, sends: bool = False) -> tuple[Any, web.AppRunner]:
+    """The real Telegram adapter started in webhook mode on the app's HTTP server, listening on `sock` (and, with
+    `sends`, the app's transport too); the caller stops the adapter and cleans up the runner."""
     from handlers.telegram.adapter import TelegramAdapter
 
-    families = WARM + presses * len(levels)
-    _prepare(url, families)
-    sock, port = _port()
-    hook = f"http://127.0.0.1:{port}/telegram/updates"
-    clock = ManualClock(bulk.ASK_AT)
-    keys = None if url.startswith("sqlite") else crypto.new_key()  # PostgreSQL is production: keys required
-    settings = Settings(DATABASE_URL=url, FAMILYTEAM_SECRET="bench", TELEGRAM_BOT_TOKEN=TOKEN,
-                        TELEGRAM_API_BASE_URL=fake_url, TELEGRAM_WEBHOOK_URL=hook, TELEGRAM_WEBHOOK_SECRET=SECRET,
-                        FAMILYTEAM_DATA_KEYS=keys)
-    app = build(settings, clock=clock, transports=[])  # the replies wait in the outbox: inbound only
-    report = app.engine.tick_sync()
-    assert report.counts["ask_due_checkins"] == families, report.counts
-    clock.set(bulk.ASK_AT.replace(minute=5))
     adapter = TelegramAdapter(app.settings, sink=app.handle)
+    if sends:
+        app.add_transport(adapter)
     app.add_service(adapter)
     webapp = build_web(app.db, lambda: ["telegram"])
     adapter.register_routes(webapp)
@@ -124,6 +125,20 @@ async def _familyteam(url: str, load: Loader, fake_url: str, presses: int, level
     await runner.setup()
     await web.SockSite(runner, sock).start()
     await adapter.start()
+    return adapter, runner
+
+
+async def _familyteam(url: str, load: Loader, fake_url: str, presses: int, levels: list[int]) -> list[dict[str, Any]]:
+    families = WARM + presses * len(levels)
+    _prepare(url, families)
+    sock, port = _port()
+    clock = ManualClock(bulk.ASK_AT)
+    settings, hook = webhook_settings(url, fake_url, port)
+    app = build(settings, clock=clock, transports=[])  # the replies wait in the outbox: inbound only
+    report = app.engine.tick_sync()
+    assert report.counts["ask_due_checkins"] == families, report.counts
+    clock.set(bulk.ASK_AT.replace(minute=5))
+    adapter, runner = await serve_webhook(app, sock)
     locked = Locked()
     logging.getLogger().addHandler(locked)
     gc.collect()

@@ -118,22 +118,22 @@ class Load:
                 "answer_requests": self.fake.answer_requests - requests_before}
 
 
-class LoadProcess:
-    """The same Load in a child process (`python -m bench.inbound_load`), driven over its stdin and stdout."""
+class ChildProcess:
+    """A bench helper in a child process (`python -m <args>`), driven over its stdin and stdout: it prints its
+    address first, then answers each JSON command line with one JSON line."""
 
-    def __init__(self) -> None:
+    def __init__(self, *args: str) -> None:
+        self.args = args
         self.proc: asyncio.subprocess.Process | None = None
 
     async def start(self) -> str:
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.inbound_load", stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, limit=1 << 24)
+            sys.executable, *self.args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 24)
         assert self.proc.stdout is not None
         return (await self.proc.stdout.readline()).decode().strip()
 
-    async def run(self, url: str, secret: str, bodies: list[dict[str, Any]], concurrency: int) -> dict[str, Any]:
+    async def call(self, command: dict[str, Any]) -> dict[str, Any]:
         assert self.proc is not None and self.proc.stdin is not None and self.proc.stdout is not None
-        command = {"url": url, "secret": secret, "bodies": bodies, "concurrency": concurrency}
         self.proc.stdin.write(json.dumps(command).encode() + b"\n")
         await self.proc.stdin.drain()
         result: dict[str, Any] = json.loads(await self.proc.stdout.readline())
@@ -143,6 +143,16 @@ class LoadProcess:
         if self.proc is not None and self.proc.stdin is not None:
             self.proc.stdin.close()
             await self.proc.wait()
+
+
+class LoadProcess(ChildProcess):
+    """The same Load in a child process (`python -m bench.inbound_load`)."""
+
+    def __init__(self) -> None:
+        super().__init__("-m", "bench.inbound_load")
+
+    async def run(self, url: str, secret: str, bodies: list[dict[str, Any]], concurrency: int) -> dict[str, Any]:
+        return await self.call({"url": url, "secret": secret, "bodies": bodies, "concurrency": concurrency})
 
 
 async def _serve() -> None:

@@ -41,19 +41,17 @@ from sqlalchemy import create_engine
 
 from bench import bulk
 from bench.engine_ticks import _fresh
-from bench.inbound import _port
+from bench.inbound import SECRET, _port, serve_webhook, webhook_settings
+from bench.inbound_load import ChildProcess
 from bot.bootstrap import build
 from bot.clock import SystemClock
 from bot.services import invites
 from bot.services.context import Actor
-from bot.settings import Settings
-from bot.web import build_web
-from storage import crypto
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 from tests.support.fake_trouble import Limits
 
 PER_SECOND = 30
-SECRET = "bench-Secret_1"
+
 FIRST_USER = 700_000_000  # the joining people's Telegram ids (= their private chats' ids)
 BARE = 800_000_000  # bare PTB's people
 WAIT = 180.0  # the side gives up on replies this long after the burst
@@ -147,30 +145,14 @@ class Side:
                 await asyncio.wait_for(self.fake._sent.wait_for(done), timeout)
 
 
-class SideProcess:
-    """The same Side in a child process (`python -m bench.joins --side`), driven over its stdin and stdout."""
+class SideProcess(ChildProcess):
+    """The same Side in a child process (`python -m bench.joins --side`)."""
 
     def __init__(self) -> None:
-        self.proc: asyncio.subprocess.Process | None = None
-
-    async def start(self) -> str:
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.joins", "--side", stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, limit=1 << 24)
-        assert self.proc.stdout is not None
-        return (await self.proc.stdout.readline()).decode().strip()
+        super().__init__("-m", "bench.joins", "--side")
 
     async def run(self, command: dict[str, Any]) -> dict[str, Any]:
-        assert self.proc is not None and self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps(command).encode() + b"\n")
-        await self.proc.stdin.drain()
-        result: dict[str, Any] = json.loads(await self.proc.stdout.readline())
-        return result
-
-    async def stop(self) -> None:
-        if self.proc is not None and self.proc.stdin is not None:
-            self.proc.stdin.close()
-            await self.proc.wait()
+        return await self.call(command)
 
 
 class Loader(Protocol):
@@ -223,27 +205,13 @@ async def _dispatching(app: Any) -> None:
 
 async def familyteam(url: str, side: Loader, fake_url: str, joins: int, concurrency: int, settle: float,
                      expect: int = 1) -> dict[str, Any]:
-    from handlers.telegram.adapter import TelegramAdapter
-
     _prepare(url, joins)
     sock, port = _port()
-    hook = f"http://127.0.0.1:{port}/telegram/updates"
-    keys = None if url.startswith("sqlite") else crypto.new_key()  # PostgreSQL is production: keys required
-    settings = Settings(DATABASE_URL=url, FAMILYTEAM_SECRET="bench", TELEGRAM_BOT_TOKEN=TOKEN,
-                        TELEGRAM_API_BASE_URL=fake_url, TELEGRAM_WEBHOOK_URL=hook, TELEGRAM_WEBHOOK_SECRET=SECRET,
-                        FAMILYTEAM_DATA_KEYS=keys)
+    settings, hook = webhook_settings(url, fake_url, port, TOKEN)
     app = build(settings, clock=SystemClock(), transports=[])
     codes = app.call(lambda ctx: [invites.create_invite(ctx, Actor.cli("bench"), family, f"Joiner {family}",
                                                         "supporter").code for family in range(1, joins + 1)])
-    adapter = TelegramAdapter(app.settings, sink=app.handle)
-    app.add_transport(adapter)
-    app.add_service(adapter)
-    webapp = build_web(app.db, lambda: ["telegram"])
-    adapter.register_routes(webapp)
-    runner = web.AppRunner(webapp, access_log=None)
-    await runner.setup()
-    await web.SockSite(runner, sock).start()
-    await adapter.start()
+    adapter, runner = await serve_webhook(app, sock, sends=True)
     ticking = asyncio.create_task(_dispatching(app))
     gc.collect()
     gc.freeze()  # as the running bot does once started
