@@ -1,7 +1,13 @@
 """A hot bulk INSERT (the questions of an engine tick: hundreds of outbox rows at once) without
 SQLAlchemy's per-row parameter handling: the statement compiled once per dialect, each value processed by its
 column type's own bind processor for that dialect (what SQLAlchemy applies to every row), a value shared by
-every row processed once, and the rows passed to the driver's executemany. Same SQL, same stored values."""
+every row processed once. Same stored values as SQLAlchemy's executemany of the same rows.
+
+On SQLite the rows go to the driver's executemany. On PostgreSQL they go as one statement: one array per
+column, `INSERT ... SELECT ... FROM unnest(arrays)` (the rows in their order, so their ids too), the shared
+values once. psycopg's executemany costs about 10 µs of this process's time a row (its pipeline handles each
+row's parameters and results on its own) and the server one execution a row; the arrays cost a fraction of
+that on both sides."""
 
 from __future__ import annotations
 
@@ -9,19 +15,20 @@ from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, bindparam
+from sqlalchemy import Connection, Insert, Table, bindparam, func, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
 Processor = Callable[[Any], Any]
 
 
 class _Compiled:
-    """The statement for one dialect: its SQL, its parameters' order (positional drivers) and each column's
-    bind processor."""
+    """The statement for one dialect and one choice of shared columns: its SQL, its parameters' order
+    (positional drivers), each column's bind processor, and whether rows go as arrays (PostgreSQL)."""
 
-    def __init__(self, statement: Insert, table: Table, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect, for_executemany=True)
-        self.sql = compiled.string
+    def __init__(self, statement: Insert, table: Table, dialect: Dialect, arrays: bool) -> None:
+        compiled = statement.compile(dialect=dialect, for_executemany=not arrays)
+        self.sql, self.arrays = compiled.string, arrays
         self.positional = bool(dialect.positional)
         self.order: list[str] = list(compiled.positiontup or [])
         self.processors: dict[str, Processor | None] = {
@@ -35,30 +42,44 @@ class BulkInsert:
 
     def __init__(self, table: Table, columns: Sequence[str], build: Callable[[Table, str], Insert]) -> None:
         self.table, self.columns, self.build = table, list(columns), build
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
 
     def execute(self, conn: Connection, rows: Sequence[Mapping[str, Any]], shared: Mapping[str, Any]) -> None:
         if not rows:
             return
-        c = self._compiled.get(conn.dialect.name)
-        if c is None:
-            statement = self.build(self.table, conn.dialect.name).values(
-                {name: bindparam(name, type_=self.table.c[name].type) for name in self.columns})
-            c = self._compiled[conn.dialect.name] = _Compiled(statement, self.table, conn.dialect)
         own = [name for name in self.columns if name not in shared]
+        c = self._compiled.get((conn.dialect.name, tuple(own)))
+        if c is None:
+            c = self._compiled[(conn.dialect.name, tuple(own))] = self._compile(conn.dialect, own, list(shared))
         done = {name: _process(c.processors[name], shared[name]) for name in shared}
         get = _tuple_getter(own)
         steps = [(i, process) for i, name in enumerate(own) if (process := c.processors[name]) is not None]
+        values = [list(get(row)) for row in rows]
+        for i, process in steps:
+            for row_values in values:
+                row_values[i] = process(row_values[i])
+        if c.arrays:  # one statement: each column's values as one array
+            conn.exec_driver_sql(c.sql, {name: list(column) for name, column in zip(own, zip(*values, strict=True),
+                                                                                     strict=True)} | done)
+            return
         names = [*own, *done]
         order = _tuple_getter([names.index(name) for name in c.order]) if c.positional else None
-        params: list[Any] = []
-        for row in rows:
-            values = list(get(row))
-            for i, process in steps:
-                values[i] = process(values[i])
-            values += done.values()
-            params.append(order(values) if order else dict(zip(names, values, strict=True)))
+        shared_values = list(done.values())
+        params = [order(v + shared_values) if order else dict(zip(names, v + shared_values, strict=True))
+                  for v in values]
         conn.exec_driver_sql(c.sql, params)
+
+    def _compile(self, dialect: Dialect, own: list[str], shared: list[str]) -> _Compiled:
+        columns = self.table.c
+        insert = self.build(self.table, dialect.name)
+        if dialect.name != "postgresql":
+            statement = insert.values({name: bindparam(name, type_=columns[name].type) for name in self.columns})
+            return _Compiled(statement, self.table, dialect, arrays=False)
+        rows = func.unnest(*(bindparam(name, type_=postgresql.ARRAY(columns[name].type)) for name in own)) \
+            .table_valued(*own).render_derived(name="rows")
+        statement = insert.from_select([*own, *shared], select(
+            *(rows.c[name] for name in own), *(bindparam(name, type_=columns[name].type) for name in shared)))
+        return _Compiled(statement, self.table, dialect, arrays=True)
 
 
 def _tuple_getter(keys: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
