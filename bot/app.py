@@ -121,4 +121,5 @@ class App:
                 await service.stop()
             if runner is not None:
                 await runner.cleanup()
+            self.engine.close()
             self.db.dispose()

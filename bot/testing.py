@@ -282,4 +282,5 @@ class World:
         return self.call(lambda ctx: list(ctx.s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))))
 
     def close(self) -> None:
+        self.app.engine.close()
         self.app.db.dispose()

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -14,7 +15,7 @@ from sqlalchemy import bindparam, func, select
 from bot import metrics
 from bot.clock import Clock
 from bot.domain.vocabulary import OutboxState
-from bot.engine.sweeps import BATCH, SWEEPS, WHEN_NEXT, Sweep
+from bot.engine.sweeps import BATCH, SHARED, SWEEPS, WHEN_NEXT, Sweep
 from bot.services.context import Ctx
 from bot.settings import Settings
 from storage.db import Database
@@ -32,6 +33,10 @@ class TickReport:
 class Engine:
     def __init__(self, db: Database, clock: Clock, settings: Settings, secret: bytes) -> None:
         self.db, self.clock, self.settings, self.secret = db, clock, settings, secret
+        # A sweep whose claims skip what another transaction holds (SHARED) runs on this many connections at
+        # once where the database has concurrent writers; SQLite has one writer, so there it runs alone.
+        self.workers = settings.engine_workers if db.engine.dialect.name != "sqlite" else 1
+        self._pool = ThreadPoolExecutor(self.workers - 1, "sweep") if self.workers > 1 else None
 
     def tick_sync(self) -> TickReport:
         """One pass of every sweep that has work: one statement asks each sweep's "when next" (an idle tick
@@ -61,20 +66,39 @@ class Engine:
             report.failures.append("when_next")
             return {name: now for name, _ in SWEEPS}
 
+    def close(self) -> None:
+        """The workers' threads end (after a tick in progress)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+
     def _run(self, name: str, sweep: Sweep, now: datetime, report: TickReport) -> int:
-        total, started = 0, time.perf_counter()
+        started = time.perf_counter()
+        if self._pool is not None and name in SHARED:  # the other workers on the pool, one on this thread
+            others = [self._pool.submit(self._batches, name, sweep, now) for _ in range(self.workers - 1)]
+            runs = [self._batches(name, sweep, now)]
+            wait(others)
+            runs += [future.result() for future in others]
+        else:
+            runs = [self._batches(name, sweep, now)]
+        if any(failed for _, failed in runs):
+            report.failures.append(name)
+        metrics.SWEEP_SECONDS.labels(sweep=name).observe(time.perf_counter() - started)
+        return sum(total for total, _ in runs)
+
+    def _batches(self, name: str, sweep: Sweep, now: datetime) -> tuple[int, bool]:
+        """Batches of one sweep, each in its own transaction, until one is not full: (the work done, whether
+        a batch failed: logged, its transaction undone, the batches before it stand)."""
+        total = 0
         try:
             while True:
                 with self.db.session() as s:
                     n = sweep(Ctx(s, now, self.settings, self.secret))
                 total += n
                 if n < BATCH:
-                    break
+                    return total, False
         except Exception:
             log.exception("sweep %s failed", name)
-            report.failures.append(name)
-        metrics.SWEEP_SECONDS.labels(sweep=name).observe(time.perf_counter() - started)
-        return total
+            return total, True
 
     async def tick(self) -> TickReport:
         return await asyncio.to_thread(self.tick_sync)

@@ -155,6 +155,10 @@ SWEEPS: list[tuple[str, Sweep]] = [
     ("erasures", erasure.erase_due),
 ]
 
+# Sweeps whose claim skips rows another transaction holds (PostgreSQL), so several workers can run them at once
+# (bot.engine.engine.Engine), each on check-ins of its own.
+SHARED = frozenset({"ask_due_checkins"})
+
 WHEN_NEXT: list[tuple[str, Select[Any]]] = [
     ("covers_start", covers.NEXT_START),
     ("covers_end", covers.NEXT_END),

@@ -13,7 +13,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import any_, bindparam, func, insert, select, true, update
+from sqlalchemy import any_, bindparam, func, insert, select, text, true, update
 
 from bot.domain.vocabulary import CheckinState, MembershipState
 from bot.services.context import Actor, Ctx
@@ -48,8 +48,18 @@ def _claim(chosen: Any) -> Any:
 
 CLAIM = _claim(_checkins.c.id.in_(_DUE.scalar_subquery()))
 # On PostgreSQL `id IN (subquery)` may be planned as a hash join over a scan of every check-in (28 ms at
-# 100,000 check-ins); `id = ANY(ARRAY(subquery))` is always one index probe per chosen id.
-CLAIM_POSTGRESQL = _claim(_checkins.c.id == any_(func.array(_DUE.scalar_subquery())))
+# 100,000 check-ins); `id = ANY(ARRAY(subquery))` is always one index probe per chosen id. The chosen rows are
+# locked as they are chosen, skipping those another transaction holds: two workers (bot.engine.engine) or two
+# instances claiming at once each get their own check-ins instead of the second waiting for the first and
+# then finding them taken.
+CLAIM_POSTGRESQL = _claim(_checkins.c.id == any_(func.array(
+    _DUE.with_for_update(skip_locked=True).scalar_subquery())))
+
+# On PostgreSQL an asking transaction does not wait for its commit to reach the disk. If the server crashed
+# just after, the claims, the audit rows and the questions would be lost together (one transaction) and the
+# next tick would ask the same check-ins again; none of those questions can have been sent, because the
+# dispatcher's own claim of a row is a durable commit, which waits for everything committed before it.
+ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
 
 # The claimed check-ins whose owner is an active member with a person, oldest due first.
 _OWNED = (select(_checkins.c.id, _checkins.c.family_id)
@@ -96,8 +106,10 @@ _AUDIT = BulkInsert(_audit, ["at", "actor", "action", "outcome", "family_id", "s
 
 def claim(ctx: Ctx, limit: int) -> list[int]:
     """The ids of the check-ins claimed now (CLAIM)."""
-    statement = CLAIM_POSTGRESQL if ctx.s.get_bind().dialect.name == "postgresql" else CLAIM
-    return list(ctx.s.scalars(statement, {"now": ctx.now, "limit": limit}))
+    if ctx.s.get_bind().dialect.name != "postgresql":
+        return list(ctx.s.scalars(CLAIM, {"now": ctx.now, "limit": limit}))
+    ctx.s.execute(ASYNC_COMMIT)
+    return list(ctx.s.scalars(CLAIM_POSTGRESQL, {"now": ctx.now, "limit": limit}))
 
 
 def asked(ctx: Ctx, ids: Collection[int]) -> list[tuple[Any, ...]]:
