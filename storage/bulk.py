@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, bindparam, func, select
+from sqlalchemy import Connection, Insert, String, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 
@@ -77,11 +77,17 @@ class BulkInsert:
         if dialect.name != "postgresql":
             statement = insert.values({name: bindparam(name, type_=columns[name].type) for name in self.columns})
             return _Compiled(statement, self.table, dialect)
-        rows = func.unnest(*(bindparam(name, type_=postgresql.ARRAY(columns[name].type)) for name in own)) \
+        rows = func.unnest(*(bindparam(name, type_=postgresql.ARRAY(_unsized(columns[name].type))) for name in own)) \
             .table_valued(*own).render_derived(name="rows")
         statement = insert.from_select([*own, *shared], select(
             *(rows.c[name] for name in own), *(bindparam(name, type_=columns[name].type) for name in shared)))
         return _Compiled(statement, self.table, dialect, arrays=own)
+
+
+def _unsized(type_: Any) -> Any:
+    """A column's type for its array, without a length: casting to VARCHAR(n) would cut a longer value where the
+    INSERT refuses it, as it does for a row inserted on its own."""
+    return String() if isinstance(type_, String) and type_.length else type_
 
 
 def _tuple_getter(keys: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import DataError
 
 from bot.services.context import Ctx
 from bot.services.notify import _BATCH
@@ -59,5 +60,27 @@ def test_bulk_rows_are_stored_as_sqlalchemy_stores_them(db_url: str) -> None:
         assert payloads == [PAYLOAD] * 6
         times = h.call(lambda ctx: set(ctx.s.scalars(select(OutboxMessage.created_at))))
         assert times == {NOW}
+    finally:
+        h.close()
+
+
+def test_a_value_longer_than_its_column_is_refused_not_cut(db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite does not enforce a VARCHAR's length, for any insert")
+    h = Harness(db_url)
+    try:
+        def write(ctx: Ctx) -> None:
+            person = Person(display_name="p", created_at=NOW)
+            ctx.s.add(person)
+            ctx.s.flush()
+            chat = ChatIdentity(person_id=person.id, platform="console", external_id="p", created_at=NOW)
+            ctx.s.add(chat)
+            ctx.s.flush()
+            row = {k: v for k, v in _rows(chat.id, "bulk")[0].items() if not k.endswith("_at")}
+            _BATCH.execute(ctx.s.connection(), [row | {"kind": "k" * 33}], {"next_attempt_at": NOW, "created_at": NOW})
+
+        with pytest.raises(DataError, match="too long"):
+            h.call(write)
+        assert h.call(lambda ctx: ctx.s.scalar(select(func.count()).select_from(OutboxMessage))) == 0
     finally:
         h.close()
