@@ -16,6 +16,7 @@ from bot import metrics
 from bot.clock import Clock
 from bot.domain.vocabulary import OutboxState
 from bot.engine.sweeps import BATCH, SHARED, SWEEPS, WHEN_NEXT, Sweep
+from bot.services import jobs
 from bot.services.context import Ctx
 from bot.settings import Settings
 from storage.db import Database
@@ -30,6 +31,28 @@ class TickReport:
     failures: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Passes:
+    """Which sweeps a tick's next pass runs."""
+
+    before: datetime | None = None  # the time of the pass before (None: this is the first pass)
+    done: set[str] = field(default_factory=set)  # run in this tick, and all that was due then done
+    dropped: set[str] = field(default_factory=set)  # failed, or had work due and did none
+
+    def runs(self, name: str, moment: datetime | None, now: datetime) -> bool:
+        if name in self.dropped or moment is None or moment > now:
+            return False
+        # Done with what was due at the pass before: again only for what fell due since.
+        return not (name in self.done and self.before is not None and moment <= self.before)
+
+    def ran(self, name: str, done: int, failed: bool, more: bool) -> None:
+        self.done.discard(name)
+        if failed or not done:
+            self.dropped.add(name)
+        elif not more:
+            self.done.add(name)
+
+
 class Engine:
     def __init__(self, db: Database, clock: Clock, settings: Settings, secret: bytes) -> None:
         self.db, self.clock, self.settings, self.secret = db, clock, settings, secret
@@ -39,21 +62,34 @@ class Engine:
         self._pool = ThreadPoolExecutor(self.workers - 1, "sweep") if self.workers > 1 else None
 
     def tick_sync(self) -> TickReport:
-        """One pass of every sweep that has work: one statement asks each sweep's "when next" (an idle tick
-        is that statement alone), asked again after a sweep did work (it may have made work for the next).
-        A sweep that fills its batch runs again, so a long downtime is caught up in one tick; a failing
-        sweep is logged and does not stop the others."""
-        report = TickReport()
+        """Passes over the sweeps that have work, in their order (the most urgent first). One statement asks
+        each sweep's "when next" (an idle tick is that statement alone), asked again after a sweep did work (it
+        may have made work for the next). A pass runs one batch of each sweep with work; a batch that filled up
+        or used its time (a quarter of a second: bot.services.jobs.within) may have left work, and so may
+        work that fell due since the last pass: another pass follows, at the clock's new time. So a long
+        downtime is caught up in one tick, and thousands due at once (Sunday's thanks for every family) hold
+        back what falls due meanwhile (a bottom line's escalation step, a question) by one batch, not until
+        they are all done. A sweep that fails, or has work due and does none, is logged and not run again in
+        this tick."""
+        report = TickReport(counts={name: 0 for name, _ in SWEEPS})
         now = self.clock.now()
         moments = self._moments_or_all(now, report)
-        for name, sweep in SWEEPS:
-            moment = moments.get(name)
-            total = 0
-            if moment is not None and moment <= now:
-                total = self._run(name, sweep, now, report)
-            report.counts[name] = total
-            if total:
-                moments = self._moments_or_all(now, report)
+        state = _Passes()
+        while True:
+            worked = False
+            for name, sweep in SWEEPS:
+                if not state.runs(name, moments.get(name), now):
+                    continue
+                done, failed, more = self._run(name, sweep, now, report)
+                report.counts[name] += done
+                state.ran(name, done, failed, more)
+                if done:
+                    worked = True
+                    moments = self._moments_or_all(now, report)
+            if not worked:
+                break
+            state.before, now = now, self.clock.now()
+            moments = self._moments_or_all(now, report)
         log.debug("tick at %s: %s", now.isoformat(), {k: v for k, v in report.counts.items() if v} or "nothing due")
         return report
 
@@ -71,34 +107,33 @@ class Engine:
         if self._pool is not None:
             self._pool.shutdown()
 
-    def _run(self, name: str, sweep: Sweep, now: datetime, report: TickReport) -> int:
+    def _run(self, name: str, sweep: Sweep, now: datetime, report: TickReport) -> tuple[int, bool, bool]:
+        """One batch of a sweep (of each worker's, for a shared one): (the work done, whether a batch failed:
+        logged, undone and reported, whether a batch may have left work: it filled up or used its time)."""
         started = time.perf_counter()
         if self._pool is not None and name in SHARED:  # the other workers on the pool, one on this thread
-            others = [self._pool.submit(self._batches, name, sweep, now) for _ in range(self.workers - 1)]
-            runs = [self._batches(name, sweep, now)]
+            others = [self._pool.submit(self._batch, name, sweep, now) for _ in range(self.workers - 1)]
+            runs = [self._batch(name, sweep, now)]
             wait(others)
             runs += [future.result() for future in others]
         else:
-            runs = [self._batches(name, sweep, now)]
-        if any(failed for _, failed in runs):
+            runs = [self._batch(name, sweep, now)]
+        took = time.perf_counter() - started
+        failed = any(n is None for n in runs)
+        if failed:
             report.failures.append(name)
-        metrics.SWEEP_SECONDS.labels(sweep=name).observe(time.perf_counter() - started)
-        return sum(total for total, _ in runs)
+        metrics.SWEEP_SECONDS.labels(sweep=name).observe(took)
+        more = took >= jobs.BATCH_SECONDS or any(n is not None and n >= BATCH for n in runs)
+        return sum(n or 0 for n in runs), failed, more
 
-    def _batches(self, name: str, sweep: Sweep, now: datetime) -> tuple[int, bool]:
-        """Batches of one sweep, each in its own transaction, until one is not full: (the work done, whether
-        a batch failed: logged, its transaction undone, the batches before it stand)."""
-        total = 0
+    def _batch(self, name: str, sweep: Sweep, now: datetime) -> int | None:
+        """One batch in its own transaction: the work done (None: it failed, was logged and undone)."""
         try:
-            while True:
-                with self.db.session() as s:
-                    n = sweep(Ctx(s, now, self.settings, self.secret))
-                total += n
-                if n < BATCH:
-                    return total, False
+            with self.db.session() as s:
+                return sweep(Ctx(s, now, self.settings, self.secret))
         except Exception:
             log.exception("sweep %s failed", name)
-            return total, True
+            return None
 
     async def tick(self) -> TickReport:
         return await asyncio.to_thread(self.tick_sync)

@@ -53,11 +53,12 @@ def _fill_one(ctx: Ctx, commitment_id: int) -> tuple[int, datetime | None]:
 def schedule_checkins(ctx: Ctx) -> int:
     """Write the check-in occurrences of the next hours (the horizon) as rows, once each, for the commitments
     whose fill job is due. Returns the jobs run."""
-    due = jobs.due(ctx, JobKind.SCHEDULE_FILL, BATCH)
-    for commitment_id, was in due:
+    ran = 0
+    for commitment_id, was in jobs.within(jobs.due(ctx, JobKind.SCHEDULE_FILL, BATCH)):
         _, next_at = _fill_one(ctx, commitment_id)
         jobs.settle(ctx, JobKind.SCHEDULE_FILL, commitment_id, was, next_at)
-    return len(due)
+        ran += 1
+    return ran
 
 
 def ask_due_checkins(ctx: Ctx) -> int:
@@ -68,9 +69,9 @@ def mark_missed_checkins(ctx: Ctx) -> int:
     """Grace ran out: a check-in whose question reached the member is missed (nudge, escalation); one the bot
     never managed to ask is "not asked", and the caseworker gets one notice for what this pass found."""
     closed, unasked = 0, []
-    for checkin in list(ctx.s.scalars(select(Checkin).where(
+    for checkin in jobs.within(list(ctx.s.scalars(select(Checkin).where(
             Checkin.state == CheckinState.PENDING, Checkin.grace_ends_at <= ctx.now)
-            .order_by(Checkin.grace_ends_at, Checkin.id).limit(BATCH))):
+            .order_by(Checkin.grace_ends_at, Checkin.id).limit(BATCH)))):
         if outages.was_asked(ctx, checkin.id):
             closed += checkins.mark_missed(ctx, checkin)
         elif outages.mark_not_asked(ctx, checkin):
@@ -107,8 +108,9 @@ def _remind(ctx: Ctx, meeting: Meeting, offset: int) -> None:
 def meeting_reminders(ctx: Ctx) -> int:
     """Each reminder offset (e.g. 24h and 2h before) once; after downtime only the latest one due.
     Returns the jobs run."""
-    due = jobs.due(ctx, JobKind.MEETING_REMINDER, BATCH)
-    for meeting_id, was in due:
+    ran = 0
+    for meeting_id, was in jobs.within(jobs.due(ctx, JobKind.MEETING_REMINDER, BATCH)):
+        ran += 1
         meeting = ctx.s.get(Meeting, meeting_id)
         if meeting is None or meeting.cancelled or meeting.starts_at <= ctx.now:
             jobs.settle(ctx, JobKind.MEETING_REMINDER, meeting_id, was, None)
@@ -119,7 +121,7 @@ def meeting_reminders(ctx: Ctx) -> int:
         later = [meeting.starts_at - timedelta(minutes=o) for o in ctx.settings.reminder_offsets_minutes]
         jobs.settle(ctx, JobKind.MEETING_REMINDER, meeting_id, was, min((m for m in later if m > ctx.now),
                                                                         default=None))
-    return len(due)
+    return ran
 
 
 # --- when next: the earliest moment each sweep could have work (at or before :now: it has work now) -----------

@@ -80,7 +80,7 @@ def weekly_thanks(ctx: Ctx, limit: int) -> int:
     after a downtime of more than a day the week is skipped. Returns the jobs run."""
     spec = ctx.settings.weekly_summary
     ran = 0
-    for family_id, was in jobs.due(ctx, JobKind.WEEKLY_THANKS, limit):
+    for family_id, was in jobs.within(jobs.due(ctx, JobKind.WEEKLY_THANKS, limit)):
         ran += 1
         family = ctx.s.get(Family, family_id)
         if family is None:
@@ -214,7 +214,7 @@ def daily_summaries(ctx: Ctx, limit: int) -> int:
     12 hours late. A person who is no longer anyone's caseworker has no job until they are again.
     Returns the jobs run."""
     ran = 0
-    for person_id, was in jobs.due(ctx, JobKind.DAILY_SUMMARY, limit):
+    for person_id, was in jobs.within(jobs.due(ctx, JobKind.DAILY_SUMMARY, limit)):
         ran += 1
         person = ctx.s.get(Person, person_id)
         families = caseworker_families(ctx, person_id) if person else []
