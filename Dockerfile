@@ -24,7 +24,8 @@ ENV PATH=/opt/familyteam/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     FAMILYTEAM_HTTP_HOST=0.0.0.0 \
     FAMILYTEAM_HTTP_PORT=8080 \
-    DATABASE_URL=sqlite:////data/familyteam.db
+    DATABASE_URL=sqlite:////data/familyteam.db \
+    FAMILYTEAM_HELD_DIR=/data/held
 WORKDIR /home/familyteam
 USER familyteam
 VOLUME ["/data"]

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from bot.clock import Clock
+from bot.conversation.holding import Holding
 from bot.conversation.router import Router
 from bot.conversation.staff import StaffDoor
 from bot.engine.dispatcher import Dispatcher
@@ -20,10 +21,13 @@ from bot.services import audit, reach
 from bot.services.context import Actor, Ctx
 from bot.services.errors import Refused
 from bot.settings import Settings
+from storage import crypto
 from storage.db import CHECKPOINT_SECONDS, Database
+from storage.held import HeldEvents
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+HELD_SECONDS = 15  # how often events held while the database was unavailable are tried again
 
 
 class App:
@@ -34,6 +38,8 @@ class App:
         self.engine = Engine(db, clock, settings, secret)
         self.dispatcher = Dispatcher(db, clock, settings, secret, self.transports)
         self.router = Router(db, clock, settings, secret, on_outbox=self.kick)
+        keys = crypto.registered(db.engine)
+        self.holding = Holding(self.router, HeldEvents(settings.held_dir, keys) if keys else None)
         self.staff = StaffDoor(db, clock, settings, secret, on_outbox=self.kick)
         self._kicked: asyncio.Task[Any] | None = None
 
@@ -63,8 +69,9 @@ class App:
         return result
 
     async def handle(self, event: Inbound) -> None:
-        """The one inbound door: every platform's events go through the conversation router."""
-        await self.router.handle(event)
+        """The one inbound door: every platform's events go through the conversation router (held in a file
+        if the database cannot take them: bot/conversation/holding.py)."""
+        await self.holding.handle(event)
 
     def kick(self) -> None:
         """Deliver new outbox rows now rather than at the next dispatcher tick."""
@@ -81,7 +88,7 @@ class App:
         await self.dispatcher.dispatch_once()
 
     def scheduler(self) -> Any:
-        """The process's only APScheduler: two fixed interval jobs (three on SQLite: the log's checkpoint); the
+        """The process's only APScheduler: three fixed interval jobs (four on SQLite: the log's checkpoint); the
         database decides what is due."""
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -90,6 +97,8 @@ class App:
                           next_run_time=self.clock.now())
         scheduler.add_job(self.dispatcher.dispatch_once, "interval", seconds=self.settings.dispatch_seconds,
                           id="dispatch")
+        scheduler.add_job(self.holding.release, "interval", seconds=HELD_SECONDS, id="held",
+                          next_run_time=self.clock.now())
         if self.db.checkpoints:  # SQLite: its log copied in the background, not inside a commit (storage/db.py)
             scheduler.add_job(asyncio.to_thread, "interval", args=[self.db.checkpoint], seconds=CHECKPOINT_SECONDS,
                               id="checkpoint")

@@ -16,6 +16,8 @@ of each app's own (bot/web.py). The names, for operators (docs/operations.md):
 - familyteam_sweep_duration_seconds{sweep}: how long each engine sweep took (histogram, per tick)
 - familyteam_inbound_updates_total{platform,kind,result}: chat events through the router by result
   (handled, duplicate, refused, failed)
+- familyteam_inbound_held_total{platform,result}: events held in a file while the database was unavailable
+  (held), handled later (released), or set aside for the operator (failed)
 - familyteam_inbound_unreadable_total{platform}, familyteam_inbound_ignored_total{platform,reason}
 - familyteam_build_info{version}: the installed version
 - familyteam_outbox_depth{purpose,platform}, familyteam_outbox_oldest_age_seconds{purpose,platform}:
@@ -58,6 +60,8 @@ SWEEP_SECONDS = Histogram("familyteam_sweep_duration_seconds", "How long one eng
                           buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=REGISTRY)
 INBOUND = Counter("familyteam_inbound_updates", "Chat events through the router by kind and result",
                   ["platform", "kind", "result"], registry=REGISTRY)
+HELD = Counter("familyteam_inbound_held", "Chat events held in a file while the database was unavailable, "
+               "and what became of them (held, released, failed)", ["platform", "result"], registry=REGISTRY)
 BUILD = Info("familyteam_build", "The installed FamilyTeam", registry=REGISTRY)
 
 

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     http_host: str = Field(default="127.0.0.1", validation_alias="FAMILYTEAM_HTTP_HOST")
     http_port: int = Field(default=8080, validation_alias="FAMILYTEAM_HTTP_PORT", ge=0, le=65535)
     sweep_seconds: float = Field(default=30.0, validation_alias="FAMILYTEAM_SWEEP_SECONDS", gt=0)
+    held_dir: str = Field(default="familyteam-held", validation_alias="FAMILYTEAM_HELD_DIR")
     engine_workers: int = Field(default=2, ge=1, le=16, validation_alias="FAMILYTEAM_ENGINE_WORKERS")
     dispatch_seconds: float = Field(default=2.0, validation_alias="FAMILYTEAM_DISPATCH_SECONDS", gt=0)
     default_language: str = Field(default="en", validation_alias="FAMILYTEAM_DEFAULT_LANGUAGE")

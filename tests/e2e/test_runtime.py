@@ -49,7 +49,8 @@ async def test_scheduler_jobs_do_not_grow_with_families_and_healthz_answers(hs: 
         stop.set()
 
     await asyncio.wait_for(app.run_forever(stop=stop, on_ready=on_ready), timeout=20)
-    assert seen["jobs"] == ["checkpoint", "dispatch", "sweep"], "a constant set of jobs, none per check-in or family"
+    assert seen["jobs"] == ["checkpoint", "dispatch", "held", "sweep"], \
+        "a constant set of jobs, none per check-in or family"
     assert seen["status"] == 200, seen.get("body")
     body = seen["body"]
     assert isinstance(body, dict) and body["ok"] is True and body["transports"] == ["console"]

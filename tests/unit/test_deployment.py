@@ -46,6 +46,10 @@ def test_compose_runs_the_app_on_a_healthy_postgres_with_a_volume() -> None:
     assert settings.database_url.startswith("postgresql+psycopg://") and "@db:5432/" in settings.database_url
     published = app["ports"][0].split(":")
     assert published[-1] == str(settings.http_port)
+    held = app["environment"]["FAMILYTEAM_HELD_DIR"]
+    mounts = dict(reversed(v.split(":")[:2]) for v in app["volumes"])
+    assert any(held.startswith(path + "/") and name in spec["volumes"] for path, name in mounts.items()), \
+        "events held while the database is down survive a restart of the container"
 
 
 def test_dockerfile_is_slim_non_root_hash_checked_and_health_checked() -> None:

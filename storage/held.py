@@ -1,0 +1,61 @@
+"""Held events: what people wrote or pressed while the database could not take it, kept in files until it can.
+
+A platform may consider an event delivered before the bot has written it (Slack is acknowledged within three
+seconds, before the work; Telegram's long polling moves its offset on when it reads a batch), so an event the
+database refused, after the router's retries, would otherwise be lost. Each is one file in the held
+directory, encrypted with the data keys (it holds a person's words), written whole (a temporary file renamed)
+and readable by this user only; the oldest first when read back."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+from storage.crypto import Keyring
+
+SUFFIX = ".held"
+FAILED = ".failed"  # held, and failing for a reason other than the database: kept for the operator
+
+
+class HeldEvents:
+    def __init__(self, directory: str | Path, keys: Keyring) -> None:
+        self.directory, self.keys = Path(directory), keys
+
+    def hold(self, event: dict[str, Any], now_ns: int) -> Path:
+        """Keep one event; returns its file."""
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = self.directory / f"{now_ns:020d}-{uuid.uuid4().hex}{SUFFIX}"
+        partial = path.with_suffix(".part")
+        data = self.keys.encrypt(json.dumps(event, ensure_ascii=False).encode("utf-8"))
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(partial, path)
+        return path
+
+    def waiting(self) -> list[Path]:
+        """The held events still to handle, the oldest first."""
+        if not self.directory.is_dir():
+            return []
+        return sorted(self.directory.glob(f"*{SUFFIX}"))
+
+    def failed(self) -> list[Path]:
+        return sorted(self.directory.glob(f"*{FAILED}")) if self.directory.is_dir() else []
+
+    def read(self, path: Path) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.keys.decrypt(path.read_bytes()))
+        return value
+
+    @staticmethod
+    def done(path: Path) -> None:
+        path.unlink(missing_ok=True)
+
+    @staticmethod
+    def give_up(path: Path) -> None:
+        """Not retried again; the file stays for the operator (`familyteam status` counts it)."""
+        path.rename(path.with_suffix(FAILED))
