@@ -46,9 +46,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every test using the database gets a backend: both for `storage` tests, SQLite for the rest."""
+    """Every test using the database gets a backend: both for `storage` tests, SQLite for the rest, and
+    PostgreSQL alone for `postgresql_only` tests."""
     if "db_url" in metafunc.fixturenames:
         backends = BACKENDS if metafunc.definition.get_closest_marker("storage") else BACKENDS[:1]
+        if metafunc.definition.get_closest_marker("postgresql_only"):
+            backends = BACKENDS[1:]
         metafunc.parametrize("db_url", backends, indirect=True)
 
 

@@ -48,9 +48,8 @@ async def test_two_workers_in_small_batches_ask_every_due_checkin_exactly_once(
     assert [sum(t.startswith("Check-in for") for t in h.texts(f"sue{i}")) for i in range(5)] == [1] * 5
 
 
+@pytest.mark.postgresql_only  # SQLite has one writer: there a second claim waits for the first, by design
 async def test_a_claim_skips_what_another_transaction_holds_instead_of_waiting(h: Harness) -> None:
-    if h.app.db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has one writer: a second claim waits for the first transaction by design")
     await _families(h, 5)
     h.clock.set(SEVEN_PM)
     with h.app.db.session() as first, h.app.db.session() as second:
