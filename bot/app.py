@@ -39,7 +39,7 @@ class App:
         self.dispatcher = Dispatcher(db, clock, settings, secret, self.transports)
         self.router = Router(db, clock, settings, secret, on_outbox=self.kick)
         keys = crypto.registered(db.engine)
-        self.holding = Holding(self.router, HeldEvents(settings.held_dir, keys) if keys else None)
+        self.holding = Holding(self.router, HeldEvents(settings.held_dir, keys) if keys else None, clock)
         self.staff = StaffDoor(db, clock, settings, secret, on_outbox=self.kick)
         self._kicked: asyncio.Task[Any] | None = None
 
@@ -83,9 +83,16 @@ class App:
             self._kicked = loop.create_task(self.dispatcher.dispatch_once())
 
     async def tick(self) -> None:
-        """One engine pass and one delivery pass (what the scheduler does, callable from tests)."""
-        await self.engine.tick()
+        """One engine pass (held events first) and one delivery pass (what the scheduler does, callable from
+        tests)."""
+        await self.sweep()
         await self.dispatcher.dispatch_once()
+
+    async def sweep(self) -> None:
+        """The engine's pass, after any events held while the database was unavailable (they may answer what
+        the sweeps would otherwise find unanswered)."""
+        await self.holding.release()
+        await self.engine.tick()
 
     def scheduler(self) -> Any:
         """The process's only APScheduler: three fixed interval jobs (four on SQLite: the log's checkpoint); the
@@ -93,7 +100,7 @@ class App:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
         scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
-        scheduler.add_job(self.engine.tick, "interval", seconds=self.settings.sweep_seconds, id="sweep",
+        scheduler.add_job(self.sweep, "interval", seconds=self.settings.sweep_seconds, id="sweep",
                           next_run_time=self.clock.now())
         scheduler.add_job(self.dispatcher.dispatch_once, "interval", seconds=self.settings.dispatch_seconds,
                           id="dispatch")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,9 @@ from typing import Any
 from storage.crypto import Keyring
 
 SUFFIX = ".held"
+PARTIAL = ".part"  # being written; one left by a crash is tried once it is a minute old (if whole, it reads)
 FAILED = ".failed"  # held, and failing for a reason other than the database: kept for the operator
+STALE_PART_SECONDS = 60
 
 
 class HeldEvents:
@@ -28,7 +31,7 @@ class HeldEvents:
         """Keep one event; returns its file."""
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.directory / f"{now_ns:020d}-{uuid.uuid4().hex}{SUFFIX}"
-        partial = path.with_suffix(".part")
+        partial = path.with_suffix(PARTIAL)
         data = self.keys.encrypt(json.dumps(event, ensure_ascii=False).encode("utf-8"))
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
@@ -36,13 +39,17 @@ class HeldEvents:
             f.flush()
             os.fsync(f.fileno())
         os.replace(partial, path)
+        _sync_directory(self.directory)  # the rename itself survives a power cut
         return path
 
     def waiting(self) -> list[Path]:
-        """The held events still to handle, the oldest first."""
+        """The held events still to handle, the oldest first; a file a crash left half-renamed is among them
+        once it is a minute old (encrypted and authenticated, it reads only if it was written whole)."""
         if not self.directory.is_dir():
             return []
-        return sorted(self.directory.glob(f"*{SUFFIX}"))
+        stale = time.time() - STALE_PART_SECONDS
+        parts = [p for p in self.directory.glob(f"*{PARTIAL}") if p.stat().st_mtime < stale]
+        return sorted([*self.directory.glob(f"*{SUFFIX}"), *parts], key=lambda p: p.name)
 
     def failed(self) -> list[Path]:
         return sorted(self.directory.glob(f"*{FAILED}")) if self.directory.is_dir() else []
@@ -59,3 +66,11 @@ class HeldEvents:
     def give_up(path: Path) -> None:
         """Not retried again; the file stays for the operator (`familyteam status` counts it)."""
         path.rename(path.with_suffix(FAILED))
+
+
+def _sync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

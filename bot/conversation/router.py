@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 
 from sqlalchemy.orm import Session
@@ -107,11 +108,15 @@ class Router:
             if self.on_outbox:
                 self.on_outbox()
 
-    @staticmethod
-    def _settle(taken: list[tuple[Inbound, asyncio.Future[batch.Result]]], results: list[batch.Result]) -> None:
+    @classmethod
+    def _settle(cls, taken: list[tuple[Inbound, asyncio.Future[batch.Result]]], results: list[batch.Result]) -> None:
         for (event, waiting), result in zip(taken, results, strict=True):
-            metrics.inbound(event.platform, event.kind, "failed" if isinstance(result, BaseException) else result)
+            cls._settle_one(event, result)
             _tell(waiting, result)
+
+    @staticmethod
+    def _settle_one(event: Inbound, result: batch.Result) -> None:
+        metrics.inbound(event.platform, event.kind, "failed" if isinstance(result, BaseException) else result)
 
     async def _with_retries(self, events: list[Inbound]) -> list[batch.Result]:
         """A database that is briefly unavailable (locked, failing over) is retried here, whatever the
@@ -125,13 +130,23 @@ class Router:
                 await asyncio.sleep(delay)
         return await self.db.run(lambda s: self.handle_batch(s, events))
 
-    def handle_batch(self, s: Session, events: list[Inbound]) -> list[batch.Result]:
+    async def handle_held(self, event: Inbound, at: datetime) -> None:
+        """Handle an event held while the database was unavailable (bot/conversation/holding.py) as of the
+        moment it arrived: an answer given in time counts as in time. Raises as `handle` does."""
+        (result,) = await self.db.run(lambda s: self.handle_batch(s, [event], now=at))
+        self._settle_one(event, result)
+        if self.on_outbox:
+            self.on_outbox()
+        if isinstance(result, BaseException):
+            raise result
+
+    def handle_batch(self, s: Session, events: list[Inbound], now: datetime | None = None) -> list[batch.Result]:
         """Handle events in one transaction, each in its own savepoint: the plain "Done" presses together,
         the rest one by one in arrival order. An event that fails is rolled back alone and its result is the
         exception; the database failing fails them all (raised)."""
         begin_now(s)
         try:
-            done = batch.answer_done(self.ctx(s), events)
+            done = batch.answer_done(self.ctx(s, now), events)
         except batch.UNAVAILABLE:
             raise
         except Exception:  # a fault of the shortcut must never lose a press: the router takes them all
@@ -145,7 +160,7 @@ class Router:
             result: batch.Result
             try:
                 with s.begin_nested():  # its release writes what the event left unflushed: it may fail too
-                    result = self.handle_in(s, event)
+                    result = self.handle_in(s, event, now)
             except batch.UNAVAILABLE:
                 raise
             except Exception as exc:
@@ -154,13 +169,13 @@ class Router:
             results.append(result)
         return results
 
-    def ctx(self, s: Session) -> Ctx:
-        return Ctx(s, self.clock.now(), self.settings, self.secret)
+    def ctx(self, s: Session, now: datetime | None = None) -> Ctx:
+        return Ctx(s, now or self.clock.now(), self.settings, self.secret)
 
-    def handle_in(self, s: Session, event: Inbound) -> str:
+    def handle_in(self, s: Session, event: Inbound, now: datetime | None = None) -> str:
         """Handle one event in its own transaction; a refusal is audited and answered in a fresh one.
         Returns what became of it (for bot.metrics): handled, duplicate or refused."""
-        ctx = self.ctx(s)
+        ctx = self.ctx(s, now)
         if not claim_receipt(ctx, event.platform, event.event_id):
             log.info("inbound %s:%s already handled (a redelivery)", event.platform, event.event_id)
             return "duplicate"
@@ -169,7 +184,7 @@ class Router:
             with s.begin_nested():
                 self._dispatch(ctx, event)
         except ServiceError as exc:
-            self._refused(self.ctx(s), event, exc)
+            self._refused(self.ctx(s, now), event, exc)
             return "refused"
         return "handled"
 

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,6 +23,7 @@ from storage.db import Database
 from storage.models import ChatIdentity, OutboxMessage
 
 log = logging.getLogger(__name__)
+MAX_TICK_SECONDS = 60.0  # a tick with more to do ends here; the scheduler's next tick carries on at once
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Engine:
         # once where the database has concurrent writers; SQLite has one writer, so there it runs alone.
         self.workers = settings.engine_workers if db.engine.dialect.name != "sqlite" else 1
         self._pool = ThreadPoolExecutor(self.workers - 1, "sweep") if self.workers > 1 else None
+        self._closed = False
 
     def tick_sync(self) -> TickReport:
         """Passes over the sweeps that have work, in their order (the most urgent first). One statement asks
@@ -70,28 +72,34 @@ class Engine:
         downtime is caught up in one tick, and thousands due at once (Sunday's thanks for every family) hold
         back what falls due meanwhile (a bottom line's escalation step, a question) by one batch, not until
         they are all done. A sweep that fails, or has work due and does none, is logged and not run again in
-        this tick."""
+        this tick. A tick ends after MAX_TICK_SECONDS (the scheduler's next one carries on), when the moments
+        cannot be read (one pass of every sweep, blind), or when the engine is closing."""
         report = TickReport(counts={name: 0 for name, _ in SWEEPS})
-        now = self.clock.now()
+        now, started = self.clock.now(), time.monotonic()
         moments = self._moments_or_all(now, report)
         state = _Passes()
-        while True:
-            worked = False
-            for name, sweep in SWEEPS:
-                if not state.runs(name, moments.get(name), now):
-                    continue
-                done, failed, more = self._run(name, sweep, now, report)
-                report.counts[name] += done
-                state.ran(name, done, failed, more)
-                if done:
-                    worked = True
-                    moments = self._moments_or_all(now, report)
-            if not worked:
+        while self._pass(now, moments, state, report):
+            if "when_next" in report.failures or self._closed or time.monotonic() - started >= MAX_TICK_SECONDS:
                 break
             state.before, now = now, self.clock.now()
             moments = self._moments_or_all(now, report)
         log.debug("tick at %s: %s", now.isoformat(), {k: v for k, v in report.counts.items() if v} or "nothing due")
         return report
+
+    def _pass(self, now: datetime, moments: dict[str, datetime | None], state: _Passes,
+              report: TickReport) -> bool:
+        """One batch of each sweep that runs in this pass: whether any did work."""
+        worked = False
+        for name, sweep in SWEEPS:
+            if not state.runs(name, moments.get(name), now):
+                continue
+            done, failed, more = self._run(name, sweep, now, report)
+            report.counts[name] += done
+            state.ran(name, done, failed, more)
+            if done:
+                worked = True
+                moments.update(self._moments_or_all(now, report))
+        return worked
 
     def _moments_or_all(self, now: datetime, report: TickReport) -> dict[str, datetime | None]:
         """Each sweep's next moment; if they cannot be read, every sweep runs (each fails on its own)."""
@@ -103,7 +111,8 @@ class Engine:
             return {name: now for name, _ in SWEEPS}
 
     def close(self) -> None:
-        """The workers' threads end (after a tick in progress)."""
+        """A tick in progress ends after its pass (on this thread), and the workers' threads end."""
+        self._closed = True
         if self._pool is not None:
             self._pool.shutdown()
 
@@ -111,13 +120,11 @@ class Engine:
         """One batch of a sweep (of each worker's, for a shared one): (the work done, whether a batch failed:
         logged, undone and reported, whether a batch may have left work: it filled up or used its time)."""
         started = time.perf_counter()
-        if self._pool is not None and name in SHARED:  # the other workers on the pool, one on this thread
-            others = [self._pool.submit(self._batch, name, sweep, now) for _ in range(self.workers - 1)]
-            runs = [self._batch(name, sweep, now)]
+        others = self._others(name, sweep, now)  # the other workers of a shared sweep, one on this thread
+        runs = [self._batch(name, sweep, now)]
+        if others:
             wait(others)
             runs += [future.result() for future in others]
-        else:
-            runs = [self._batch(name, sweep, now)]
         took = time.perf_counter() - started
         failed = any(n is None for n in runs)
         if failed:
@@ -125,6 +132,14 @@ class Engine:
         metrics.SWEEP_SECONDS.labels(sweep=name).observe(took)
         more = took >= jobs.BATCH_SECONDS or any(n is not None and n >= BATCH for n in runs)
         return sum(n or 0 for n in runs), failed, more
+
+    def _others(self, name: str, sweep: Sweep, now: datetime) -> list[Future[int | None]]:
+        if self._pool is None or name not in SHARED or self._closed:
+            return []
+        try:
+            return [self._pool.submit(self._batch, name, sweep, now) for _ in range(self.workers - 1)]
+        except RuntimeError:  # closed meanwhile: this thread alone
+            return []
 
     def _batch(self, name: str, sweep: Sweep, now: datetime) -> int | None:
         """One batch in its own transaction: the work done (None: it failed, was logged and undone)."""

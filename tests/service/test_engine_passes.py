@@ -78,3 +78,36 @@ async def test_a_sweep_that_leaves_its_work_due_runs_once_a_tick_not_for_ever(
     assert report.counts == {"stuck": 1} and len(calls) == 1
     hs.app.engine.tick_sync()
     assert len(calls) == 2, "and again on the next tick"
+
+
+async def test_a_slow_sweep_that_leaves_its_work_due_ends_the_tick_at_its_time_limit(
+        hs: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[datetime] = []
+
+    def stuck(ctx: Ctx) -> int:
+        calls.append(ctx.now)
+        return 1
+
+    monkeypatch.setattr(bot.engine.engine, "SWEEPS", [("stuck", stuck)])
+    monkeypatch.setattr(hs.app.engine, "moments", lambda now: {"stuck": datetime(2026, 11, 30, 7, 0, tzinfo=UTC)})
+    monkeypatch.setattr(jobs, "BATCH_SECONDS", 0.0)  # every batch "used its time": it may have left work
+    monkeypatch.setattr(bot.engine.engine, "MAX_TICK_SECONDS", 0.0)
+    hs.app.engine.tick_sync()
+    assert len(calls) == 1, "the tick ends at its time limit; the next tick carries on"
+
+
+async def test_when_the_moments_cannot_be_read_a_tick_is_one_blind_pass(
+        hs: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[datetime] = []
+
+    def worker(ctx: Ctx) -> int:
+        calls.append(ctx.now)
+        return 1
+
+    def unreadable(now: datetime) -> dict[str, datetime | None]:
+        raise RuntimeError("the moments cannot be read")
+
+    monkeypatch.setattr(bot.engine.engine, "SWEEPS", [("worker", worker)])
+    monkeypatch.setattr(hs.app.engine, "moments", unreadable)
+    report = hs.app.engine.tick_sync()
+    assert len(calls) == 1 and report.failures.count("when_next") >= 1

@@ -4,7 +4,9 @@ among them still reaches the caseworker then, once (bot/conversation/holding.py,
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,16 @@ from sqlalchemy.exc import OperationalError
 from bot.ports import Inbound, InboundKind
 from storage.models import ConversationMessage
 from tests.support.harness import Harness
+
+CALL_AT_19 = """
+[[commitment]]
+key = "evening-call"
+member = "Sue"
+text = "Call Mum at 7"
+schedule = "FREQ=DAILY;BYHOUR=19;BYMINUTE=0"
+grace = "1h"
+"""
+SEVEN_PM = datetime(2026, 11, 30, 19, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -66,9 +78,11 @@ async def test_a_held_event_redelivered_meanwhile_has_its_effect_once(
     with monkeypatch.context() as m:
         _database_down(h, m)
         await h.send(press)
-    await h.send(press)  # the platform delivered it again once the database was back
-    assert await h.app.holding.release() == 1, "handled, as a duplicate"
+    await h.send(press)  # the platform delivered it again once the database was back: it queues behind the first
+    assert await h.app.holding.release() == 2, "both handled, the second as a duplicate"
     assert len(h.escalations()) == 1
+    await h.send(press)  # nothing held any more: straight through, a duplicate again
+    assert len(h.escalations()) == 1 and not h.app.holding.behind
 
 
 async def test_held_events_go_in_order_and_one_that_cannot_be_read_is_set_aside(
@@ -87,3 +101,58 @@ async def test_held_events_go_in_order_and_one_that_cannot_be_read_is_set_aside(
     assert kept[-2:] == ["Walked them to school, all fine", "and picked them up again"]
     assert h.app.holding.held is not None
     assert [p.suffix for p in h.app.holding.held.failed()] == [".failed"], "kept for the operator, not retried"
+
+
+async def test_an_answer_held_while_the_database_was_down_counts_as_given_in_time(
+        held: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sue presses Done at 19:05 (grace until 20:00) while the database is down; it is back at 20:10. Her
+    answer is recorded at 19:05, on time, before the engine looks for missed check-ins: no "late", no nudge,
+    no escalation."""
+    h = held
+    await h.network(CALL_AT_19)
+    await h.advance_to(SEVEN_PM)
+    question = next(t for t in h.texts("sue") if t.startswith("Check-in for"))
+    h.clock.set(SEVEN_PM + timedelta(minutes=5))
+    with monkeypatch.context() as m:
+        _database_down(h, m)
+        await h.press("sue", "Done")
+    h.clock.set(SEVEN_PM + timedelta(minutes=70))  # 20:10: back, and the grace ran out meanwhile
+    await h.tick()  # the scheduler's pass: held events first, then the sweeps
+    (checkin,) = [c for c in h.checkins() if c.due_at == SEVEN_PM]
+    assert checkin.state == "done" and checkin.late is False
+    assert any("Recorded: Done at Mon 30 Nov, 19:05. Thank you!" in t for t in h.texts("sue")), h.texts("sue")[-3:]
+    assert not any("(late)" in t or "gentle reminder" in t for t in h.texts("sue")), question
+    assert h.escalations() == []
+
+
+async def test_while_events_are_held_new_ones_wait_behind_them_so_a_persons_words_keep_their_order(
+        held: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    h = held
+    await h.network()
+    with monkeypatch.context() as m:
+        _database_down(h, m)
+        await h.say("sue", "worried: the door was open all night")
+    await h.say("sue", "all fine now, he has gone")  # the database is back, the first is still held
+    assert h.app.holding.behind
+    assert await h.app.holding.release() == 2
+    kept = h.call(lambda ctx: list(ctx.s.scalars(select(ConversationMessage.text)
+                                                 .order_by(ConversationMessage.id))))
+    assert kept[-2:] == ["worried: the door was open all night", "all fine now, he has gone"]
+    assert not h.app.holding.behind
+
+
+async def test_a_file_a_crash_left_before_its_rename_is_handled_once_it_is_a_minute_old(
+        held: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    h = held
+    await h.network()
+    with monkeypatch.context() as m:
+        _database_down(h, m)
+        await h.say("gran", "Walked them to school, all fine")
+    (whole,) = list((tmp_path / "held").iterdir())
+    part = whole.rename(whole.with_suffix(".part"))  # as if the process died between writing and renaming
+    assert await h.app.holding.release() == 0, "a fresh .part may still be being written"
+    old = part.stat().st_mtime - 120
+    os.utime(part, (old, old))
+    assert await h.app.holding.release() == 1
+    kept = h.call(lambda ctx: list(ctx.s.scalars(select(ConversationMessage.text))))
+    assert kept[-1] == "Walked them to school, all fine"
