@@ -16,16 +16,9 @@ from sqlalchemy.exc import OperationalError
 
 from bot.ports import Inbound, InboundKind
 from storage.models import ConversationMessage
+from tests.service.test_engine_cost import CALLS
 from tests.support.harness import Harness
 
-CALL_AT_19 = """
-[[commitment]]
-key = "evening-call"
-member = "Sue"
-text = "Call Mum at 7"
-schedule = "FREQ=DAILY;BYHOUR=19;BYMINUTE=0"
-grace = "1h"
-"""
 SEVEN_PM = datetime(2026, 11, 30, 19, 0, tzinfo=UTC)
 
 
@@ -35,6 +28,11 @@ def held(sqlite_url: str, tmp_path: Path) -> Iterator[Harness]:
     world.app.router.retry_delays = ()  # the router's own retries (0.5 + 1 + 2 + 4 s) are tested elsewhere
     yield world
     world.close()
+
+
+def _kept(h: Harness) -> list[str]:
+    """The family's record of what its people wrote, in order."""
+    return h.call(lambda ctx: list(ctx.s.scalars(select(ConversationMessage.text).order_by(ConversationMessage.id))))
 
 
 def _database_down(h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -96,8 +94,7 @@ async def test_held_events_go_in_order_and_one_that_cannot_be_read_is_set_aside(
     first = sorted((tmp_path / "held").iterdir())[0]
     (tmp_path / "held" / ("0" + first.name)).write_bytes(b"not a held event")  # sorts first
     assert await h.app.holding.release() == 2
-    kept = h.call(lambda ctx: list(ctx.s.scalars(select(ConversationMessage.text)
-                                                 .order_by(ConversationMessage.id))))
+    kept = _kept(h)
     assert kept[-2:] == ["Walked them to school, all fine", "and picked them up again"]
     assert h.app.holding.held is not None
     assert [p.suffix for p in h.app.holding.held.failed()] == [".failed"], "kept for the operator, not retried"
@@ -109,7 +106,7 @@ async def test_an_answer_held_while_the_database_was_down_counts_as_given_in_tim
     answer is recorded at 19:05, on time, before the engine looks for missed check-ins: no "late", no nudge,
     no escalation."""
     h = held
-    await h.network(CALL_AT_19)
+    await h.network(CALLS)
     await h.advance_to(SEVEN_PM)
     question = next(t for t in h.texts("sue") if t.startswith("Check-in for"))
     h.clock.set(SEVEN_PM + timedelta(minutes=5))
@@ -135,8 +132,7 @@ async def test_while_events_are_held_new_ones_wait_behind_them_so_a_persons_word
     await h.say("sue", "all fine now, he has gone")  # the database is back, the first is still held
     assert h.app.holding.behind
     assert await h.app.holding.release() == 2
-    kept = h.call(lambda ctx: list(ctx.s.scalars(select(ConversationMessage.text)
-                                                 .order_by(ConversationMessage.id))))
+    kept = _kept(h)
     assert kept[-2:] == ["worried: the door was open all night", "all fine now, he has gone"]
     assert not h.app.holding.behind
 
@@ -154,5 +150,5 @@ async def test_a_file_a_crash_left_before_its_rename_is_handled_once_it_is_a_min
     old = part.stat().st_mtime - 120
     os.utime(part, (old, old))
     assert await h.app.holding.release() == 1
-    kept = h.call(lambda ctx: list(ctx.s.scalars(select(ConversationMessage.text))))
+    kept = _kept(h)
     assert kept[-1] == "Walked them to school, all fine"

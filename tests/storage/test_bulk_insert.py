@@ -32,16 +32,21 @@ def _rows(identity_id: int, prefix: str) -> list[dict[str, Any]]:
              "state": "pending", "attempts": 0, "next_attempt_at": NOW, "created_at": NOW} for n in range(3)]
 
 
+def _chat(ctx: Ctx) -> ChatIdentity:
+    person = Person(display_name="p", created_at=NOW)
+    ctx.s.add(person)
+    ctx.s.flush()
+    chat = ChatIdentity(person_id=person.id, platform="console", external_id="p", created_at=NOW)
+    ctx.s.add(chat)
+    ctx.s.flush()
+    return chat
+
+
 def test_bulk_rows_are_stored_as_sqlalchemy_stores_them(db_url: str) -> None:
     h = Harness(db_url)
     try:
         def write(ctx: Ctx) -> None:
-            person = Person(display_name="p", created_at=NOW)
-            ctx.s.add(person)
-            ctx.s.flush()
-            chat = ChatIdentity(person_id=person.id, platform="console", external_id="p", created_at=NOW)
-            ctx.s.add(chat)
-            ctx.s.flush()
+            chat = _chat(ctx)
             ctx.s.execute(insert(OutboxMessage.__table__), _rows(chat.id, "orm"))  # type: ignore[arg-type]
             bulk = _rows(chat.id, "bulk")
             _BATCH.execute(ctx.s.connection(), [{k: v for k, v in r.items() if not k.endswith("_at")} for r in bulk],
@@ -69,12 +74,7 @@ def test_a_value_longer_than_its_column_is_refused_not_cut(db_url: str) -> None:
     h = Harness(db_url)
     try:
         def write(ctx: Ctx) -> None:
-            person = Person(display_name="p", created_at=NOW)
-            ctx.s.add(person)
-            ctx.s.flush()
-            chat = ChatIdentity(person_id=person.id, platform="console", external_id="p", created_at=NOW)
-            ctx.s.add(chat)
-            ctx.s.flush()
+            chat = _chat(ctx)
             row = {k: v for k, v in _rows(chat.id, "bulk")[0].items() if not k.endswith("_at")}
             _BATCH.execute(ctx.s.connection(), [row | {"kind": "k" * 33}], {"next_attempt_at": NOW, "created_at": NOW})
 
