@@ -182,8 +182,11 @@ def _section(ctx: Ctx, family: Family, since: datetime, until: datetime) -> rend
 
 
 def _window_start(ctx: Ctx, person: Person, tz: str, moment: datetime) -> datetime:
-    """A summary covers everything since the person's last one: a day, or longer after days without one (away,
-    or nobody's caseworker for a while), so what was handled meanwhile is never skipped; two weeks at most."""
+    """A summary covers everything since the person's last one reached: a day, or longer after days without
+    one (away, or nobody's caseworker for a while), so what was handled meanwhile is never skipped, and
+    shorter or longer after the summary time changed, so nothing is told twice; two weeks at most."""
+    if person.summary_covered_until is not None and person.summary_covered_until < moment:
+        return max(person.summary_covered_until, moment - MAX_WINDOW)
     last = ctx.s.scalar(select(func.max(OutboxMessage.created_at)).join(
         ChatIdentity, ChatIdentity.id == OutboxMessage.identity_id).where(
         ChatIdentity.person_id == person.id, OutboxMessage.kind == OutboxPurpose.DAILY_SUMMARY,
@@ -226,6 +229,7 @@ def daily_summaries(ctx: Ctx, limit: int) -> int:
         name = f"daily:{person.id}:{moment:%Y-%m-%d}"
         if ctx.now - moment <= timedelta(hours=12) and mark_once(ctx, name):
             since = _window_start(ctx, person, tz, moment)
+            person.summary_covered_until = moment
             sections = [_section(ctx, f, since, moment) for f in families]
             notify.to_person(ctx, person.id, families[0], partial(render.daily_summary, sections=sections, tz=tz),
                              key=name, purpose=OutboxPurpose.DAILY_SUMMARY)

@@ -40,6 +40,8 @@ class Person(Base):
     away_until: Mapped[datetime | None]
     cover_person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     summary_time: Mapped[str] = mapped_column(String(5), default="08:30")
+    # The moment the person's last daily summary covered up to: the next one starts there.
+    summary_covered_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     identities: Mapped[list[ChatIdentity]] = relationship(back_populates="person")
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.conversation.staff_intents import SetSummaryTime
 from tests.support.harness import PLAN, Harness
 
 
@@ -82,3 +83,20 @@ invite = ["Gran"]
     assert "Review meeting" in summary
     await h.advance(timedelta(hours=3), step=timedelta(hours=1))
     assert len([t for t in h.texts("anna") if "daily summary" in t]) == 2
+
+
+async def test_after_the_summary_time_moves_the_next_summary_starts_where_the_last_one_ended(hs: Harness) -> None:
+    """Anna's 08:30 summary on Tuesday told her about Monday's missed school run and Monday night's alert. She
+    moves her summary to 10:15; Wednesday's starts where Tuesday's ended (08:30), so it tells her about
+    Tuesday night's alert, and not Monday's things again."""
+    await hs.network(PLAN)
+    await hs.advance_to(datetime(2026, 12, 1, 9, 0, tzinfo=UTC), step=timedelta(hours=1))
+    tuesday = [t for t in hs.texts("anna") if "daily summary" in t][-1]
+    assert "Collect the children from school (Mon 30 Nov, 15:30)" in tuesday
+    assert "bottom line at Mon 30 Nov, 20:00" in tuesday
+    await hs.staff("anna", SetSummaryTime(at="10:15"))
+    await hs.advance_to(datetime(2026, 12, 2, 10, 20, tzinfo=UTC), step=timedelta(hours=1))
+    wednesday = [t for t in hs.texts("anna") if "daily summary" in t][-1]
+    assert wednesday != tuesday and "since Tue 1 Dec, 08:30" in wednesday
+    assert "bottom line at Tue 1 Dec, 20:00" in wednesday
+    assert "Mon 30 Nov" not in wednesday, "nothing from before Tuesday's summary told again"
