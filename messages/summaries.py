@@ -8,6 +8,7 @@ from datetime import date, datetime
 from messages.catalog import Translator
 from messages.labels import answer_label, meeting_kind_label
 from messages.outbound import OutboundMessage
+from messages.relay import staff_hint
 from messages.reviews import review_line
 
 
@@ -171,6 +172,12 @@ def handover_root(tr: Translator, alias: str) -> OutboundMessage:
     """The root of a family's handover thread in a staff reader's chat."""
     return OutboundMessage(tr._("{alias}: handovers").format(alias=alias) + "\n" + tr._(
         "What the duty team, a cover or your supervisor handled for this family is posted here each morning."))
+
+
+def handover_reply(tr: Translator, alias: str) -> OutboundMessage:
+    """The answer to a staff member writing in a family's handover thread: where their words go (nowhere)."""
+    return OutboundMessage(tr._("This thread holds the handovers for {alias}. What you write here is not passed on "
+                                "to anyone.").format(alias=alias) + "\n" + staff_hint(tr).text)
 
 
 def handover(tr: Translator, alias: str, day: DayFacts, tz: str) -> OutboundMessage:

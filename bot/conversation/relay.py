@@ -25,12 +25,13 @@ from bot.conversation import text
 from bot.conversation.worry import is_worry
 from bot.domain.vocabulary import TakenAs
 from bot.ports import Inbound
-from bot.services import checkins, conversation, notify, relay, staff
+from bot.services import checkins, conversation, handover, notify, relay, staff
 from bot.services.context import Actor, Ctx
 from bot.services.conversation import MAX_TEXT, Said
 from bot.services.staff_replies import reply_in_thread
 from messages import relay as texts
 from messages import render
+from messages import summaries as summary_texts
 from messages.catalog import Translator
 from messages.outbound import OutboundMessage
 from storage.models import ChatIdentity, ConversationMessage, Escalation, EscalationNotice, Family, Membership, Person
@@ -171,6 +172,18 @@ def _anyone_else(ctx: Ctx, identity: ChatIdentity, actor: Actor, said: Said, thr
             return message
 
         notify.to_identity(ctx, identity, sent, key=key, urgent=True)
+        return
+    handed = handover.thread_at(ctx, identity, thread) if thread and found is None else None
+    if handed is not None:  # a reply under a family's handovers: say it goes nowhere, and where replies go
+        alias = ctx.s.get_one(Family, handed.family_id).alias
+        root = handed.root_outbox_id
+
+        def nowhere(tr: Translator) -> OutboundMessage:
+            message = summary_texts.handover_reply(tr, alias)
+            message.thread_of = root
+            return message
+
+        notify.to_identity(ctx, identity, nowhere, key=key)
         return
     if not said.clean:
         notify.to_identity(ctx, identity, render.typed_only, key=key)

@@ -15,7 +15,7 @@ from bot.services import notify
 from bot.services.context import Ctx
 from messages import summaries as texts
 from messages.outbound import OutboundMessage
-from storage.models import Family, HandoverThread, OutboxMessage, Person
+from storage.models import ChatIdentity, Family, HandoverThread, OutboxMessage, Person
 
 NO_ANCHOR = (OutboxState.FAILED, OutboxState.CANCELLED, OutboxState.UNKNOWN)  # a root that never showed (or may not)
 
@@ -62,3 +62,9 @@ def post(ctx: Ctx, person: Person, family: Family, day: texts.DayFacts, tz: str,
     created = notify.to_person(ctx, person.id, family, partial(texts.handover, alias=family.alias, day=day, tz=tz),
                                key=key, purpose=OutboxPurpose.HANDOVER, prepare=under_root)
     return next(iter(created.values()), None)
+
+
+def thread_at(ctx: Ctx, identity: ChatIdentity, ref: str) -> HandoverThread | None:
+    """The handover thread whose root this staff chat received as message `ref` (a platform's "channel:ts")."""
+    return ctx.s.scalar(select(HandoverThread).join(OutboxMessage, OutboxMessage.id == HandoverThread.root_outbox_id)
+                        .where(HandoverThread.identity_id == identity.id, OutboxMessage.external_ref == ref[:128]))

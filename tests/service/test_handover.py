@@ -120,3 +120,23 @@ async def test_a_thread_root_that_never_arrived_is_written_again_and_the_thread_
     assert len(roots) == 2 and roots[0].ref == first.ref
     [reply] = [line for line in hs.inbox("anna") if line.thread_ref == roots[1].ref]
     assert "Worried at Tue 1 Dec, 23:00" in reply.text
+
+
+async def test_a_reply_in_the_handover_thread_is_told_it_goes_nowhere_and_where_replies_go(hs: Harness) -> None:
+    """Anna, back on Tuesday, writes under the family's handovers. Nobody reads that thread but her: she is told
+    so in the thread, with how to answer a member; nothing is passed on."""
+    await hs.network(QUIET_PLAN)
+    hs.call(lambda ctx: set_away(ctx, OPERATOR, "console:anna", _at(8, day=1), None, starts=_at(12)))
+    await hs.advance_to(_at(23))
+    await hs.say("gran", "worried: shouting next door")
+    await hs.press("duty", "Acknowledge")
+    await hs.advance_to(_at(8, 31, day=1))
+    root, _ = _thread(hs)
+    duty_before, gran_before = len(hs.texts("duty")), len(hs.texts("gran"))
+    await hs.say("anna", "Thanks, I will ring Gran this morning", thread=root.ref)
+    reply = hs.inbox("anna")[-1]
+    assert reply.thread_ref == root.ref, "the answer is in the thread"
+    assert reply.text.startswith("This thread holds the handovers for the Rowan family. What you write here is "
+                                 "not passed on to anyone.")
+    assert "reply in their thread" in reply.text
+    assert (len(hs.texts("duty")), len(hs.texts("gran"))) == (duty_before, gran_before), "nothing passed on"
