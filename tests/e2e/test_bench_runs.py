@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bench import engine_ticks, inbound, joins, outbound, startup
+from bench import engine_ticks, inbound, joins, outbound, periodic, startup
+from bot.services import jobs
 
 
 def test_engine_ticks_builds_asks_and_measures_on_sqlite(tmp_path: Path) -> None:
@@ -51,3 +52,12 @@ def test_joins_reach_the_webhook_at_once_and_each_chat_gets_its_consent_request(
         assert (r["delivered"], r["messages"], r["missing"], r["duplicates"], r["first_not_consent"]) == (6, 6, 0, 0, 0)
         assert r["statuses"] == {"200": 6} and r["refused_429"] == 0 and r["seconds"] > 0, r
     assert joins.lines("sqlite", rows)[0].startswith("| sqlite | FamilyTeam: ")
+
+
+def test_periodic_thanks_every_family_in_short_transactions(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'periodic.db'}"
+    passes = periodic.run(url, families=60, name="Sunday thanks", budget=True)
+    assert passes["subjects"] == 60 and passes["longest_transaction_s"] <= passes["tick_s"]
+    assert jobs.BATCH_SECONDS == 0.25, "the time budget is put back after the reference run"
+    reference = periodic.run(url, families=60, name="morning summaries", budget=False)
+    assert reference["subjects"] == 2 and jobs.BATCH_SECONDS == 0.25
