@@ -91,7 +91,10 @@ class App:
     async def sweep(self) -> None:
         """The engine's pass, after any events held while the database was unavailable (they may answer what
         the sweeps would otherwise find unanswered)."""
-        await self.holding.release()
+        try:
+            await self.holding.release()
+        except Exception:  # the held directory unreadable, say: logged; the sweeps must run all the same
+            log.exception("handling held events failed")
         await self.engine.tick()
 
     def scheduler(self) -> Any:

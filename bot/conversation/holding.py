@@ -13,8 +13,11 @@ import asyncio
 import logging
 import time
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
 
 from bot import metrics
 from bot.clock import Clock
@@ -24,6 +27,7 @@ from bot.ports import Inbound
 from storage.held import HeldEvents
 
 log = logging.getLogger(__name__)
+REFUSED_ALONE = 3  # refusals of one held event, with the database otherwise up, before it is set aside
 
 
 class Holding:
@@ -31,6 +35,7 @@ class Holding:
         self.router, self.held, self.clock = router, held, clock
         self._releasing = asyncio.Lock()
         self._writing = 0  # holds being written now
+        self._refusals: dict[str, int] = {}  # held file -> times the database refused it while answering otherwise
         # Events are held (from an earlier run too): new ones queue behind them until they are all handled.
         self.behind = bool(held is not None and held.waiting())
 
@@ -85,17 +90,42 @@ class Holding:
         handled = 0
         for path in paths:
             try:
-                record = await asyncio.to_thread(held.read, path)
-                event = Inbound(**record["event"])
-                await self.router.handle_held(event, datetime.fromisoformat(record["at"]))
+                event, at = _event(await asyncio.to_thread(held.read, path), path)
+                await self.router.handle_held(event, at)
             except batch.UNAVAILABLE:
-                return handled, True
-            except Exception:
-                log.exception("a held event (%s) cannot be handled: set aside for the operator", path.name)
-                await asyncio.to_thread(held.give_up, path)
-                metrics.HELD.labels(platform="unknown", result="failed").inc()
+                if not await self._refused_alone(path):
+                    return handled, True
+                await self._set_aside(held, path)  # the database is up and still refuses this one event
                 continue
+            except Exception:
+                await self._set_aside(held, path)
+                continue
+            self._refusals.pop(path.name, None)
             await asyncio.to_thread(held.done, path)
             metrics.HELD.labels(platform=event.platform, result="released").inc()
             handled += 1
         return handled, False
+
+    async def _refused_alone(self, path: Path) -> bool:
+        """Whether the database refused this event while it answers otherwise, for the REFUSED_ALONE-th time
+        (a statement of this event's timing out, say): it must not hold up every event behind it for ever."""
+        try:
+            await self.router.db.run(lambda s: s.execute(text("SELECT 1")))
+        except batch.UNAVAILABLE:
+            return False  # the database itself is down: wait
+        self._refusals[path.name] = self._refusals.get(path.name, 0) + 1
+        return self._refusals[path.name] >= REFUSED_ALONE
+
+    async def _set_aside(self, held: HeldEvents, path: Path) -> None:
+        log.exception("a held event (%s) cannot be handled: set aside for the operator", path.name)
+        self._refusals.pop(path.name, None)
+        await asyncio.to_thread(held.give_up, path)
+        metrics.HELD.labels(platform="unknown", result="failed").inc()
+
+
+def _event(record: dict[str, Any], path: Path) -> tuple[Inbound, datetime]:
+    """A held file's event and the moment it arrived (a file of the first form holds the event alone: the
+    moment it was written)."""
+    if "event" not in record:
+        return Inbound(**record), datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    return Inbound(**record["event"]), datetime.fromisoformat(record["at"])

@@ -173,7 +173,12 @@ def _anyone_else(ctx: Ctx, identity: ChatIdentity, actor: Actor, said: Said, thr
 
         notify.to_identity(ctx, identity, sent, key=key, urgent=True)
         return
-    handed = handover.thread_at(ctx, identity, thread) if thread and found is None else None
+    if not said.clean:
+        notify.to_identity(ctx, identity, render.typed_only, key=key)
+        return
+    if text.handle_text(ctx, identity, actor, said.clean, key).taken is not None:
+        return
+    handed = handover.thread_at(ctx, identity, thread) if thread else None
     if handed is not None:  # a reply under a family's handovers: say it goes nowhere, and where replies go
         alias = ctx.s.get_one(Family, handed.family_id).alias
         root = handed.root_outbox_id
@@ -184,11 +189,6 @@ def _anyone_else(ctx: Ctx, identity: ChatIdentity, actor: Actor, said: Said, thr
             return message
 
         notify.to_identity(ctx, identity, nowhere, key=key)
-        return
-    if not said.clean:
-        notify.to_identity(ctx, identity, render.typed_only, key=key)
-        return
-    if text.handle_text(ctx, identity, actor, said.clean, key).taken is not None:
         return
     assert actor.person_id is not None
     is_staff = bool(staff.staff_families(ctx, actor.person_id))

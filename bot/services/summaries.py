@@ -229,10 +229,11 @@ def daily_summaries(ctx: Ctx, limit: int) -> int:
         name = f"daily:{person.id}:{moment:%Y-%m-%d}"
         if ctx.now - moment <= timedelta(hours=12) and mark_once(ctx, name):
             since = _window_start(ctx, person, tz, moment)
-            person.summary_covered_until = moment
             sections = [_section(ctx, f, since, moment) for f in families]
-            notify.to_person(ctx, person.id, families[0], partial(render.daily_summary, sections=sections, tz=tz),
-                             key=name, purpose=OutboxPurpose.DAILY_SUMMARY)
+            if notify.to_person(ctx, person.id, families[0], partial(render.daily_summary, sections=sections,
+                                                                      tz=tz),
+                                key=name, purpose=OutboxPurpose.DAILY_SUMMARY):
+                person.summary_covered_until = moment  # written for them: the next one starts here
             for family, section in zip(families, sections, strict=True):  # and in each family's handover thread
                 if section.day is not None:
                     handover.post(ctx, person, family, section.day, tz, key=f"handover:{family.id}:{name}")

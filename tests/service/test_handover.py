@@ -140,3 +140,5 @@ async def test_a_reply_in_the_handover_thread_is_told_it_goes_nowhere_and_where_
                                  "not passed on to anyone.")
     assert "reply in their thread" in reply.text
     assert (len(hs.texts("duty")), len(hs.texts("gran"))) == (duty_before, gran_before), "nothing passed on"
+    await hs.say("anna", "help", thread=root.ref)  # what the bot takes from staff anywhere, it takes here too
+    assert hs.last("anna").startswith("FamilyTeam helps the family's safety network keep the plan.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -152,3 +153,53 @@ async def test_a_file_a_crash_left_before_its_rename_is_handled_once_it_is_a_min
     assert await h.app.holding.release() == 1
     kept = _kept(h)
     assert kept[-1] == "Walked them to school, all fine"
+
+
+async def test_one_held_event_the_database_keeps_refusing_is_set_aside_and_the_rest_go_through(
+        held: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The database is up, but one held event keeps failing as if it were not (a statement of its own timing
+    out): after three tries it is set aside for the operator, and the events behind it are handled."""
+    h = held
+    await h.network()
+    with monkeypatch.context() as m:
+        _database_down(h, m)
+        await h.say("gran", "poison")
+        await h.say("gran", "Walked them to school, all fine")
+    handle_batch = h.app.router.handle_batch
+
+    def refuse_one(s: Any, events: list[Inbound], now: Any = None) -> Any:
+        if events[0].text == "poison":
+            raise OperationalError("UPDATE", {}, Exception("canceling statement due to statement timeout"))
+        return handle_batch(s, events, now)
+
+    monkeypatch.setattr(h.app.router, "handle_batch", refuse_one)
+    assert [await h.app.holding.release() for _ in range(3)] == [0, 0, 1]
+    assert _kept(h)[-1] == "Walked them to school, all fine" and not h.app.holding.behind
+    assert h.app.holding.held is not None and len(h.app.holding.held.failed()) == 1
+
+
+async def test_a_failure_to_read_the_held_events_does_not_stop_the_engine(
+        held: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    ticks: list[bool] = []
+
+    async def broken() -> int:
+        raise PermissionError("the held directory cannot be read")
+
+    async def tick() -> None:
+        ticks.append(True)
+
+    monkeypatch.setattr(held.app.holding, "release", broken)
+    monkeypatch.setattr(held.app.engine, "tick", tick)
+    await held.app.sweep()
+    assert ticks == [True]
+
+
+async def test_a_file_held_by_the_first_form_is_handled(held: Harness, tmp_path: Path) -> None:
+    """The first release wrote the event alone (no arrival time): it is handled as of when it was written."""
+    h = held
+    await h.network()
+    assert h.app.holding.held is not None
+    event = Inbound("console", "gran", InboundKind.TEXT, text="Picked them up, all fine", event_id="old-form-1")
+    h.app.holding.held.hold(asdict(event), 1)
+    assert await h.app.holding.release() == 1
+    assert _kept(h)[-1] == "Picked them up, all fine"
