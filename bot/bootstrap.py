@@ -146,10 +146,13 @@ def _add_platforms(app: App, settings: Settings) -> None:
         from handlers.sms.transport import TwilioSms
 
         app.add_transport(TwilioSms(settings))
-    if settings.call_on:  # and a voice call to the duty phone (FAMILYTEAM_DUTY_CALL)
+    if settings.call_on:  # and a voice call to the duty phone (FAMILYTEAM_DUTY_CALL), which can take the alert
         from handlers.sms.voice import TwilioVoice
 
-        app.add_transport(TwilioVoice(settings))
+        voice = TwilioVoice(settings, sink=app.handle)
+        app.add_transport(voice)
+        if settings.twilio_voice_webhook_url:
+            app.add_service(voice)
 
 
 def invite_links(settings: Settings) -> InviteLinks | None:

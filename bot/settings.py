@@ -21,7 +21,8 @@ SECRET_SETTINGS = ("FAMILYTEAM_SECRET", "FAMILYTEAM_DATA_KEYS", "TELEGRAM_BOT_TO
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _OPTIONAL = ("secret", "data_keys", "duty", "telegram_bot_token", "telegram_api_base_url", "telegram_webhook_url",
              "telegram_webhook_secret", "slack_bot_token", "slack_signing_secret", "slack_app_token", "slack_api_url",
-             "duty_phone", "twilio_account_sid", "twilio_auth_token", "twilio_from", "twilio_api_base_url")
+             "duty_phone", "twilio_account_sid", "twilio_auth_token", "twilio_from", "twilio_api_base_url",
+             "twilio_voice_webhook_url")
 _URL = re.compile(r"^https?://[^\s/:?#]+(:\d{1,5})?(/\S*)?$", re.IGNORECASE)
 _ADDRESS = re.compile(r"^[a-z]{2,16}:[^\s:]{1,64}$")
 _TELEGRAM_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
@@ -83,6 +84,7 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = Field(default=None, validation_alias="TWILIO_AUTH_TOKEN")
     twilio_from: str | None = Field(default=None, validation_alias="TWILIO_FROM")
     twilio_api_base_url: str | None = Field(default=None, validation_alias="TWILIO_API_BASE_URL")
+    twilio_voice_webhook_url: str | None = Field(default=None, validation_alias="TWILIO_VOICE_WEBHOOK_URL")
     # After the Twilio settings and the duty phone: its check reads them.
     duty_call: bool = Field(default=False, validation_alias="FAMILYTEAM_DUTY_CALL")
 
@@ -205,7 +207,8 @@ class Settings(BaseSettings):
                              "(MG...) cannot place calls")
         return value
 
-    @field_validator("telegram_api_base_url", "telegram_webhook_url", "slack_api_url", "twilio_api_base_url")
+    @field_validator("telegram_api_base_url", "telegram_webhook_url", "slack_api_url", "twilio_api_base_url",
+                     "twilio_voice_webhook_url")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
         if value is not None and not _URL.match(value.strip()):

@@ -100,10 +100,20 @@ def sms_acknowledged(tr: Translator, alias: str, who: str, at: str) -> str:
         alias=alias, who=who, at=at)
 
 
-def call_alert(tr: Translator, alias: str) -> OutboundMessage:
-    """What the duty phone's call says (twice): the alias only, never what happened or who (it is heard aloud)."""
+def call_alert(tr: Translator, alias: str, take: str | None = None) -> OutboundMessage:
+    """What the duty phone's call says (twice): the alias only, never what happened or who (it is heard aloud).
+    With `take` (the acknowledge button's data) the call asks for a key to take the alert."""
+    buttons = [[Button(tr._("To take this alert, press 1 now."), take)]] if take else []
     return OutboundMessage(tr._("FamilyTeam urgent alert for {alias}: nobody has acknowledged it. "
-                                "Please open Slack or Telegram now.").format(alias=alias), language=tr.language)
+                                "Please open Slack or Telegram now.").format(alias=alias), buttons,
+                           language=tr.language)
+
+
+def call_key_heard(tr: Translator, taken: bool) -> str:
+    """Said on the call after a key: what happens next (the text that follows says whether it was theirs)."""
+    if taken:
+        return tr._("Thank you. FamilyTeam will text you now to say whether the alert is yours.")
+    return tr._("Not taken. The alert stays open.")
 
 
 def late_answer_followup(tr: Translator, alias: str, member: str, answer: str, at: str) -> OutboundMessage:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
+from bot.buttons import ButtonAction, make
 from bot.domain.vocabulary import OutboxPurpose, OutboxState, Priority
 from bot.services import audit, notify
 from bot.services.context import Actor, Ctx
@@ -53,7 +54,8 @@ def _call(ctx: Ctx, esc: Escalation, family: Family) -> bool:
     identity = _duty_phone(ctx, VOICE) if ctx.settings.call_on else None
     if identity is None:
         return False
-    return notify.enqueue(ctx, identity.id, texts.call_alert(translator(family.language), family.alias),
+    take = make(ctx.secret, ButtonAction.ACK, esc.id) if ctx.settings.twilio_voice_webhook_url else None
+    return notify.enqueue(ctx, identity.id, texts.call_alert(translator(family.language), family.alias, take),
                           key=f"esc:{esc.id}:call:{esc.step}", family_id=family.id, priority=Priority.URGENT,
                           purpose=OutboxPurpose.ESCALATION_CALL, escalation_id=esc.id,
                           escalation_step=esc.step) is not None

@@ -6,16 +6,25 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from twilio.request_validator import RequestValidator
 
 from bot.bootstrap import _add_platforms
 from bot.ports import DeliveryError, DeliveryFailure
+from bot.services.context import Actor
+from bot.services.errors import Refused
+from bot.services.families import require_staff
 from bot.testing import settings_for
 from handlers.sms.transport import TwilioSms
 from handlers.sms.voice import TwilioVoice
 from messages import escalations as texts
 from messages.catalog import translator
+from storage.models import Person
 from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 from tests.support.harness import PLAN, Harness
 
@@ -23,6 +32,7 @@ OPENED = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)  # Sue's 19:00 call, 1 h grac
 DUTY_PHONE = "+447700900123"
 TWILIO = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM": FROM,
           "FAMILYTEAM_DUTY_PHONE": DUTY_PHONE, "FAMILYTEAM_DUTY_CALL": True}
+WEBHOOK = "https://bot.example.org/twilio/voice"
 CASE_WORDS = ("Sue", "Gran", "drinking", "Call Mum", "children", "Kevin")
 
 
@@ -82,14 +92,89 @@ async def test_the_call_speaks_the_familys_language_and_fails_like_a_text() -> N
 class _Platforms:
     def __init__(self) -> None:
         self.transports: dict[str, object] = {}
+        self.services: list[object] = []
 
     def add_transport(self, transport: Any) -> None:
         self.transports[transport.platform] = transport
 
+    def add_service(self, service: Any) -> None:
+        self.services.append(service)
 
-@pytest.mark.parametrize(("duty_call", "platforms"), [(True, ["console", "sms", "voice"]),
-                                                     (False, ["console", "sms"])])
-def test_start_up_adds_the_voice_transport_only_when_calls_are_on(duty_call: bool, platforms: list[str]) -> None:
+    async def handle(self, event: Any) -> None:
+        return None
+
+
+@pytest.mark.parametrize(("duty_call", "webhook", "platforms", "served"), [
+    (True, WEBHOOK, ["console", "sms", "voice"], ["voice"]),
+    (True, None, ["console", "sms", "voice"], []),
+    (False, WEBHOOK, ["console", "sms"], [])])
+def test_start_up_adds_the_voice_transport_only_when_calls_are_on_and_its_route_with_a_webhook_url(
+        duty_call: bool, webhook: str | None, platforms: list[str], served: list[str]) -> None:
     app = _Platforms()
-    _add_platforms(app, settings_for("sqlite://", **{**TWILIO, "FAMILYTEAM_DUTY_CALL": duty_call}))  # type: ignore[arg-type]
+    extra = {**TWILIO, "FAMILYTEAM_DUTY_CALL": duty_call, "TWILIO_VOICE_WEBHOOK_URL": webhook}
+    _add_platforms(app, settings_for("sqlite://", **extra))  # type: ignore[arg-type]
     assert sorted(app.transports) == platforms
+    assert [getattr(s, "platform", None) for s in app.services] == served
+
+
+async def _press(client: TestClient, action: str, digits: str, signature: str | None = None) -> tuple[int, str]:
+    """Twilio's request after a key press on the call: the action URL, the call's form, signed as Twilio signs."""
+    form = {"CallSid": "CA0001", "Digits": digits, "To": DUTY_PHONE, "From": FROM, "AccountSid": ACCOUNT_SID}
+    signed = signature if signature is not None else RequestValidator(AUTH_TOKEN).compute_signature(action, form)
+    split = urlsplit(action)
+    response = await client.post(f"{split.path}?{split.query}", data=form, headers={"X-Twilio-Signature": signed})
+    return response.status, await response.text()
+
+
+async def test_the_duty_phone_takes_the_alert_by_pressing_1_and_is_texted_that_it_is_theirs(sqlite_url: str) -> None:
+    """20:00 Sue's bottom line is missed; by 22:59 duty, the supervisor and the caseworker were each told and
+    nobody took it, so the duty phone rings: "... To take this alert, press 1 now." The phone presses 1: the
+    alert is theirs (acknowledged by the duty phone, everyone's copy says so), the call says a text follows,
+    and the text says it is theirs. A forged press is refused; another key takes nothing."""
+    fake = await FakeTwilio().start()
+    h = Harness(sqlite_url, TWILIO_API_BASE_URL=fake.url, TWILIO_VOICE_WEBHOOK_URL=WEBHOOK, **TWILIO)
+    voice = TwilioVoice(h.app.settings, sink=h.app.handle)
+    webapp = web.Application()
+    voice.register_routes(webapp)
+    client = TestClient(TestServer(webapp))
+    await client.start_server()
+    try:
+        h.app.add_transport(TwilioSms(h.app.settings))
+        h.app.add_transport(voice)
+        await h.network(PLAN)
+        await h.advance_to(OPENED + timedelta(hours=2, minutes=59))
+        (call,) = fake.calls
+        gather = ElementTree.fromstring(call.twiml).find("Gather")
+        assert gather is not None and gather.get("numDigits") == "1", call.twiml
+        assert "To take this alert, press 1 now." in call.twiml and call.twiml.count("the Rowan family") == 2
+        action = gather.get("action") or ""
+        assert action.startswith(WEBHOOK + "?d=") and not any(word in call.twiml for word in CASE_WORDS)
+
+        assert (await _press(client, action, "1", signature="forged"))[0] == 403
+        status, spoken = await _press(client, action, "2")
+        assert status == 200 and "Not taken. The alert stays open." in spoken
+        (esc,) = h.escalations()
+        assert esc.state == "open"
+
+        status, spoken = await _press(client, action, "1")
+        assert status == 200 and "FamilyTeam will text you now to say whether the alert is yours" in spoken
+        await h.app.dispatcher.dispatch_once()
+        (esc,) = h.escalations()
+        assert esc.state == "acknowledged"
+        taker = h.call(lambda ctx: ctx.s.get_one(Person, esc.acknowledged_by).display_name)
+        assert taker == "duty phone"
+        to_phone = [t.body for t in fake.texts if t.to == DUTY_PHONE]
+        assert "Thank you. You have acknowledged it; nobody else will be asked." in to_phone
+        assert len(fake.calls) == 1, "the answer to a key press is a text, never another call"
+        assert h.texts("anna")[-1].endswith("Acknowledged by duty phone at Mon 30 Nov, 22:59."), "her copy says who"
+
+        status, spoken = await _press(client, action, "1")  # Twilio sends the same press again
+        await h.app.dispatcher.dispatch_once()
+        assert status == 200 and to_phone == [t.body for t in fake.texts if t.to == DUTY_PHONE], "once"
+        phone = Actor("duty phone", person_id=esc.acknowledged_by)
+        with pytest.raises(Refused):  # taking an alert it was rung about is all the duty phone may do
+            h.call(lambda ctx: require_staff(ctx, phone, esc.family_id, "escalation.resolve"))
+    finally:
+        await client.close()
+        h.close()
+        await fake.stop()
