@@ -12,6 +12,7 @@ from xml.etree import ElementTree
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import update
 from twilio.request_validator import RequestValidator
 
 from bot.bootstrap import _add_platforms
@@ -24,7 +25,7 @@ from handlers.sms.transport import TwilioSms
 from handlers.sms.voice import TwilioVoice
 from messages import escalations as texts
 from messages.catalog import translator
-from storage.models import Person
+from storage.models import Family, Person
 from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 from tests.support.harness import PLAN, Harness
 
@@ -126,7 +127,23 @@ async def _press(client: TestClient, action: str, digits: str, signature: str | 
     return response.status, await response.text()
 
 
-async def test_the_duty_phone_takes_the_alert_by_pressing_1_and_is_texted_that_it_is_theirs(sqlite_url: str) -> None:
+# What the call says in the family's language: the key's prompt, and after a key: not taken / a text follows.
+SPOKEN = {
+    "en": ("To take this alert, press 1 now.", "Not taken. The alert stays open.",
+           "FamilyTeam will text you now to say whether the alert is yours",
+           "Acknowledged by duty phone at Mon 30 Nov, 22:59."),
+    "es": ("Para hacerte cargo de esta alerta, pulsa 1 ahora.", "No se ha asignado. La alerta sigue abierta.",
+           "FamilyTeam te enviará ahora un mensaje para decirte si la alerta es tuya",
+           "duty phone confirmó la recepción el lun 30 nov, 22:59."),
+    "pl": ("Aby przejąć ten alarm, naciśnij teraz 1.", "Nie przejęto. Alarm pozostaje otwarty.",
+           "FamilyTeam wyśle teraz SMS z informacją, czy alarm jest Twój",
+           "Przyjęte przez: duty phone, pon. 30 lis, 22:59."),
+}  # and the last line of every staff copy of the alert (in the family's language) once the phone took it
+
+
+@pytest.mark.parametrize("language", sorted(SPOKEN))
+async def test_the_duty_phone_takes_the_alert_by_pressing_1_and_is_texted_that_it_is_theirs(
+        sqlite_url: str, language: str) -> None:
     """20:00 Sue's bottom line is missed; by 22:59 duty, the supervisor and the caseworker were each told and
     nobody took it, so the duty phone rings: "... To take this alert, press 1 now." The phone presses 1: the
     alert is theirs (acknowledged by the duty phone, everyone's copy says so), the call says a text follows,
@@ -142,22 +159,24 @@ async def test_the_duty_phone_takes_the_alert_by_pressing_1_and_is_texted_that_i
         h.app.add_transport(TwilioSms(h.app.settings))
         h.app.add_transport(voice)
         await h.network(PLAN)
+        h.call(lambda ctx: ctx.s.execute(update(Family).values(language=language)))  # the family's own language
         await h.advance_to(OPENED + timedelta(hours=2, minutes=59))
         (call,) = fake.calls
+        prompt, not_taken, text_follows, taken_by = SPOKEN[language]
         gather = ElementTree.fromstring(call.twiml).find("Gather")
         assert gather is not None and gather.get("numDigits") == "1", call.twiml
-        assert "To take this alert, press 1 now." in call.twiml and call.twiml.count("the Rowan family") == 2
+        assert prompt in call.twiml and call.twiml.count("the Rowan family") == 2
         action = gather.get("action") or ""
         assert action.startswith(WEBHOOK + "?d=") and not any(word in call.twiml for word in CASE_WORDS)
 
         assert (await _press(client, action, "1", signature="forged"))[0] == 403
         status, spoken = await _press(client, action, "2")
-        assert status == 200 and "Not taken. The alert stays open." in spoken
+        assert status == 200 and not_taken in spoken
         (esc,) = h.escalations()
         assert esc.state == "open"
 
         status, spoken = await _press(client, action, "1")
-        assert status == 200 and "FamilyTeam will text you now to say whether the alert is yours" in spoken
+        assert status == 200 and text_follows in spoken
         await h.app.dispatcher.dispatch_once()
         (esc,) = h.escalations()
         assert esc.state == "acknowledged"
@@ -166,7 +185,7 @@ async def test_the_duty_phone_takes_the_alert_by_pressing_1_and_is_texted_that_i
         to_phone = [t.body for t in fake.texts if t.to == DUTY_PHONE]
         assert "Thank you. You have acknowledged it; nobody else will be asked." in to_phone
         assert len(fake.calls) == 1, "the answer to a key press is a text, never another call"
-        assert h.texts("anna")[-1].endswith("Acknowledged by duty phone at Mon 30 Nov, 22:59."), "her copy says who"
+        assert h.texts("anna")[-1].endswith(taken_by), "the caseworker's copy says who took it"
 
         status, spoken = await _press(client, action, "1")  # Twilio sends the same press again
         await h.app.dispatcher.dispatch_once()
