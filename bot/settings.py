@@ -215,6 +215,13 @@ class Settings(BaseSettings):
             raise ValueError("an http(s) URL, e.g. https://bot.example.org/telegram")
         return value.strip() if value else value
 
+    @field_validator("twilio_voice_webhook_url")
+    @classmethod
+    def _no_query(cls, value: str | None) -> str | None:
+        if value and ("?" in value or "#" in value):
+            raise ValueError("a URL without a query string or fragment: the bot adds its own query to it")
+        return value
+
     @field_validator("secret", "slack_signing_secret", "twilio_auth_token")
     @classmethod
     def _secret(cls, value: SecretStr | None) -> SecretStr | None:

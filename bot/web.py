@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -99,13 +100,21 @@ def build_web(db: Database, platforms: Callable[[], Iterable[str]], clock: Clock
     return webapp
 
 
+class PathOnlyAccessLogger(AbstractAccessLogger):
+    """One line a request: method, path, status and time, never the query string (a key press's URL carries
+    a signed button) or a header."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info("%s %s %s %.3fs", request.method, request.path, response.status, time)
+
+
 async def start_web(db: Database, services: Sequence[Service], platforms: Callable[[], Iterable[str]],
                     host: str, port: int, clock: Clock | None = None) -> web.AppRunner:
     """Start the server. Adapters add their routes before it starts serving."""
     webapp = build_web(db, platforms, clock)
     for service in services:
         service.register_routes(webapp)
-    runner = web.AppRunner(webapp)
+    runner = web.AppRunner(webapp, access_log_class=PathOnlyAccessLogger)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner

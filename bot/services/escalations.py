@@ -212,7 +212,8 @@ def _stop(ctx: Ctx, esc: Escalation, family: Family, who: str) -> None:
 def acknowledge(ctx: Ctx, actor: Actor, escalation_id: int) -> bool:
     """True if this call acknowledged it; False if it was already acknowledged or resolved."""
     esc = get_escalation(ctx, escalation_id)
-    require_staff(ctx, actor, esc.family_id, "escalation.acknowledge")
+    if not second_channel.rang(ctx, esc.id, actor.person_id):  # the duty phone takes what it was rung about
+        require_staff(ctx, actor, esc.family_id, "escalation.acknowledge")
     if not claim(ctx.s, update(Escalation).where(Escalation.id == esc.id, Escalation.state == EscalationState.OPEN)
                  .values(state=EscalationState.ACKNOWLEDGED, acknowledged_at=ctx.now,
                          acknowledged_by=actor.person_id, next_step_at=None, step_ends_at=None)):

@@ -146,14 +146,6 @@ def staff_roles_in(ctx: Ctx, person_id: int, family_id: int) -> set[str]:
         Membership.state == MembershipState.ACTIVE, Membership.role.in_([r.value for r in STAFF_ROLES]))))
 
 
-def _is_duty_phone(ctx: Ctx, person_id: int) -> bool:
-    phone = ctx.settings.duty_phone
-    if not phone:
-        return False
-    return any(ident is not None and ident.person_id == person_id
-               for ident in (identity_of(ctx, "voice", phone), identity_of(ctx, "sms", phone)))
-
-
 def require_staff(ctx: Ctx, actor: Actor, family_id: int, action: str) -> None:
     """CLI operators act on any family; chat users only on families they are assigned to."""
     if actor.operator:
@@ -171,7 +163,4 @@ def require_staff(ctx: Ctx, actor: Actor, family_id: int, action: str) -> None:
             ident = identity_of(ctx, *parse_address(ctx.settings.duty))
             if ident is not None and ident.person_id == actor.person_id:
                 return
-        # The duty phone, rung when nobody took an alert, may take it (its key press): that and nothing else.
-        if action == "escalation.acknowledge" and _is_duty_phone(ctx, actor.person_id):
-            return
     raise Refused("not_assigned", "you are not assigned to this family", family_id=family_id, subject=action)

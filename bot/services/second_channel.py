@@ -86,3 +86,14 @@ def stop(ctx: Ctx, esc: Escalation, family: Family, who: str) -> None:
         tr = translator(family.language)
         _enqueue(ctx, esc, family, texts.sms_acknowledged(tr, family.alias, who, tr.when(ctx.now, family.timezone)),
                  f"esc:{esc.id}:sms:ack")
+
+
+def rang(ctx: Ctx, escalation_id: int, person_id: int | None) -> bool:
+    """Whether this person is the duty phone and was rung about this alert (a call placed, or its outcome
+    unknown): the one thing the duty phone may do is take an alert it was rung about (its key press)."""
+    if person_id is None:
+        return False
+    return ctx.s.scalar(select(OutboxMessage.id).join(ChatIdentity, ChatIdentity.id == OutboxMessage.identity_id).where(
+        OutboxMessage.escalation_id == escalation_id, OutboxMessage.kind == OutboxPurpose.ESCALATION_CALL,
+        OutboxMessage.state.in_([OutboxState.SENT, OutboxState.UNKNOWN]), ChatIdentity.platform == VOICE,
+        ChatIdentity.person_id == person_id).limit(1)) is not None

@@ -44,12 +44,14 @@ def twiml(message: OutboundMessage, action: str | None = None) -> str:
     language = SAY_LANGUAGES.get(message.language or "")
     text = message.text[:MAX_SAY]
     response = VoiceResponse()
-    if action and message.buttons:
+    if action and message.buttons:  # the key is heard during both readings
         gather = Gather(num_digits=1, action=action, method="POST", timeout=10)
         gather.say(text + " " + message.buttons[0][0].label, language=language)
+        gather.pause(length=1)
+        gather.say(text + " " + message.buttons[0][0].label, language=language)
         response.append(gather)
-    else:
-        response.say(text, language=language)
+        return str(response.to_xml(xml_declaration=False))
+    response.say(text, language=language)
     response.pause(length=1)
     response.say(text, language=language)
     return str(response.to_xml(xml_declaration=False))
@@ -106,7 +108,8 @@ class TwilioVoice:
 
     async def _on_key(self, request: web.Request) -> web.Response:
         form = {k: str(v) for k, v in (await request.post()).items()}
-        url = f"{self.webhook_url}?{request.query_string}" if request.query_string else str(self.webhook_url)
+        query = request.rel_url.raw_query_string  # as Twilio requested it, still encoded: what it signed
+        url = f"{self.webhook_url}?{query}" if query else str(self.webhook_url)
         if not self.validator.validate(url, form, request.headers.get("X-Twilio-Signature", "")):
             log.warning("voice: a key press with a bad signature, refused")
             return web.Response(status=403)

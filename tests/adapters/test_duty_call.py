@@ -25,7 +25,7 @@ from handlers.sms.transport import TwilioSms
 from handlers.sms.voice import TwilioVoice
 from messages import escalations as texts
 from messages.catalog import translator
-from storage.models import Family, Person
+from storage.models import Family, OutboxMessage, Person
 from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 from tests.support.harness import PLAN, Harness
 
@@ -51,7 +51,7 @@ async def test_each_exhausted_chain_rings_the_duty_phone_once_and_an_acknowledge
         (call,) = fake.calls
         assert (call.to, call.caller) == (DUTY_PHONE, FROM)
         assert call.twiml.count("<Say") == 2 and call.twiml.count("the Rowan family") == 2, call.twiml
-        assert 'language="en-GB"' in call.twiml
+        assert 'language="en-GB"' in call.twiml and "<Gather" not in call.twiml, "no webhook URL: no key asked"
         assert not any(word in call.twiml for word in CASE_WORDS), call.twiml
 
         h.clock.set(OPENED + timedelta(hours=3))
@@ -118,12 +118,15 @@ def test_start_up_adds_the_voice_transport_only_when_calls_are_on_and_its_route_
     assert [getattr(s, "platform", None) for s in app.services] == served
 
 
-async def _press(client: TestClient, action: str, digits: str, signature: str | None = None) -> tuple[int, str]:
-    """Twilio's request after a key press on the call: the action URL, the call's form, signed as Twilio signs."""
-    form = {"CallSid": "CA0001", "Digits": digits, "To": DUTY_PHONE, "From": FROM, "AccountSid": ACCOUNT_SID}
+async def _press(client: TestClient, action: str, digits: str, signature: str | None = None,
+                 call_sid: str = "CA0001") -> tuple[int, str]:
+    """Twilio's request after a key press on the call: the action URL, the call's form, signed as Twilio signs
+    (signature "": no signature header at all)."""
+    form = {"CallSid": call_sid, "Digits": digits, "To": DUTY_PHONE, "From": FROM, "AccountSid": ACCOUNT_SID}
     signed = signature if signature is not None else RequestValidator(AUTH_TOKEN).compute_signature(action, form)
     split = urlsplit(action)
-    response = await client.post(f"{split.path}?{split.query}", data=form, headers={"X-Twilio-Signature": signed})
+    headers = {"X-Twilio-Signature": signed} if signed else {}
+    response = await client.post(f"{split.path}?{split.query}", data=form, headers=headers)
     return response.status, await response.text()
 
 
@@ -170,10 +173,20 @@ async def test_the_duty_phone_takes_the_alert_by_pressing_1_and_is_texted_that_i
         assert action.startswith(WEBHOOK + "?d=") and not any(word in call.twiml for word in CASE_WORDS)
 
         assert (await _press(client, action, "1", signature="forged"))[0] == 403
+        assert (await _press(client, action, "1", signature=""))[0] == 403
+        assert call.twiml.count(prompt) == 2, "the key is heard during both readings"
         status, spoken = await _press(client, action, "2")
         assert status == 200 and not_taken in spoken
         (esc,) = h.escalations()
         assert esc.state == "open"
+
+        rung = h.call(lambda ctx: ctx.s.execute(update(OutboxMessage).where(OutboxMessage.kind == "escalation_call")
+                                                .values(state="cancelled")))  # as if the call had never gone out
+        await _press(client, action, "1", call_sid="CA0000")
+        (esc,) = h.escalations()
+        assert esc.state == "open" and rung.rowcount == 1, "the duty phone takes only what it was rung about"
+        h.call(lambda ctx: ctx.s.execute(update(OutboxMessage).where(OutboxMessage.kind == "escalation_call")
+                                         .values(state="sent")))
 
         status, spoken = await _press(client, action, "1")
         assert status == 200 and text_follows in spoken

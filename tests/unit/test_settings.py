@@ -44,6 +44,7 @@ BAD = [
     ("TELEGRAM_WEBHOOK_URL", "bot.example.org/telegram", "an http(s) URL"),
     ("TELEGRAM_API_BASE_URL", "http://", "an http(s) URL"),
     ("SLACK_API_URL", "ftp://slack.example.org/api/", "an http(s) URL"),
+    ("TWILIO_VOICE_WEBHOOK_URL", "https://bot.example.org/twilio/voice?k=1", "a URL without a query string"),
     ("DATABASE_URL", "mysql://familyteam@db/familyteam", "a database URL, e.g. sqlite:///familyteam.db"),
     ("FAMILYTEAM_DUTY", "the duty team", "PLATFORM:ID, e.g. slack:U0DUTY123"),
     ("FAMILYTEAM_LOG_LEVEL", "LOUD", "one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
