@@ -119,7 +119,7 @@ class App:
         from bot.web import start_web
 
         runner = await start_web(self.db, self.services, self.transports.keys, self.settings.http_host,
-                                 self.settings.http_port, self.clock) if serve_http else None
+                                 self.settings.http_port, self.clock, self.holding.count) if serve_http else None
         for service in self.services:
             await service.start()
         scheduler = self.scheduler()

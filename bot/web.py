@@ -65,7 +65,10 @@ def metrics_registry(db: Database, clock: Clock | None = None) -> CollectorRegis
     return registry
 
 
-def build_web(db: Database, platforms: Callable[[], Iterable[str]], clock: Clock | None = None) -> web.Application:
+def build_web(db: Database, platforms: Callable[[], Iterable[str]], clock: Clock | None = None,
+              held: Callable[[], int] | None = None) -> web.Application:
+    """The bot's HTTP routes: /healthz (the database answers; the outbox's waiting rows; `held`: chat events
+    held in files while the database was unavailable, not yet handled) and /metrics."""
     webapp = web.Application()
     registry = metrics_registry(db, clock)
 
@@ -84,8 +87,9 @@ def build_web(db: Database, platforms: Callable[[], Iterable[str]], clock: Clock
             pending, off = await db.run(waiting)
         except Exception as exc:  # the database is down: say so, do not crash the server
             return web.json_response({"ok": False, "error": type(exc).__name__}, status=503)
+        waiting_held = await asyncio.to_thread(held) if held is not None else 0
         return web.json_response({"ok": True, "outbox_pending": pending, "transports": sorted(platforms()),
-                                  "waiting_for_platform_off": off})
+                                  "waiting_for_platform_off": off, "held_events": waiting_held})
 
     async def metrics_route(_request: web.Request) -> web.Response:
         try:
@@ -109,9 +113,10 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
 
 
 async def start_web(db: Database, services: Sequence[Service], platforms: Callable[[], Iterable[str]],
-                    host: str, port: int, clock: Clock | None = None) -> web.AppRunner:
+                    host: str, port: int, clock: Clock | None = None,
+                    held: Callable[[], int] | None = None) -> web.AppRunner:
     """Start the server. Adapters add their routes before it starts serving."""
-    webapp = build_web(db, platforms, clock)
+    webapp = build_web(db, platforms, clock, held)
     for service in services:
         service.register_routes(webapp)
     runner = web.AppRunner(webapp, access_log_class=PathOnlyAccessLogger)

@@ -39,6 +39,10 @@ class Holding:
         # Events are held (from an earlier run too): new ones queue behind them until they are all handled.
         self.behind = bool(held is not None and held.waiting())
 
+    def count(self) -> int:
+        """Held events not yet handled (for /healthz)."""
+        return len(self.held.waiting()) if self.held is not None else 0
+
     async def handle(self, event: Inbound) -> None:
         """The router's door; an event the database cannot take is held (raised when there is nowhere to hold
         it: no data keys to encrypt it with)."""

@@ -54,5 +54,6 @@ async def test_scheduler_jobs_do_not_grow_with_families_and_healthz_answers(hs: 
     assert seen["status"] == 200, seen.get("body")
     body = seen["body"]
     assert isinstance(body, dict) and body["ok"] is True and body["transports"] == ["console"]
+    assert body["held_events"] == 0
     assert body["waiting_for_platform_off"].get("slack", 0) >= 1, "what waits for a platform this process lacks"
     assert "console" not in body["waiting_for_platform_off"]
