@@ -13,7 +13,8 @@ of each app's own (bot/web.py). The names, for operators (docs/operations.md):
 - familyteam_outbox_duplicates_total{platform,purpose}: safety messages delivered again after an unknown
   outcome, so possibly received twice
 - familyteam_escalation_ack_seconds: time from an escalation opening to its acknowledgement (histogram)
-- familyteam_sweep_duration_seconds{sweep}: how long each engine sweep took (histogram, per tick)
+- familyteam_sweep_duration_seconds{sweep}: how long one batch of an engine sweep took (histogram; a tick runs
+  a batch of each sweep with work a pass)
 - familyteam_inbound_updates_total{platform,kind,result}: chat events through the router by result
   (handled, duplicate, refused, failed)
 - familyteam_inbound_held_total{platform,result}: events held in a file while the database was unavailable
@@ -56,7 +57,7 @@ DUPLICATES = Counter("familyteam_outbox_duplicates", "Safety messages delivered 
                      ["platform", "purpose"], registry=REGISTRY)
 ACK_SECONDS = Histogram("familyteam_escalation_ack_seconds", "Time from an escalation opening to its acknowledgement",
                         buckets=(60, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400), registry=REGISTRY)
-SWEEP_SECONDS = Histogram("familyteam_sweep_duration_seconds", "How long one engine sweep took", ["sweep"],
+SWEEP_SECONDS = Histogram("familyteam_sweep_duration_seconds", "How long one batch of an engine sweep took", ["sweep"],
                           buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=REGISTRY)
 INBOUND = Counter("familyteam_inbound_updates", "Chat events through the router by kind and result",
                   ["platform", "kind", "result"], registry=REGISTRY)
