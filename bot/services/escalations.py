@@ -199,14 +199,14 @@ def get_escalation(ctx: Ctx, escalation_id: int) -> Escalation:
     return esc
 
 
-def _stop(ctx: Ctx, esc: Escalation, family: Family, who: str) -> None:
+def _stop(ctx: Ctx, esc: Escalation, family: Family, who: str, by: int | None) -> None:
     """A person took it: nothing still waiting for this escalation goes out on any channel (repeats and
     alerts not yet sent, texts to the duty phone); what did go out is edited or followed up."""
     ctx.s.execute(update(OutboxMessage).where(
         OutboxMessage.escalation_id == esc.id, OutboxMessage.kind == OutboxPurpose.ESCALATION,
         OutboxMessage.state == OutboxState.PENDING).values(state=OutboxState.CANCELLED, last_error="acknowledged"),
         execution_options={"synchronize_session": False})
-    second_channel.stop(ctx, esc, family, who)
+    second_channel.stop(ctx, esc, family, who, by)
 
 
 def acknowledge(ctx: Ctx, actor: Actor, escalation_id: int) -> bool:
@@ -223,7 +223,7 @@ def acknowledge(ctx: Ctx, actor: Actor, escalation_id: int) -> bool:
     family = ctx.s.get_one(Family, esc.family_id)
     who = _actor_name(ctx, actor)
     audit.record(ctx, actor, "escalation.acknowledge", family_id=esc.family_id, subject=f"escalation:{esc.id}")
-    _stop(ctx, esc, family, who)
+    _stop(ctx, esc, family, who, actor.person_id)
     refresh_alerts(ctx, esc, "ack", lambda tr: texts.escalation_update(
         tr, "acknowledged", who, tr.when(ctx.now, family.timezone)))
     return True
@@ -249,7 +249,7 @@ def resolve(ctx: Ctx, actor: Actor, escalation_id: int, note: str) -> bool:
     who = _actor_name(ctx, actor)
     audit.record(ctx, actor, "escalation.resolve", family_id=esc.family_id, subject=f"escalation:{esc.id}")
     if was_open:
-        _stop(ctx, esc, family, who)
+        _stop(ctx, esc, family, who, actor.person_id)
     refresh_alerts(ctx, esc, "resolved", lambda tr: texts.escalation_update(
         tr, "resolved", who, tr.when(ctx.now, family.timezone), note))
     return True

@@ -73,8 +73,9 @@ def chain_exhausted(ctx: Ctx, esc: Escalation, family: Family) -> None:
                      detail=f"step {esc.step}")
 
 
-def stop(ctx: Ctx, esc: Escalation, family: Family, who: str) -> None:
-    """Acknowledged: no text or call still waiting goes out; if a text did, the duty phone hears who took it."""
+def stop(ctx: Ctx, esc: Escalation, family: Family, who: str, by: int | None = None) -> None:
+    """Acknowledged (by the person `by`): no text or call still waiting goes out; if a text did, the duty phone
+    hears who took it, unless it took it itself (its key press has its own answer)."""
     ctx.s.execute(update(OutboxMessage).where(
         OutboxMessage.escalation_id == esc.id, OutboxMessage.kind.in_(_SECOND),
         OutboxMessage.state == OutboxState.PENDING).values(state=OutboxState.CANCELLED, last_error="acknowledged"),
@@ -82,7 +83,7 @@ def stop(ctx: Ctx, esc: Escalation, family: Family, who: str) -> None:
     texted = ctx.s.scalar(select(OutboxMessage.id).where(
         OutboxMessage.escalation_id == esc.id, OutboxMessage.kind == OutboxPurpose.ESCALATION_SMS,
         OutboxMessage.state.in_([OutboxState.SENT, OutboxState.SENDING])).limit(1))
-    if texted is not None:
+    if texted is not None and not rang(ctx, esc.id, by):
         tr = translator(family.language)
         _enqueue(ctx, esc, family, texts.sms_acknowledged(tr, family.alias, who, tr.when(ctx.now, family.timezone)),
                  f"esc:{esc.id}:sms:ack")

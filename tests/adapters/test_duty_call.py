@@ -196,7 +196,8 @@ async def test_the_duty_phone_takes_the_alert_by_pressing_1_and_is_texted_that_i
         taker = h.call(lambda ctx: ctx.s.get_one(Person, esc.acknowledged_by).display_name)
         assert taker == "duty phone"
         to_phone = [t.body for t in fake.texts if t.to == DUTY_PHONE]
-        assert "Thank you. You have acknowledged it; nobody else will be asked." in to_phone
+        assert to_phone[-1] == "Thank you. You have acknowledged it; nobody else will be asked."
+        assert not any("was acknowledged by" in t for t in to_phone), "not told who took it: it took it itself"
         assert len(fake.calls) == 1, "the answer to a key press is a text, never another call"
         assert h.texts("anna")[-1].endswith(taken_by), "the caseworker's copy says who took it"
 
