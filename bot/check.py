@@ -1,6 +1,7 @@
 """`familyteam check`: is this configuration ready to run? Settings, the database and its migration state,
 the platform tokens (Telegram getMe, Slack auth.test against the configured API URLs), the Telegram webhook
-(getWebhookInfo names TELEGRAM_WEBHOOK_URL), and who cannot be reached because their platform is off.
+(getWebhookInfo names TELEGRAM_WEBHOOK_URL), the duty phone's texts and calls, and who cannot be reached
+because their platform is off.
 Every problem is printed with its fix; exit 0 when there is none, 1 otherwise. Secrets are never printed."""
 
 from __future__ import annotations
@@ -197,6 +198,23 @@ def check_reach(report: Report, settings: Settings, db: Any) -> None:
         report.ok("everyone can be reached" + (f" (off: {', '.join(off)})" if off else ""))
 
 
+def check_second_channel(report: Report, settings: Settings) -> None:
+    """The duty phone: texts, calls, and whether a call can be answered with a key."""
+    if settings.twilio_voice_webhook_url and not settings.call_on:
+        report.problem("TWILIO_VOICE_WEBHOOK_URL is set but the duty phone is never rung, so nothing uses it",
+                       "set FAMILYTEAM_DUTY_CALL=true (with FAMILYTEAM_DUTY_PHONE and the Twilio settings), or "
+                       "remove TWILIO_VOICE_WEBHOOK_URL")
+    if not settings.sms_on:
+        return
+    report.ok("alerts nobody takes are texted to the duty phone")
+    if settings.call_on and settings.twilio_voice_webhook_url:
+        report.ok(f"the duty phone is rung too, and takes an alert by pressing 1 (Twilio requests "
+                  f"{urlsplit(settings.twilio_voice_webhook_url).path})")
+    elif settings.call_on:
+        report.ok("the duty phone is rung too; the call only speaks (TWILIO_VOICE_WEBHOOK_URL lets it press 1 "
+                  "to take the alert)")
+
+
 # --- the command -------------------------------------------------------------------------------------
 
 async def _platforms(report: Report, settings: Settings) -> None:
@@ -211,6 +229,7 @@ def run_checks(report: Report) -> None:
         return
     db = check_database(report, settings)
     asyncio.run(_platforms(report, settings))
+    check_second_channel(report, settings)
     if db is not None:
         try:
             check_reach(report, settings, db)

@@ -127,3 +127,18 @@ async def test_bad_settings_are_problems_too(env: Env, capsys: pytest.CaptureFix
     assert "PROBLEM  FAMILYTEAM_WEEKLY_SUMMARY='Sunday' is not valid: expected a weekday" in out
     assert "PROBLEM  SLACK_BOT_TOKEN (value hidden) is not valid" in out and "wrong" not in out
     assert "fix: correct it in .env or the environment (see .env.example)" in out
+
+
+async def test_the_duty_phone_is_described_and_a_key_press_url_without_calls_is_a_problem(
+        env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (await env.run(capsys, "db", "upgrade"))[0] == 0
+    twilio = {"TWILIO_ACCOUNT_SID": "AC" + "0123456789abcdef" * 2, "TWILIO_AUTH_TOKEN": "twilio-token",
+              "TWILIO_FROM": "+15005550006", "FAMILYTEAM_DUTY_PHONE": "+447700900123"}
+    env.set(**twilio, FAMILYTEAM_DUTY_CALL="true", TWILIO_VOICE_WEBHOOK_URL="https://bot.example.org/twilio/voice")
+    code, out = await env.run(capsys, "check")
+    assert "alerts nobody takes are texted to the duty phone" in out
+    assert "takes an alert by pressing 1 (Twilio requests /twilio/voice)" in out and "PROBLEM" not in out, out
+    env.set(FAMILYTEAM_DUTY_CALL="false")
+    code, out = await env.run(capsys, "check")
+    assert code == 1 and "PROBLEM  TWILIO_VOICE_WEBHOOK_URL is set but the duty phone is never rung" in out
+    assert "twilio-token" not in out, "no secret is ever printed"
