@@ -48,7 +48,7 @@ class HeldEvents:
         if not self.directory.is_dir():
             return []
         stale = time.time() - STALE_PART_SECONDS
-        parts = [p for p in self.directory.glob(f"*{PARTIAL}") if p.stat().st_mtime < stale]
+        parts = [p for p in self.directory.glob(f"*{PARTIAL}") if _modified(p) < stale]
         return sorted([*self.directory.glob(f"*{SUFFIX}"), *parts], key=lambda p: p.name)
 
     def failed(self) -> list[Path]:
@@ -66,6 +66,14 @@ class HeldEvents:
     def give_up(path: Path) -> None:
         """Not retried again; the file stays for the operator (`familyteam status` counts it)."""
         path.rename(path.with_suffix(FAILED))
+
+
+def _modified(path: Path) -> float:
+    """When the file was last written; a file renamed meanwhile (a hold finishing) is as new as can be."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return time.time()
 
 
 def _sync_directory(directory: Path) -> None:
