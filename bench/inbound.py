@@ -168,6 +168,19 @@ async def _familyteam(url: str, load: Loader, fake_url: str, presses: int, level
         app.db.dispose()
 
 
+async def start_bare_webhook(ptb: Any) -> str:
+    """The reference: bare python-telegram-bot started on its own webhook server on a free loopback port; its
+    webhook URL."""
+    sock, port = _port()
+    sock.close()
+    hook = f"http://127.0.0.1:{port}/ptb"
+    await ptb.initialize()
+    await ptb.start()
+    assert ptb.updater is not None
+    await ptb.updater.start_webhook("127.0.0.1", port, "ptb", secret_token=SECRET, webhook_url=hook)
+    return hook
+
+
 async def _bare_ptb(load: Loader, fake_url: str, presses: int, levels: list[int]) -> list[dict[str, Any]]:
     """python-telegram-bot as its documentation sets it up: its own webhook server, updates handled
     concurrently, one handler that only answers the callback (a request to the Bot API)."""
@@ -181,13 +194,7 @@ async def _bare_ptb(load: Loader, fake_url: str, presses: int, levels: list[int]
     ptb = (Application.builder().token(TOKEN).base_url(f"{fake_url}/bot").concurrent_updates(True)
            .connection_pool_size(256).build())
     ptb.add_handler(CallbackQueryHandler(answer))
-    sock, port = _port()
-    sock.close()
-    hook = f"http://127.0.0.1:{port}/ptb"
-    await ptb.initialize()
-    await ptb.start()
-    assert ptb.updater is not None
-    await ptb.updater.start_webhook("127.0.0.1", port, "ptb", secret_token=SECRET, webhook_url=hook)
+    hook = await start_bare_webhook(ptb)
     try:
         await load.run(hook, SECRET, [press(BARE + i, i, "x") for i in range(WARM)], 4)
         out = []

@@ -41,7 +41,7 @@ from sqlalchemy import create_engine
 
 from bench import bulk
 from bench.engine_ticks import _fresh
-from bench.inbound import SECRET, _port, serve_webhook, webhook_settings
+from bench.inbound import SECRET, _port, serve_webhook, start_bare_webhook, webhook_settings
 from bench.inbound_load import ChildProcess
 from bot.bootstrap import build
 from bot.clock import SystemClock
@@ -249,13 +249,7 @@ async def bare_ptb(side: Loader, fake_url: str, joins: int, concurrency: int, se
     ptb = (Application.builder().token(TOKEN).base_url(f"{fake_url}/bot").concurrent_updates(True)
            .connection_pool_size(256).rate_limiter(AIORateLimiter(max_retries=5)).build())
     ptb.add_handler(CommandHandler("start", start))
-    sock, port = _port()
-    sock.close()
-    hook = f"http://127.0.0.1:{port}/ptb"
-    await ptb.initialize()
-    await ptb.start()
-    assert ptb.updater is not None
-    await ptb.updater.start_webhook("127.0.0.1", port, "ptb", secret_token=SECRET, webhook_url=hook)
+    hook = await start_bare_webhook(ptb)
     bodies = [start_update(BARE + i, BARE + i, f"CODE{i}") for i in range(joins)]
     try:
         cpu = time.process_time()
