@@ -36,6 +36,14 @@ def _kept(h: Harness) -> list[str]:
     return h.call(lambda ctx: list(ctx.s.scalars(select(ConversationMessage.text).order_by(ConversationMessage.id))))
 
 
+async def _said_while_down(h: Harness, monkeypatch: pytest.MonkeyPatch, chat: str, *texts: str) -> None:
+    """`chat` writes each text while the database is down: each is held."""
+    with monkeypatch.context() as m:
+        _database_down(h, m)
+        for text in texts:
+            await h.say(chat, text)
+
+
 def _database_down(h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every inbound transaction fails as a lost connection does (the rest of the app is left alone)."""
     def down(*args: Any, **kwargs: Any) -> Any:
@@ -88,10 +96,7 @@ async def test_held_events_go_in_order_and_one_that_cannot_be_read_is_set_aside(
         held: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     h = held
     await h.network()
-    with monkeypatch.context() as m:
-        _database_down(h, m)
-        await h.say("gran", "Walked them to school, all fine")
-        await h.say("gran", "and picked them up again")
+    await _said_while_down(h, monkeypatch, "gran", "Walked them to school, all fine", "and picked them up again")
     first = sorted((tmp_path / "held").iterdir())[0]
     (tmp_path / "held" / ("0" + first.name)).write_bytes(b"not a held event")  # sorts first
     assert await h.app.holding.release() == 2
@@ -127,9 +132,7 @@ async def test_while_events_are_held_new_ones_wait_behind_them_so_a_persons_word
         held: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     h = held
     await h.network()
-    with monkeypatch.context() as m:
-        _database_down(h, m)
-        await h.say("sue", "worried: the door was open all night")
+    await _said_while_down(h, monkeypatch, "sue", "worried: the door was open all night")
     await h.say("sue", "all fine now, he has gone")  # the database is back, the first is still held
     assert h.app.holding.behind
     assert await h.app.holding.release() == 2
@@ -142,9 +145,7 @@ async def test_a_file_a_crash_left_before_its_rename_is_handled_once_it_is_a_min
         held: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     h = held
     await h.network()
-    with monkeypatch.context() as m:
-        _database_down(h, m)
-        await h.say("gran", "Walked them to school, all fine")
+    await _said_while_down(h, monkeypatch, "gran", "Walked them to school, all fine")
     (whole,) = list((tmp_path / "held").iterdir())
     part = whole.rename(whole.with_suffix(".part"))  # as if the process died between writing and renaming
     assert await h.app.holding.release() == 0, "a fresh .part may still be being written"
@@ -161,10 +162,7 @@ async def test_one_held_event_the_database_keeps_refusing_is_set_aside_and_the_r
     out): after three tries it is set aside for the operator, and the events behind it are handled."""
     h = held
     await h.network()
-    with monkeypatch.context() as m:
-        _database_down(h, m)
-        await h.say("gran", "poison")
-        await h.say("gran", "Walked them to school, all fine")
+    await _said_while_down(h, monkeypatch, "gran", "poison", "Walked them to school, all fine")
     handle_batch = h.app.router.handle_batch
 
     def refuse_one(s: Any, events: list[Inbound], now: Any = None) -> Any:
